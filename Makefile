@@ -1,0 +1,49 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint unit integration template-check bench lock clean
+
+$(STAMP): requirements-dev.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+## The whole local stack on 127.0.0.1 with demo data (Ctrl-C stops it; data is kept in .tessera-local/).
+run: $(STAMP)
+	TZ=UTC $(BIN)/tessera-local
+
+## Every check CI runs: lint, types, template checks, unit, integration and browser tests.
+test: lint template-check
+	TZ=UTC $(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy functions infra/local
+
+template-check: $(STAMP)
+	$(BIN)/cfn-lint template.yaml
+	$(BIN)/sam validate --lint --template template.yaml --region us-east-1
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+integration: $(STAMP)
+	TZ=UTC $(BIN)/pytest -q tests/integration
+
+bench: $(STAMP)
+	$(BIN)/python bench/cold_start.py
+
+## Re-pin the development environment from what is installed in .venv.
+lock: $(STAMP)
+	{ echo '# The whole development environment, pinned (make installs exactly this). Regenerate with `make lock`.'; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > requirements-dev.txt
+
+clean:
+	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,6 @@
+"""Tessera: a helpdesk that runs on Lambda, DynamoDB, Step Functions and S3.
+
+The package is the domain (what a helpdesk is: tickets, mail, routing, SLA) plus the adapters
+that store and send it. Handlers in ``functions/<name>/app.py`` only translate events into calls
+on :mod:`tessera.services`; ``tessera.bootstrap`` is the one place where adapters are wired.
+"""

@@ -1,0 +1,125 @@
+"""What the domain needs from the outside world, as protocols.
+
+Adapters in :mod:`tessera.adapters` implement these against AWS; :mod:`tessera.adapters.memory`
+implements the repository in memory so logic tests need neither moto nor a network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from tessera.tickets import Event, Message, Status, Ticket
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of tickets and the opaque cursor of the next page (None on the last page)."""
+
+    items: Sequence[Ticket]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A ticket with its messages and audit events, oldest first."""
+
+    ticket: Ticket
+    messages: Sequence[Message]
+    events: Sequence[Event]
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    ticket_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """A raw mail intake could not turn into a ticket or reply; it stays in S3 at ``key``."""
+
+    key: str
+    reason: str
+    at: datetime
+
+
+class TicketRepository(Protocol):
+    """Tickets, their threads and audit trails. See docs/data-model.md for the access patterns."""
+
+    def next_number(self) -> int:
+        """Allocate the next human-friendly ticket number (strictly increasing, never reused)."""
+
+    def create(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+        """Store a new ticket with its first message and events, all or nothing.
+
+        Raises AlreadyExists if ``message.mail_message_id`` is already stored (a redelivered mail).
+        """
+
+    def get(self, ticket_id: str) -> Ticket:
+        """Raises NotFound."""
+
+    def get_by_number(self, number: int) -> Ticket:
+        """Raises NotFound."""
+
+    def find_by_mail_message_id(self, mail_message_id: str) -> str | None:
+        """The id of the ticket that holds the message with this Message-ID, if any."""
+
+    def thread(self, ticket_id: str) -> Thread:
+        """Raises NotFound."""
+
+    def save(self, ticket: Ticket, events: Sequence[Event]) -> None:
+        """Store a changed ticket and its events, all or nothing, if nobody saved it since it
+        was read (``ticket.version``); bumps the version. Raises Conflict otherwise."""
+
+    def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+        """Append a message to a ticket and save the ticket (as :meth:`save`). Raises
+        AlreadyExists if the message's Message-ID is stored already, Conflict if stale."""
+
+    def recent(self, *, limit: int, cursor: str | None = None) -> Page:
+        """Every ticket, newest first."""
+
+    def queue(self, *, group: str, status: Status, limit: int, cursor: str | None = None) -> Page:
+        """A group's tickets in one status, newest first (the agents' queues)."""
+
+    def assigned(
+        self, *, assignee: str, status: Status, limit: int, cursor: str | None = None
+    ) -> Page:
+        """An agent's tickets in one status, newest first."""
+
+    def requested_by(self, requester: str, *, limit: int, cursor: str | None = None) -> Page:
+        """A requester's tickets, newest first."""
+
+    def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
+        """Tickets whose next timer is due at or before ``now``, earliest first. Reads only due
+        items (a sparse index ordered by due time)."""
+
+    def quarantine(self, item: Quarantined) -> None:
+        """Record a mail that could not be processed (idempotent per key)."""
+
+    def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
+        """Quarantined mail, oldest first."""
+
+
+class RawMailStore(Protocol):
+    def read(self, key: str) -> bytes:
+        """The raw MIME stored by the SES receipt rule. Raises NotFound."""
+
+
+class Workflow(Protocol):
+    def start_routing(self, ticket_id: str) -> bool:
+        """Start the ticket's routing execution; False if it was started before (a no-op)."""
+
+
+class Mailer(Protocol):
+    def send(
+        self, *, sender: str, to: Sequence[str], subject: str, text: str, headers: dict[str, str]
+    ) -> str:
+        """Send a plain-text mail; returns the provider's message id."""
+
+
+class EventPublisher(Protocol):
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
+        """Put a ticket lifecycle event on the bus for integrations."""

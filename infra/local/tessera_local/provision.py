@@ -1,0 +1,159 @@
+"""Create the emulated AWS resources that template.yaml declares, with boto3 against moto.
+
+Each ``create_*`` function takes the resources of one type from the template, so a resource added
+to the template appears locally without touching this file (a type the stack does not know yet is
+reported by :func:`unsupported_resources`, which a test keeps empty).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tessera_local.template import ROOT, Template
+
+# Types the local stack creates, and types it knows it does not need to (with the reason).
+HANDLED = {
+    "AWS::DynamoDB::Table",
+    "AWS::S3::Bucket",
+    "AWS::Events::EventBus",
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolGroup",
+    "AWS::SES::EmailIdentity",
+    "AWS::SES::ReceiptRuleSet",
+    "AWS::Serverless::StateMachine",
+    "AWS::Serverless::Function",  # dispatched in-process by tessera_local.lambdas
+    "AWS::Serverless::Api",  # served by tessera_local.http
+}
+NOT_NEEDED = {
+    "AWS::S3::BucketPolicy": "moto does not enforce bucket policies; SES writes are emulated",
+    "AWS::SES::ReceiptRule": "the local SMTP server performs the rule's actions itself",
+    "AWS::Lambda::Permission": "in-process dispatch needs no resource policy",
+}
+
+_TABLE_KEYS = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "BillingMode",
+)
+
+
+def unsupported_resources(template: Template) -> list[str]:
+    return [
+        f"{logical_id} ({resource['Type']})"
+        for logical_id, resource in template.resources.items()
+        if resource["Type"] not in HANDLED and resource["Type"] not in NOT_NEEDED
+    ]
+
+
+def create_tables(template: Template, dynamodb: Any) -> list[str]:
+    """Create every DynamoDB table of the template; returns their names."""
+    names = []
+    for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
+        props = template.resolve(resource["Properties"])
+        name = template.ref(logical_id)
+        dynamodb.create_table(TableName=name, **{k: props[k] for k in _TABLE_KEYS if k in props})
+        names.append(name)
+    return names
+
+
+def create_buckets(template: Template, s3: Any) -> list[str]:
+    names = []
+    for logical_id in template.of_type("AWS::S3::Bucket"):
+        name = template.ref(logical_id)
+        s3.create_bucket(Bucket=name)
+        names.append(name)
+    return names
+
+
+def create_event_buses(template: Template, events: Any) -> None:
+    for logical_id in template.of_type("AWS::Events::EventBus"):
+        events.create_event_bus(Name=template.ref(logical_id))
+
+
+def create_mail_identities(template: Template, ses: Any) -> None:
+    """Verify the sending identities (SES refuses mail from unverified senders, moto too)."""
+    for resource in template.of_type("AWS::SES::EmailIdentity").values():
+        identity = template.resolve(resource["Properties"]["EmailIdentity"])
+        if "@" in identity:
+            ses.verify_email_identity(EmailAddress=identity)
+        else:
+            ses.verify_domain_identity(Domain=identity)
+    for resource in template.of_type("AWS::SES::ReceiptRuleSet").values():
+        ses.create_receipt_rule_set(RuleSetName=template.resolve(resource["Properties"]["RuleSetName"]))
+
+
+def create_user_pools(template: Template, cognito: Any) -> None:
+    """Create pools, clients and groups; record the emulator's ids so !Ref resolves to them."""
+    for logical_id, resource in template.of_type("AWS::Cognito::UserPool").items():
+        props = template.resolve(resource["Properties"])
+        pool = cognito.create_user_pool(
+            PoolName=props["UserPoolName"],
+            UsernameAttributes=props.get("UsernameAttributes", []),
+            AutoVerifiedAttributes=props.get("AutoVerifiedAttributes", []),
+            Policies=props.get("Policies", {}),
+        )["UserPool"]
+        template.physical_ids[logical_id] = pool["Id"]
+        template.attributes[(logical_id, "Arn")] = pool["Arn"]
+    for logical_id, resource in template.of_type("AWS::Cognito::UserPoolClient").items():
+        props = template.resolve(resource["Properties"])
+        client = cognito.create_user_pool_client(
+            UserPoolId=props["UserPoolId"],
+            ClientName=props["ClientName"],
+            GenerateSecret=props.get("GenerateSecret", False),
+            ExplicitAuthFlows=props.get("ExplicitAuthFlows", []),
+            ReadAttributes=props.get("ReadAttributes", []),
+        )["UserPoolClient"]
+        template.physical_ids[logical_id] = client["ClientId"]
+    for resource in template.of_type("AWS::Cognito::UserPoolGroup").values():
+        props = template.resolve(resource["Properties"])
+        cognito.create_group(
+            UserPoolId=props["UserPoolId"],
+            GroupName=props["GroupName"],
+            Precedence=props.get("Precedence", 0),
+        )
+
+
+def create_state_machines(template: Template, stepfunctions: Any) -> None:
+    """Create each state machine from its DefinitionUri with DefinitionSubstitutions applied
+    (moto's CloudFormation would leave the ``${...}`` placeholders in place)."""
+    for logical_id, resource in template.of_type("AWS::Serverless::StateMachine").items():
+        props = resource["Properties"]
+        definition = (ROOT / props["DefinitionUri"]).read_text(encoding="utf-8")
+        for name, value in template.resolve(props.get("DefinitionSubstitutions", {})).items():
+            definition = definition.replace("${" + name + "}", str(value))
+        json.loads(definition)  # refuse a definition the substitutions left invalid
+        stepfunctions.create_state_machine(
+            name=template.get_att(logical_id, "Name"),
+            definition=definition,
+            roleArn=f"arn:aws:iam::{template.pseudo('AWS::AccountId')}:role/{logical_id}Role",
+            type=props.get("Type", "STANDARD"),
+        )
+
+
+def restore_user_pool_ids(template: Template, cognito: Any) -> None:
+    """After a restart from saved state, find the pools and clients created the first time."""
+    pools = {p["Name"]: p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"]}
+    for logical_id, resource in template.of_type("AWS::Cognito::UserPool").items():
+        pool_id = pools[template.resolve(resource["Properties"]["UserPoolName"])]
+        template.physical_ids[logical_id] = pool_id
+        description = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        template.attributes[(logical_id, "Arn")] = description["Arn"]
+    for logical_id, resource in template.of_type("AWS::Cognito::UserPoolClient").items():
+        props = template.resolve(resource["Properties"])
+        clients = cognito.list_user_pool_clients(UserPoolId=props["UserPoolId"], MaxResults=60)
+        by_name = {c["ClientName"]: c["ClientId"] for c in clients["UserPoolClients"]}
+        template.physical_ids[logical_id] = by_name[props["ClientName"]]
+
+
+def provision(template: Template, session: Any) -> None:
+    """Create everything the template declares, in dependency order."""
+    create_tables(template, session.client("dynamodb"))
+    create_buckets(template, session.client("s3"))
+    create_event_buses(template, session.client("events"))
+    create_mail_identities(template, session.client("ses"))
+    create_user_pools(template, session.client("cognito-idp"))
+    create_state_machines(template, session.client("stepfunctions"))
