@@ -1,0 +1,26 @@
+"""Tasks of the routing state machine (infra/statemachines/routing.asl.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tessera import bootstrap, services
+from tessera.errors import ValidationFailed
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """``{"step": "route" | "assign" | "acknowledge" | "record_failure", "ticket_id": ...}``"""
+    deps = bootstrap.dependencies()
+    step, ticket_id = event.get("step"), event.get("ticket_id")
+    if not isinstance(ticket_id, str) or not ticket_id:
+        raise ValidationFailed("ticket_id", "is required")
+    if step == "route":
+        return services.route(deps, ticket_id)
+    if step == "assign":
+        return services.assign(deps, ticket_id)
+    if step == "acknowledge":
+        return services.acknowledge(deps, ticket_id)
+    if step == "record_failure":
+        services.record_routing_failure(deps, ticket_id, event.get("error") or {})
+        return {"recorded": True}
+    raise ValidationFailed("step", f"unknown step {step!r}")

@@ -1,0 +1,56 @@
+"""The one place where adapters are chosen and wired to the use cases.
+
+Every handler asks :func:`dependencies` on its first invocation (never at import). Each adapter
+is built on first use, so a handler pays only for the clients it touches.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from tessera import settings
+from tessera.ports import EventPublisher, Mailer, RawMailStore, Workflow
+from tessera.services import Dependencies
+
+
+@cache
+def dependencies() -> Dependencies:
+    from tessera.adapters.dynamodb import DynamoTicketRepository  # noqa: PLC0415 - lazy (pynamodb)
+
+    return Dependencies(
+        tickets=DynamoTicketRepository(settings.table_name()),
+        raw_mail=_raw_mail,
+        workflow=_workflow,
+        mailer=_mailer,
+        events=_events,
+        support_addresses=lambda: settings.mail_intake().support_addresses,
+        from_address=settings.from_address,
+    )
+
+
+@cache
+def _raw_mail() -> RawMailStore:
+    from tessera.adapters.aws import S3RawMailStore  # noqa: PLC0415
+
+    return S3RawMailStore(settings.mail_intake().raw_mail_bucket)
+
+
+@cache
+def _workflow() -> Workflow:
+    from tessera.adapters.aws import StepFunctionsWorkflow  # noqa: PLC0415
+
+    return StepFunctionsWorkflow(settings.routing_state_machine_arn())
+
+
+@cache
+def _mailer() -> Mailer:
+    from tessera.adapters.aws import SesMailer  # noqa: PLC0415
+
+    return SesMailer()
+
+
+@cache
+def _events() -> EventPublisher:
+    from tessera.adapters.aws import EventBridgePublisher  # noqa: PLC0415
+
+    return EventBridgePublisher(settings.event_bus_name())

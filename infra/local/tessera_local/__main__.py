@@ -1,0 +1,30 @@
+"""``make run``: start the local stack and keep it up until Ctrl-C (or SIGTERM)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from tessera_local.stack import LocalStack, Settings
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("werkzeug", "botocore", "urllib3", "mail.log"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    stack = LocalStack(Settings.from_env())
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stack.start()
+    print(stack.ready_line(), flush=True)
+    stop.wait()
+    stack.stop()
+    print("Tessera local stack stopped; data kept in", stack.settings.data_dir, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The whole local stack: moto in server mode provisioned from template.yaml, the template's
+functions in-process, an SMTP server for SES inbound, a clock for the schedules, one HTTP port."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tessera_local import demo, lambdas, provision, smtp, state
+from tessera_local.clock import Clock
+from tessera_local.http import LocalHttp
+from tessera_local.template import ACCOUNT_ID, REGION, ROOT, Template
+
+log = logging.getLogger("tessera.local")
+
+DEFAULT_PASSWORD = "Tessera-local-1"  # noqa: S105 - the documented local demo password
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The local stack's knobs, from ``TESSERA_*`` environment variables (see the README)."""
+
+    http_port: int = 8080
+    smtp_port: int = 2525
+    data_dir: Path = ROOT / ".tessera-local"
+    fresh: bool = False
+    demo: bool = True
+    password: str = DEFAULT_PASSWORD
+    clock_speed: float = 1.0
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        flag = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+        def boolean(name: str, default: bool) -> bool:
+            raw = env.get(name, "").strip().lower()
+            if raw and raw not in flag:
+                raise ValueError(f"{name}={raw!r}: use 1 or 0")
+            return flag.get(raw, default)
+
+        return cls(
+            http_port=int(env.get("TESSERA_HTTP_PORT", cls.http_port)),
+            smtp_port=int(env.get("TESSERA_SMTP_PORT", cls.smtp_port)),
+            data_dir=Path(env.get("TESSERA_DATA_DIR", str(cls.data_dir))),
+            fresh=boolean("TESSERA_FRESH", cls.fresh),
+            demo=boolean("TESSERA_DEMO", cls.demo),
+            password=env.get("TESSERA_LOCAL_PASSWORD", cls.password),
+            clock_speed=float(env.get("TESSERA_CLOCK_SPEED", cls.clock_speed)),
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalStack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._stopping = threading.Event()
+        self._parts: list[Any] = []
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.http_port}"
+
+    def start(self) -> None:
+        self._prepare_environment()
+        from moto.core.config import default_user_config  # noqa: PLC0415
+        from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+        default_user_config.update(
+            {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+        )
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self.moto.start()
+
+        import boto3  # noqa: PLC0415
+
+        self.session = boto3.Session(region_name=REGION)
+        self.template = Template.load()
+        self.functions = lambdas.Functions(self.template)
+        lambdas.install(self.functions)
+
+        self.store = state.StateStore(self.settings.data_dir)
+        if self.settings.fresh and self.store.exists():
+            self.store.path.unlink()
+        first_start = not self.store.exists()
+        if first_start:
+            provision.provision(self.template, self.session)
+        else:
+            self.store.load()
+            provision.restore_user_pool_ids(self.template, self.session.client("cognito-idp"))
+        os.environ.update(self.functions.environment())
+        self.publish_portal()
+
+        s3 = self.session.client("s3")
+        from moto.ses.models import ses_backends  # noqa: PLC0415
+
+        self.http = LocalHttp(
+            self.settings.http_port,
+            self.template,
+            self.functions,
+            s3,
+            ses_backends[ACCOUNT_ID][REGION],
+        )
+        threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
+        self.smtp = smtp.start(
+            smtp.InboundMail(self.template, self.functions, s3), self.settings.smtp_port
+        )
+        self.clock = Clock(self.template, self.functions, speed=self.settings.clock_speed)
+        self.clock.start()
+        self.autosave = state.Autosave(self.store)
+        self.autosave.start()
+
+        if first_start:
+            cognito = self.session.client("cognito-idp")
+            demo.create_staff(self.template, cognito, self.settings.password)
+            if self.settings.demo:
+                demo.send_customer_mail(self.settings.smtp_port)
+            self.store.save()
+
+    def _prepare_environment(self) -> None:
+        self.moto_port = free_port()
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts any
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "MOTO_PORT": str(self.moto_port),  # where moto's Step Functions calls Lambda
+                "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.moto_port}",
+                "TZ": "UTC",  # moto's timestamp waits compare against local time
+            }
+        )
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            os.environ.pop(name, None)
+        time.tzset()
+
+    def publish_portal(self) -> None:
+        """Upload portal_static/ to the portal bucket, as a deploy would."""
+        s3 = self.session.client("s3")
+        bucket = self.template.ref("PortalBucket")
+        source = ROOT / "portal_static"
+        for path in sorted(source.rglob("*")):
+            if path.is_file():
+                key = path.relative_to(source).as_posix()
+                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                if content_type.startswith("text/") or content_type.endswith("javascript"):
+                    content_type += "; charset=utf-8"
+                s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type)
+
+    def ready_line(self) -> str:
+        return (
+            f"Tessera local stack ready: portal {self.http_url}/ "
+            f"console {self.http_url}/console/ api {self.http_url}/api "
+            f"outbox {self.http_url}/_local/outbox smtp 127.0.0.1:{self.settings.smtp_port} "
+            f"sign in {demo.ADMIN} / {self.settings.password}"
+        )
+
+    def stop(self) -> None:
+        self.clock.stopped.set()
+        self.autosave.stopped.set()
+        self.http.shutdown()
+        self.http.server_close()
+        self.smtp.stop()
+        self.functions.shutdown()
+        self.store.save()
+        self.moto.stop()

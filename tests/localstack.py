@@ -1,0 +1,137 @@
+"""Start and stop the local stack in a subprocess, for integration and browser tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+READY = "Tessera local stack ready"
+PASSWORD = "Local-test-pass-1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen[str]
+    http_port: int
+    smtp_port: int
+    data_dir: Path
+    ready_line: str
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        data = None if body is None else json.dumps(body).encode()
+        all_headers = {"Content-Type": "application/json", **(headers or {})}
+        if token:
+            all_headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(  # noqa: S310 - loopback only
+            self.url + path, data=data, method=method, headers=all_headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                raw = response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            raw, status = error.read(), error.code
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, raw.decode("utf-8", "replace")
+
+    def login(self, email: str = "admin@example.com", password: str = PASSWORD) -> str:
+        status, body = self.request("POST", "/api/auth/login", {"email": email, "password": password})
+        assert status == 200, body
+        return str(body["token"])
+
+
+def start_stack(
+    data_dir: Path, *, fresh: bool = False, demo: bool = False, timeout: float = 90
+) -> RunningStack:
+    http_port, smtp_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "TESSERA_HTTP_PORT": str(http_port),
+        "TESSERA_SMTP_PORT": str(smtp_port),
+        "TESSERA_DATA_DIR": str(data_dir),
+        "TESSERA_FRESH": "1" if fresh else "0",
+        "TESSERA_DEMO": "1" if demo else "0",
+        "TESSERA_LOCAL_PASSWORD": PASSWORD,
+        "TZ": "UTC",
+    }
+    process = subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "tessera_local"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    output: list[str] = []
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.append(line)
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        if line.startswith(READY):
+            return RunningStack(process, http_port, smtp_port, data_dir, line.strip(), output)
+    process.kill()
+    raise RuntimeError("local stack did not start:\n" + "".join(output[-60:]))
+
+
+def stop_stack(stack: RunningStack) -> None:
+    stack.process.send_signal(signal.SIGTERM)
+    try:
+        stack.process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        stack.process.kill()
+        stack.process.wait()
+
+
+def wait_for(predicate: Any, *, timeout: float, interval: float = 0.2) -> Any:
+    """Poll ``predicate`` until it returns something truthy; the value, or None on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
