@@ -67,7 +67,9 @@ class RunningStack:
             return status, raw.decode("utf-8", "replace")
 
     def login(self, email: str = "admin@example.com", password: str = PASSWORD) -> str:
-        status, body = self.request("POST", "/api/auth/login", {"email": email, "password": password})
+        status, body = self.request(
+            "POST", "/api/auth/login", {"email": email, "password": password}
+        )
         assert status == 200, body
         return str(body["token"])
 
@@ -86,7 +88,7 @@ def start_stack(
         "TESSERA_LOCAL_PASSWORD": PASSWORD,
         "TZ": "UTC",
     }
-    process = subprocess.Popen(  # noqa: S603 - our own module
+    process = subprocess.Popen(
         [sys.executable, "-m", "tessera_local"],
         env=env,
         stdout=subprocess.PIPE,

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, ChaliceViewError, Response
+from chalice.app import Chalice, ChaliceViewError, Request, Response
 
 from api.schemas import LoginBody, page_params, thread_json, ticket_json
 from tessera import bootstrap, services
@@ -48,7 +48,7 @@ def error_response(error: Exception) -> Response:
     body: dict[str, Any] = {"code": type(error).__name__, "message": str(error)}
     if isinstance(error, ValidationFailed):
         body["field"], body["message"] = error.field, error.problem
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    headers: dict[str, str | list[str]] = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return Response(body={"error": body}, status_code=status, headers=headers)
 
 
@@ -70,10 +70,16 @@ def endpoint(path: str, *, methods: list[str]) -> Callable[[View], View]:
     return register
 
 
-def _principal() -> Principal:
-    from tessera.adapters import cognito  # noqa: PLC0415 - only authenticated routes pay for it
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None, "Chalice sets the request before calling a view"
+    return request
 
-    header = (app.current_request.headers or {}).get("authorization", "")
+
+def _principal() -> Principal:
+    from tessera.adapters import cognito
+
+    header = str(_request().headers.get("authorization") or "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("a bearer token is required")
@@ -87,16 +93,16 @@ def health() -> dict[str, Any]:
 
 @endpoint("/api/auth/login", methods=["POST"])
 def login() -> dict[str, Any]:
-    from tessera.adapters import cognito  # noqa: PLC0415
+    from tessera.adapters import cognito
 
-    body = LoginBody.parse(app.current_request.json_body)
+    body = LoginBody.parse(_request().json_body)
     return {"token": cognito.login(body.email, body.password)}
 
 
 @endpoint("/api/tickets", methods=["GET"])
 def list_tickets() -> dict[str, Any]:
     require_staff(_principal())
-    limit, cursor = page_params(app.current_request.query_params or {})
+    limit, cursor = page_params(_request().query_params or {})
     page = services.list_tickets(bootstrap.dependencies(), limit=limit, cursor=cursor)
     return {"items": [ticket_json(t) for t in page.items], "cursor": page.cursor}
 

@@ -24,9 +24,18 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         )
         logger().info(
             "inbound mail",
-            extra={"ses_message_id": ses_message_id, "result": outcome.result,
-                   "ticket_id": outcome.ticket_id, "reason": outcome.reason},
+            extra={
+                "ses_message_id": ses_message_id,
+                "result": outcome.result,
+                "ticket_id": outcome.ticket_id,
+                "reason": outcome.reason,
+            },
         )
-        results.append({"ses_message_id": ses_message_id, "result": outcome.result,
-                        "ticket_id": outcome.ticket_id})
+        results.append(
+            {
+                "ses_message_id": ses_message_id,
+                "result": outcome.result,
+                "ticket_id": outcome.ticket_id,
+            }
+        )
     return {"results": results}

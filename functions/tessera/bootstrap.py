@@ -15,7 +15,7 @@ from tessera.services import Dependencies
 
 @cache
 def dependencies() -> Dependencies:
-    from tessera.adapters.dynamodb import DynamoTicketRepository  # noqa: PLC0415 - lazy (pynamodb)
+    from tessera.adapters.dynamodb import DynamoTicketRepository
 
     return Dependencies(
         tickets=DynamoTicketRepository(settings.table_name()),
@@ -30,27 +30,27 @@ def dependencies() -> Dependencies:
 
 @cache
 def _raw_mail() -> RawMailStore:
-    from tessera.adapters.aws import S3RawMailStore  # noqa: PLC0415
+    from tessera.adapters.aws import S3RawMailStore
 
     return S3RawMailStore(settings.mail_intake().raw_mail_bucket)
 
 
 @cache
 def _workflow() -> Workflow:
-    from tessera.adapters.aws import StepFunctionsWorkflow  # noqa: PLC0415
+    from tessera.adapters.aws import StepFunctionsWorkflow
 
     return StepFunctionsWorkflow(settings.routing_state_machine_arn())
 
 
 @cache
 def _mailer() -> Mailer:
-    from tessera.adapters.aws import SesMailer  # noqa: PLC0415
+    from tessera.adapters.aws import SesMailer
 
     return SesMailer()
 
 
 @cache
 def _events() -> EventPublisher:
-    from tessera.adapters.aws import EventBridgePublisher  # noqa: PLC0415
+    from tessera.adapters.aws import EventBridgePublisher
 
     return EventBridgePublisher(settings.event_bus_name())

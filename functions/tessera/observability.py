@@ -8,6 +8,6 @@ from typing import Any
 
 @cache
 def logger() -> Any:
-    from aws_lambda_powertools import Logger  # noqa: PLC0415 - lazy, keeps cold imports small
+    from aws_lambda_powertools import Logger
 
     return Logger(service="tessera")

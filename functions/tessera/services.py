@@ -20,8 +20,8 @@ from tessera.ports import (
     Page,
     Quarantined,
     RawMailStore,
-    TicketRepository,
     Thread,
+    TicketRepository,
     Workflow,
 )
 from tessera.tickets import Channel, Event, Message, MessageKind, Status, open_ticket, utcnow
@@ -91,7 +91,9 @@ def _open_from_mail(
     deps: Dependencies, parsed: mail.ParsedMail, message_id: str, mailbox: str | None
 ) -> MailOutcome:
     participants = [
-        a for a in (*parsed.to, *parsed.cc) if a not in deps.support_addresses() and a != parsed.sender
+        a
+        for a in (*parsed.to, *parsed.cc)
+        if a not in deps.support_addresses() and a != parsed.sender
     ]
     ticket, created = open_ticket(
         number=deps.tickets.next_number(),
@@ -238,4 +240,3 @@ def ticket_thread(deps: Dependencies, ticket_id: str) -> Thread:
 
 def due_timers(deps: Dependencies, now: datetime, *, limit: int = 100) -> Sequence[DueTimer]:
     return deps.tickets.due_timers(now, limit=limit)
-

@@ -61,8 +61,9 @@ def test_health_answers_json(stack: RunningStack) -> None:
 
 def test_binds_loopback_only(stack: RunningStack) -> None:
     # Given the stack bound to 127.0.0.1, another loopback address of the machine is refused.
-    with socket.socket() as probe, pytest.raises(OSError):
-        probe.settimeout(2)
+    probe = socket.socket()
+    probe.settimeout(2)
+    with probe, pytest.raises(ConnectionRefusedError):
         probe.connect(("127.0.0.2", stack.http_port))
 
 
@@ -137,7 +138,7 @@ def test_the_same_mail_delivered_twice_makes_one_ticket(stack: RunningStack, tok
         smtp.send_message(message)
         smtp.send_message(message)
     assert wait_for(lambda: find_ticket(stack, token, subject), timeout=5)
-    status, page = stack.request("GET", "/api/tickets?limit=100", token=token)
+    _status, page = stack.request("GET", "/api/tickets?limit=100", token=token)
     assert [t["subject"] for t in page["items"]].count(subject) == 1
 
 
@@ -163,7 +164,10 @@ def test_pagination_walks_every_ticket_once(stack: RunningStack, token: str) -> 
         if not cursor:
             break
     assert len(seen) == len(set(seen))
-    assert subjects <= {t["subject"] for t in stack.request("GET", "/api/tickets?limit=100", token=token)[1]["items"]}
+    assert subjects <= {
+        t["subject"]
+        for t in stack.request("GET", "/api/tickets?limit=100", token=token)[1]["items"]
+    }
 
 
 def test_data_survives_a_restart_and_fresh_starts_empty(tmp_path: Path) -> None:

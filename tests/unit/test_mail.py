@@ -37,16 +37,19 @@ References: <root@example.com> <prev@example.com>
 
 def test_encoded_subject_and_non_utf8_body_are_decoded() -> None:
     body = "Καλησπέρα".encode("iso-8859-7")
-    message = raw(
-        """
+    message = (
+        raw(
+            """
 From: nikos@customer.test
 Subject: =?utf-8?b?zpTOuc+AzrvOriDPh8+Bzq3Pic+Dzrc=?=
 MIME-Version: 1.0
 Content-Type: text/plain; charset=iso-8859-7
 Content-Transfer-Encoding: 8bit
 """,
-        "",
-    ) + body
+            "",
+        )
+        + body
+    )
     parsed = mail.parse(message)
     assert parsed.subject == "Διπλή χρέωση"
     assert parsed.text == "Καλησπέρα"

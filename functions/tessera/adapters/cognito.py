@@ -35,14 +35,14 @@ def login(email: str, password: str) -> str:
 
 @cache
 def _jwks() -> Any:
-    import jwt  # noqa: PLC0415 - lazy: only the API verifies tokens
+    import jwt
 
     return jwt.PyJWKClient(settings.user_pool().jwks_url, cache_keys=True, lifespan=3600)
 
 
 def verify(token: str) -> Principal:
     """The principal an ID token names. Raises Unauthorized for any invalid token."""
-    import jwt  # noqa: PLC0415
+    import jwt
 
     pool = settings.user_pool()
     try:

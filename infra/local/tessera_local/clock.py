@@ -34,8 +34,9 @@ def schedules(template: Template) -> list[Schedule]:
         for name, event in template.function_properties(logical_id).get("Events", {}).items():
             if event["Type"] not in {"Schedule", "ScheduleV2"}:
                 continue
-            expression = event["Properties"]["Schedule" if event["Type"] == "Schedule" else
-                                              "ScheduleExpression"]
+            expression = event["Properties"][
+                "Schedule" if event["Type"] == "Schedule" else "ScheduleExpression"
+            ]
             match = _RATE.match(expression)
             if match is None:
                 raise ValueError(f"{logical_id}.{name}: only rate(...) schedules run locally")

@@ -163,25 +163,25 @@ class _Handler(BaseHTTPRequestHandler):
     server: LocalHttp
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's signature
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._dispatch()
 
-    def do_PATCH(self) -> None:  # noqa: N802
+    def do_PATCH(self) -> None:
         self._dispatch()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._dispatch()
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._dispatch()
 
     def _dispatch(self) -> None:
@@ -209,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
             # What API Gateway answers for a path or method no resource declares.
             self._send(403, {"message": "Missing Authentication Token"})
             return
-        headers = {k: v for k, v in self.headers.items()}
+        headers = dict(self.headers.items())
         event = proxy_event(route, self.command, path, query, headers, body)
         result = self.server.functions.invoke(route.function, event)
         payload = result.get("body") or ""

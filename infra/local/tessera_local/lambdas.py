@@ -101,7 +101,7 @@ class Functions:
         for attempt in range(ASYNC_RETRIES + 1):
             try:
                 self.invoke(name, event)
-            except Exception as error:  # noqa: BLE001 - report and retry, as Lambda does
+            except Exception as error:
                 log.error("%s failed (attempt %d): %s", name, attempt + 1, error)
                 log.debug("%s", traceback.format_exc())
                 if attempt == ASYNC_RETRIES:
@@ -118,7 +118,7 @@ class Functions:
 
 def install(functions: Functions) -> None:
     """Route moto's simple Lambda backend (used by Step Functions tasks) to ``functions``."""
-    from moto.awslambda_simple.models import LambdaSimpleBackend  # noqa: PLC0415
+    from moto.awslambda_simple.models import LambdaSimpleBackend
 
     def invoke(
         backend: Any,
@@ -131,7 +131,7 @@ def install(functions: Functions) -> None:
         event = json.loads(body) if body else {}
         try:
             result = functions.invoke(function_name, event)
-        except Exception as error:  # noqa: BLE001 - becomes a Lambda function error
+        except Exception as error:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(
                 {"errorType": type(error).__name__, "errorMessage": str(error)}

@@ -83,7 +83,9 @@ def create_mail_identities(template: Template, ses: Any) -> None:
         else:
             ses.verify_domain_identity(Domain=identity)
     for resource in template.of_type("AWS::SES::ReceiptRuleSet").values():
-        ses.create_receipt_rule_set(RuleSetName=template.resolve(resource["Properties"]["RuleSetName"]))
+        ses.create_receipt_rule_set(
+            RuleSetName=template.resolve(resource["Properties"]["RuleSetName"])
+        )
 
 
 def create_user_pools(template: Template, cognito: Any) -> None:

@@ -64,7 +64,7 @@ class InboundMail:
         self.functions = functions
         self.s3 = s3
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+    async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if not any(rule.matches(address) for rule in self.rules):
@@ -72,11 +72,11 @@ class InboundMail:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        deliver(self.rules, self.functions, self.s3, raw, envelope.mail_from or "", envelope.rcpt_tos)
+        deliver(
+            self.rules, self.functions, self.s3, raw, envelope.mail_from or "", envelope.rcpt_tos
+        )
         return "250 2.0.0 Ok: queued"
 
 
@@ -103,7 +103,9 @@ def deliver(
                 key = f"{s3_action.get('ObjectKeyPrefix', '')}{message_id}"
                 s3.put_object(Bucket=s3_action["BucketName"], Key=key, Body=stored)
             elif "LambdaAction" in action:
-                event = ses_event(message_id, stored, mail_from, matched, now, action["LambdaAction"])
+                event = ses_event(
+                    message_id, stored, mail_from, matched, now, action["LambdaAction"]
+                )
                 functions.invoke_async(action["LambdaAction"]["FunctionArn"], event)
             else:
                 log.warning("receipt rule %s: action %s is not emulated", rule.name, list(action))

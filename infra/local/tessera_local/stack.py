@@ -75,8 +75,8 @@ class LocalStack:
 
     def start(self) -> None:
         self._prepare_environment()
-        from moto.core.config import default_user_config  # noqa: PLC0415
-        from moto.server import ThreadedMotoServer  # noqa: PLC0415
+        from moto.core.config import default_user_config
+        from moto.server import ThreadedMotoServer
 
         default_user_config.update(
             {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
@@ -84,7 +84,7 @@ class LocalStack:
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self.moto.start()
 
-        import boto3  # noqa: PLC0415
+        import boto3
 
         self.session = boto3.Session(region_name=REGION)
         self.template = Template.load()
@@ -104,7 +104,7 @@ class LocalStack:
         self.publish_portal()
 
         s3 = self.session.client("s3")
-        from moto.ses.models import ses_backends  # noqa: PLC0415
+        from moto.ses.models import ses_backends
 
         self.http = LocalHttp(
             self.settings.http_port,
@@ -134,7 +134,7 @@ class LocalStack:
         os.environ.update(
             {
                 "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto accepts any
+                "AWS_SECRET_ACCESS_KEY": "local",
                 "AWS_DEFAULT_REGION": REGION,
                 "AWS_REGION": REGION,
                 "MOTO_PORT": str(self.moto_port),  # where moto's Step Functions calls Lambda
@@ -157,7 +157,9 @@ class LocalStack:
                 content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
                 if content_type.startswith("text/") or content_type.endswith("javascript"):
                     content_type += "; charset=utf-8"
-                s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type)
+                s3.put_object(
+                    Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type
+                )
 
     def ready_line(self) -> str:
         return (

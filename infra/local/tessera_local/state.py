@@ -10,20 +10,28 @@ from __future__ import annotations
 import copyreg
 import logging
 import os
-import pickle  # noqa: S403 - our own file in our own data directory
+import pickle
 import threading
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("tessera.local.state")
 
-SERVICES = ("dynamodb", "s3", "ses", "events", "stepfunctions", "cognito-idp", "sns")
+SERVICES: tuple[Any, ...] = (
+    "dynamodb",
+    "s3",
+    "ses",
+    "events",
+    "stepfunctions",
+    "cognito-idp",
+    "sns",
+)
 STATE_FILE = "aws-state.pickle"
 
 
 def _register_picklers() -> None:
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
     def reduce_rsa(key: rsa.RSAPrivateKey) -> tuple[Any, tuple[bytes]]:
         pem = key.private_bytes(
@@ -33,14 +41,14 @@ def _register_picklers() -> None:
         )
         return _load_rsa, (pem,)
 
-    probe = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    probe = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     copyreg.pickle(type(probe), reduce_rsa)
     copyreg.pickle(type(threading.Lock()), lambda _lock: (threading.Lock, ()))
     copyreg.pickle(type(threading.RLock()), lambda _lock: (threading.RLock, ()))
 
 
 def _load_rsa(pem: bytes) -> Any:
-    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives import serialization
 
     return serialization.load_pem_private_key(pem, password=None)
 
@@ -56,7 +64,7 @@ class StateStore:
         return self.path.is_file()
 
     def save(self) -> None:
-        from moto.backends import get_backend  # noqa: PLC0415
+        from moto.backends import get_backend
 
         with self._lock:
             for attempt in range(5):
@@ -71,7 +79,7 @@ class StateStore:
             os.replace(temporary, self.path)
 
     def load(self) -> None:
-        from moto.backends import get_backend  # noqa: PLC0415
+        from moto.backends import get_backend
 
         saved = pickle.loads(self.path.read_bytes())  # noqa: S301 - written by save() above
         for name, accounts in saved.items():
@@ -94,5 +102,5 @@ class Autosave(threading.Thread):
         while not self.stopped.wait(self.interval):
             try:
                 self.store.save()
-            except Exception:  # noqa: BLE001 - keep running; the next save may succeed
+            except Exception:
                 log.exception("saving local state failed")

@@ -28,10 +28,23 @@ _SHORT_TAGS = {
     "Condition": "Condition",
     **{
         name: f"Fn::{name}"
-        for name in (
-            "GetAtt Sub Join Select Split If Equals Not And Or FindInMap Base64 "
-            "ImportValue GetAZs Cidr"
-        ).split()
+        for name in [
+            "GetAtt",
+            "Sub",
+            "Join",
+            "Select",
+            "Split",
+            "If",
+            "Equals",
+            "Not",
+            "And",
+            "Or",
+            "FindInMap",
+            "Base64",
+            "ImportValue",
+            "GetAZs",
+            "Cidr",
+        ]
     },
 }
 
@@ -118,7 +131,9 @@ class Template:
             props = resource.get("Properties", {})
             if kind == "AWS::DynamoDB::Table":
                 name = f"{STACK_NAME}-{logical_id}"
-                self._set(logical_id, name, Arn=arn.format(service="dynamodb", rest=f"table/{name}"))
+                self._set(
+                    logical_id, name, Arn=arn.format(service="dynamodb", rest=f"table/{name}")
+                )
             elif kind == "AWS::S3::Bucket":
                 name = f"{STACK_NAME}-{logical_id}".lower()
                 self._set(logical_id, name, Arn=f"arn:{PARTITION}:s3:::{name}")
@@ -130,7 +145,9 @@ class Template:
                 self._set(logical_id, sm_arn, Name=logical_id, Arn=sm_arn)
             elif kind == "AWS::Events::EventBus":
                 name = str(self.resolve(props.get("Name", logical_id)))
-                self._set(logical_id, name, Arn=arn.format(service="events", rest=f"event-bus/{name}"))
+                self._set(
+                    logical_id, name, Arn=arn.format(service="events", rest=f"event-bus/{name}")
+                )
             elif kind == "AWS::SES::ReceiptRuleSet":
                 self._set(logical_id, str(self.resolve(props.get("RuleSetName", logical_id))))
             elif kind == "AWS::Serverless::Api":
@@ -176,7 +193,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":
