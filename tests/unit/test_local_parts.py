@@ -1,0 +1,109 @@
+"""The local stack's pieces that imitate AWS: template intrinsics, API Gateway routing and events,
+SES receipt rule matching and events, schedules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tessera_local.clock import Schedule, scheduled_event, schedules
+from tessera_local.http import Route, api_routes, proxy_event
+from tessera_local.smtp import ReceiptRule, receipt_rules, ses_event
+from tessera_local.stack import Settings
+from tessera_local.template import Template, TemplateError
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    return Template.load()
+
+
+def test_intrinsics_resolve_to_local_names(template: Template) -> None:
+    assert template.resolve({"Ref": "TicketsTable"}) == "tessera-local-TicketsTable"
+    assert template.resolve({"Fn::Sub": "${TicketsTable.Arn}/index/*"}) == (
+        "arn:aws:dynamodb:us-east-1:123456789012:table/tessera-local-TicketsTable/index/*"
+    )
+    assert template.resolve({"Fn::Join": [",", {"Ref": "SupportAddresses"}]}) == (
+        "support@example.com,billing@example.com"
+    )
+    assert template.resolve({"Fn::Sub": ["${A}-x", {"A": "b"}]}) == "b-x"
+
+
+def test_unknown_reference_is_refused(template: Template) -> None:
+    with pytest.raises(TemplateError, match="NoSuchThing"):
+        template.resolve({"Ref": "NoSuchThing"})
+
+
+def test_globals_are_merged_into_function_properties(template: Template) -> None:
+    props = template.function_properties("IntakeFunction")
+    assert props["Runtime"] == "python3.12"
+    assert {"TABLE_NAME", "RAW_MAIL_BUCKET"} <= set(props["Environment"]["Variables"])
+
+
+def test_api_routes_match_paths_and_build_proxy_events(template: Template) -> None:
+    routes = {(r.method, r.resource) for r in api_routes(template)}
+    assert ("GET", "/api/tickets/{ticket_id}") in routes
+
+    route = Route.make("GET", "/api/tickets/{ticket_id}", "ApiFunction")
+    assert route.pattern.match("/api/tickets/T1")
+    assert not route.pattern.match("/api/tickets/T1/extra")
+    event = proxy_event(route, "GET", "/api/tickets/T%201", "limit=2&x=1&x=2", {"A": "b"}, b"")
+    assert event["pathParameters"] == {"ticket_id": "T 1"}
+    assert event["requestContext"]["resourcePath"] == "/api/tickets/{ticket_id}"
+    assert event["queryStringParameters"] == {"limit": "2", "x": "2"}
+    assert event["multiValueQueryStringParameters"]["x"] == ["1", "2"]
+    assert event["body"] is None
+
+
+def test_greedy_path_parameter_spans_slashes() -> None:
+    route = Route.make("ANY", "/api/files/{key+}", "F")
+    match = route.pattern.match("/api/files/a/b/c.txt")
+    assert match is not None
+    assert match.group("key") == "a/b/c.txt"
+
+
+def test_receipt_rule_matches_addresses_and_domains(template: Template) -> None:
+    [rule] = receipt_rules(template)
+    assert rule.matches("Support@Example.com")
+    assert not rule.matches("someone@example.com")
+    domain_rule = ReceiptRule({"Name": "d", "Recipients": ["example.org"], "Actions": []})
+    assert domain_rule.matches("any@example.org")
+    assert domain_rule.matches("any@mail.example.org")
+    assert not domain_rule.matches("any@notexample.org")
+
+
+def test_ses_event_carries_message_id_recipients_and_verdicts() -> None:
+    raw = b"From: a@b.test\r\nTo: support@example.com\r\nSubject: Hi\r\n\r\nbody"
+    event = ses_event(
+        "abc",
+        raw,
+        "a@b.test",
+        ["support@example.com"],
+        "2026-01-01T00:00:00.000Z",
+        {"FunctionArn": "arn:fn", "InvocationType": "Event"},
+    )
+    ses = event["Records"][0]["ses"]
+    assert ses["mail"]["messageId"] == "abc"
+    assert ses["mail"]["commonHeaders"]["subject"] == "Hi"
+    assert ses["receipt"]["recipients"] == ["support@example.com"]
+    assert ses["receipt"]["spamVerdict"] == {"status": "PASS"}
+    assert ses["receipt"]["action"]["type"] == "Lambda"
+
+
+def test_schedules_come_from_the_template(template: Template) -> None:
+    assert schedules(template) == [Schedule("SlaFunction", "Sweep", 60)]
+    event = scheduled_event(Schedule("SlaFunction", "Sweep", 60), datetime(2026, 1, 2, tzinfo=UTC))
+    assert (event["detail-type"], event["time"]) == ("Scheduled Event", "2026-01-02T00:00:00Z")
+
+
+def test_settings_from_environment_and_bad_flags() -> None:
+    settings = Settings.from_env({"TESSERA_HTTP_PORT": "9000", "TESSERA_FRESH": "1"})
+    assert (settings.http_port, settings.smtp_port, settings.fresh, settings.demo) == (
+        9000,
+        2525,
+        True,
+        True,
+    )
+    with pytest.raises(ValueError, match="TESSERA_DEMO"):
+        Settings.from_env({"TESSERA_DEMO": "maybe"})
