@@ -11,7 +11,7 @@ import dataclasses
 import enum
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -216,7 +216,11 @@ def _coerce(name: str, value: Any) -> Any:
         allowed = ", ".join(m.value for m in (Status if name == "status" else Priority))
         raise ValidationFailed(name, f"must be one of {allowed}") from None
     if name in {"tags", "participants"}:
-        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        if (
+            isinstance(value, str)
+            or not isinstance(value, Iterable)
+            or not all(isinstance(v, str) for v in value)
+        ):
             raise ValidationFailed(name, "must be a list of strings")
         if name == "participants":
             return frozenset(_clean_address(v, name) for v in value)

@@ -604,7 +604,7 @@ class DynamoTicketRepository:
         key of the last returned item is the cursor, so the last page has none."""
         _check_limit(limit)
         key_names = {"pk", "sk", partition[0], "created"}
-        start = decode_cursor(cursor, key_names, partition) if cursor else None
+        start = None if cursor is None else decode_cursor(cursor, key_names, partition)
         results = index.query(
             partition[1],
             scan_index_forward=False,

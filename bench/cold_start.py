@@ -1,0 +1,162 @@
+"""Cold-start import cost of every Lambda handler in template.yaml, against a bare ``import boto3``.
+
+A Lambda cold start is dominated by imports. For each Handler in template.yaml this imports its
+module in a fresh interpreter, ``--runs`` times, and prints the median next to the median of a
+bare ``import boto3`` measured the same way in the same run. The goal is a ratio of at most 1.5.
+Only the module import is timed: what a handler defers to its first call (boto3 clients, the
+storage library) is part of that first invocation, not of these figures.
+
+Each child interpreter runs isolated (``-I``), with no AWS configuration (no ``AWS_*`` variables,
+an empty HOME) and none of the function's environment variables, as the handler-import test in
+tests/unit/test_template.py does: a handler must import without them. One untimed warm-up import
+per module comes first, so bytecode compilation is not counted.
+
+Run it with ``make bench``, or ``.venv/bin/python bench/cold_start.py --runs 9``. It is a
+measurement, not a test: it always exits 0, and prints ``GOAL MISSED`` when a handler's ratio is
+above the goal (or its import fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tessera_local.template import Template
+
+GOAL_RATIO = 1.5
+BASELINE = "boto3"
+
+# Prints how long importing the module named on the command line takes, in milliseconds.
+_TIMED_IMPORT = """
+import importlib, sys, time
+start = time.perf_counter()
+importlib.import_module(sys.argv[1])
+print((time.perf_counter() - start) * 1000)
+"""
+
+
+@dataclass
+class Target:
+    """One row of the table: what is imported, and the environment it is imported without."""
+
+    label: str
+    module: str
+    withheld_variables: frozenset[str]
+    timings_ms: list[float]
+    error: str = ""
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.timings_ms)
+
+
+def handler_targets(template: Template) -> list[Target]:
+    """A target per function of the template, named by its Handler."""
+    targets = []
+    for logical_id in sorted(template.of_type("AWS::Serverless::Function")):
+        properties = template.function_properties(logical_id)
+        handler = properties["Handler"]
+        variables = properties.get("Environment", {}).get("Variables", {})
+        module = handler.rpartition(".")[0]
+        targets.append(Target(handler, module, frozenset(variables), []))
+    return targets
+
+
+def unconfigured_environment(withheld: Iterable[str], home: str) -> dict[str, str]:
+    """This process's environment without AWS configuration or the withheld variables."""
+    removed = set(withheld)
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("AWS_") and name not in removed
+    }
+    environment["HOME"] = home
+    return environment
+
+
+def time_import(target: Target, home: str) -> float | None:
+    """Milliseconds to import the target's module in a fresh interpreter, or None on failure."""
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", _TIMED_IMPORT, target.module],
+        env=unconfigured_environment(target.withheld_variables, home),
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if result.returncode != 0:
+        lines = result.stderr.strip().splitlines()
+        target.error = lines[-1] if lines else f"exit status {result.returncode}"
+        return None
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def measure(targets: list[Target], runs: int) -> None:
+    """Fill each target's timings; runs are interleaved so drift affects every row alike."""
+    with tempfile.TemporaryDirectory(prefix="tessera-bench-") as home:
+        for target in targets:
+            time_import(target, home)  # warm-up: compile bytecode, fill the page cache
+        for _ in range(runs):
+            for target in targets:
+                if target.error:
+                    continue
+                elapsed = time_import(target, home)
+                if elapsed is not None:
+                    target.timings_ms.append(elapsed)
+
+
+def report(baseline: Target, handlers: list[Target], runs: int) -> list[str]:
+    """The table's lines, then the verdict."""
+    width = max(len(t.label) for t in [baseline, *handlers])
+    lines = [
+        f"Import time in a fresh interpreter, median of {runs} run(s), no AWS configuration",
+        f"{'handler':<{width}}  {'median ms':>10}  {'x boto3':>8}  goal (<= {GOAL_RATIO}x)",
+    ]
+    if baseline.error:
+        lines.append(f"{baseline.label:<{width}}  import failed: {baseline.error}")
+        lines.append("GOAL MISSED: the boto3 baseline could not be measured")
+        return lines
+    lines.append(f"{baseline.label:<{width}}  {baseline.median_ms:>10.1f}  {1:>8.2f}  baseline")
+    missed = []
+    for target in handlers:
+        if target.error:
+            lines.append(f"{target.label:<{width}}  import failed: {target.error}")
+            missed.append(f"{target.label} (import failed)")
+            continue
+        ratio = target.median_ms / baseline.median_ms
+        verdict = "met" if ratio <= GOAL_RATIO else "MISSED"
+        figures = f"{target.median_ms:>10.1f}  {ratio:>8.2f}"
+        lines.append(f"{target.label:<{width}}  {figures}  {verdict}")
+        if ratio > GOAL_RATIO:
+            missed.append(f"{target.label} ({ratio:.2f}x)")
+    if missed:
+        lines.append(f"GOAL MISSED (ratio to boto3 above {GOAL_RATIO}): {', '.join(missed)}")
+    else:
+        lines.append(f"Goal met: every handler imports within {GOAL_RATIO}x a bare import boto3.")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure, print the table, and exit 0 whatever the figures are."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="fresh interpreters per handler")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    baseline = Target(f"{BASELINE} (baseline)", BASELINE, frozenset(), [])
+    handlers = handler_targets(Template.load())
+    measure([baseline, *handlers], args.runs)
+    print("\n".join(report(baseline, handlers, args.runs)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
