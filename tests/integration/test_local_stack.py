@@ -195,3 +195,29 @@ def test_data_survives_a_restart_and_fresh_starts_empty(tmp_path: Path) -> None:
         assert (status, page["items"]) == (200, [])
     finally:
         stop_stack(third)
+
+
+def test_every_call_a_function_made_is_allowed_by_its_template_policy(
+    stack: RunningStack, token: str
+) -> None:
+    # Given traffic through every function: mail in (intake), routing (rules), the API
+    subject = f"IAM {uuid.uuid4().hex[:6]}"
+    send_mail(stack, subject)
+    ticket = wait_for(lambda: find_ticket(stack, token, subject), timeout=5)
+    assert ticket is not None
+    assert stack.request("GET", f"/api/tickets/{ticket['number']}", token=token)[0] == 200
+
+    # When we ask the stack which AWS calls each function made
+    def acknowledged() -> dict | None:
+        _status, report = stack.request("GET", "/_local/iam")
+        actions = {(c["function"], c["action"]) for c in report["calls"]}
+        return report if ("RulesFunction", "ses:SendRawEmail") in actions else None
+
+    report = wait_for(acknowledged, timeout=15)
+    assert report is not None, "the rules function never sent the acknowledgement"
+
+    # Then the calls cover every function that ran, and the template's policies allow each one
+    assert {"IntakeFunction", "RulesFunction", "ApiFunction"} <= {
+        c["function"] for c in report["calls"]
+    }
+    assert report["denied"] == []

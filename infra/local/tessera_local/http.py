@@ -4,6 +4,7 @@
   route template.yaml declares (a path the template does not declare gets API Gateway's answer),
   and goes to the function that route names.
 - ``/_local/outbox``: every mail the system sent (captured by the emulated SES), newest last.
+- ``/_local/iam``: every AWS call each function made, and those its template policy would deny.
 - anything else: the object in the portal bucket, as S3 behind CloudFront would serve it.
 """
 
@@ -16,7 +17,7 @@ import mimetypes
 import re
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from email import message_from_bytes
 from email.message import Message
 from email.policy import default as default_policy
@@ -24,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from tessera_local import iam
 from tessera_local.lambdas import Functions
 from tessera_local.template import ACCOUNT_ID, Template
 
@@ -149,8 +151,16 @@ class LocalHttp(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, port: int, template: Template, functions: Functions, s3: Any, ses_backend: Any
+        self,
+        port: int,
+        template: Template,
+        functions: Functions,
+        s3: Any,
+        ses_backend: Any,
+        recorder: iam.Recorder,
     ) -> None:
+        self.template = template
+        self.recorder = recorder
         self.routes = api_routes(template)
         self.functions = functions
         self.s3 = s3
@@ -196,6 +206,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._api(url.path, url.query, body)
             elif url.path == "/_local/outbox":
                 self._send(200, outbox(self.server.ses_backend))
+            elif url.path == "/_local/iam":
+                calls = self.server.recorder.calls
+                denied = iam.denied(self.server.template, calls)
+                self._send(200, {"calls": [asdict(c) for c in calls], "denied": denied})
             else:
                 self._static(url.path)
         except Exception:

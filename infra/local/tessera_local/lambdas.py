@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from tessera_local import iam
 from tessera_local.template import Template
 
 log = logging.getLogger("tessera.local.lambda")
@@ -91,7 +92,8 @@ class Functions:
             timeout_seconds=int(props.get("Timeout", 3)),
             started=time.monotonic(),
         )
-        return handler(event, context)
+        with iam.running(logical_id):
+            return handler(event, context)
 
     def invoke_async(self, name: str, event: dict[str, Any]) -> None:
         """Call a function as an Event invocation: returns at once, retried twice on error."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tessera_local import demo, lambdas, provision, smtp, state
+from tessera_local import demo, iam, lambdas, provision, smtp, state
 from tessera_local.clock import Clock
 from tessera_local.http import LocalHttp
 from tessera_local.template import ACCOUNT_ID, REGION, ROOT, Template
@@ -88,6 +88,8 @@ class LocalStack:
 
         self.session = boto3.Session(region_name=REGION)
         self.template = Template.load()
+        self.recorder = iam.Recorder()
+        self.recorder.install()
         self.functions = lambdas.Functions(self.template)
         lambdas.install(self.functions)
 
@@ -112,6 +114,7 @@ class LocalStack:
             self.functions,
             s3,
             ses_backends[ACCOUNT_ID][REGION],
+            self.recorder,
         )
         threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
         self.smtp = smtp.start(
