@@ -3,8 +3,10 @@
 A Lambda cold start is dominated by imports. For each Handler in template.yaml this imports its
 module in a fresh interpreter, ``--runs`` times, and prints the median next to the median of a
 bare ``import boto3`` measured the same way in the same run. The goal is a ratio of at most 1.5.
-Only the module import is timed: what a handler defers to its first call (boto3 clients, the
-storage library) is part of that first invocation, not of these figures.
+The goal is about the module import. What a handler defers to its first call (boto3, the storage
+library, the logger, the JWT library) is paid by that first invocation instead, so a second
+column times the import followed by those deferred imports (``FIRST_CALL_IMPORTS``): the whole
+import cost of a cold start, before any network call.
 
 Each child interpreter runs isolated (``-I``), with no AWS configuration (no ``AWS_*`` variables,
 an empty HOME) and none of the function's environment variables, as the handler-import test in
@@ -32,13 +34,23 @@ from tessera_local.template import Template
 GOAL_RATIO = 1.5
 BASELINE = "boto3"
 
-# Prints how long importing the module named on the command line takes, in milliseconds.
+# Prints how long importing the modules named on the command line takes, in milliseconds.
 _TIMED_IMPORT = """
 import importlib, sys, time
 start = time.perf_counter()
-importlib.import_module(sys.argv[1])
+for name in sys.argv[1:]:
+    importlib.import_module(name)
 print((time.perf_counter() - start) * 1000)
 """
+
+# What each handler imports lazily on its first invocation (see tessera.bootstrap).
+_EVERY_HANDLER = ("boto3", "tessera.adapters.dynamodb", "tessera.adapters.aws")
+FIRST_CALL_IMPORTS = {
+    "api.app": (*_EVERY_HANDLER, "tessera.adapters.cognito", "jwt"),
+    "intake.app": (*_EVERY_HANDLER, "aws_lambda_powertools.logging"),
+    "rules.app": _EVERY_HANDLER,
+    "sla.app": (*_EVERY_HANDLER, "aws_lambda_powertools.logging"),
+}
 
 
 @dataclass
@@ -50,10 +62,16 @@ class Target:
     withheld_variables: frozenset[str]
     timings_ms: list[float]
     error: str = ""
+    deferred: tuple[str, ...] = ()
+    first_call_ms: list[float] | None = None
 
     @property
     def median_ms(self) -> float:
         return statistics.median(self.timings_ms)
+
+    @property
+    def first_call_median_ms(self) -> float | None:
+        return statistics.median(self.first_call_ms) if self.first_call_ms else None
 
 
 def handler_targets(template: Template) -> list[Target]:
@@ -64,7 +82,10 @@ def handler_targets(template: Template) -> list[Target]:
         handler = properties["Handler"]
         variables = properties.get("Environment", {}).get("Variables", {})
         module = handler.rpartition(".")[0]
-        targets.append(Target(handler, module, frozenset(variables), []))
+        deferred = FIRST_CALL_IMPORTS.get(module, _EVERY_HANDLER)
+        targets.append(
+            Target(handler, module, frozenset(variables), [], deferred=deferred, first_call_ms=[])
+        )
     return targets
 
 
@@ -80,10 +101,12 @@ def unconfigured_environment(withheld: Iterable[str], home: str) -> dict[str, st
     return environment
 
 
-def time_import(target: Target, home: str) -> float | None:
-    """Milliseconds to import the target's module in a fresh interpreter, or None on failure."""
+def time_import(target: Target, home: str, *, with_deferred: bool = False) -> float | None:
+    """Milliseconds to import the target's module (and, ``with_deferred``, what its first call
+    imports) in a fresh interpreter, or None on failure."""
+    modules = [target.module, *(target.deferred if with_deferred else ())]
     result = subprocess.run(
-        [sys.executable, "-I", "-c", _TIMED_IMPORT, target.module],
+        [sys.executable, "-I", "-c", _TIMED_IMPORT, *modules],
         env=unconfigured_environment(target.withheld_variables, home),
         cwd=home,
         capture_output=True,
@@ -110,6 +133,10 @@ def measure(targets: list[Target], runs: int) -> None:
                 elapsed = time_import(target, home)
                 if elapsed is not None:
                     target.timings_ms.append(elapsed)
+                if target.first_call_ms is not None:
+                    whole = time_import(target, home, with_deferred=True)
+                    if whole is not None:
+                        target.first_call_ms.append(whole)
 
 
 def report(baseline: Target, handlers: list[Target], runs: int) -> list[str]:
@@ -117,13 +144,14 @@ def report(baseline: Target, handlers: list[Target], runs: int) -> list[str]:
     width = max(len(t.label) for t in [baseline, *handlers])
     lines = [
         f"Import time in a fresh interpreter, median of {runs} run(s), no AWS configuration",
-        f"{'handler':<{width}}  {'median ms':>10}  {'x boto3':>8}  goal (<= {GOAL_RATIO}x)",
+        f"{'handler':<{width}}  {'median ms':>10}  {'x boto3':>8}  {'goal':>6}"
+        f"  {'+ first-call imports ms':>24}",
     ]
     if baseline.error:
         lines.append(f"{baseline.label:<{width}}  import failed: {baseline.error}")
         lines.append("GOAL MISSED: the boto3 baseline could not be measured")
         return lines
-    lines.append(f"{baseline.label:<{width}}  {baseline.median_ms:>10.1f}  {1:>8.2f}  baseline")
+    lines.append(f"{baseline.label:<{width}}  {baseline.median_ms:>10.1f}  {1:>8.2f}  {'base':>6}")
     missed = []
     for target in handlers:
         if target.error:
@@ -133,7 +161,9 @@ def report(baseline: Target, handlers: list[Target], runs: int) -> list[str]:
         ratio = target.median_ms / baseline.median_ms
         verdict = "met" if ratio <= GOAL_RATIO else "MISSED"
         figures = f"{target.median_ms:>10.1f}  {ratio:>8.2f}"
-        lines.append(f"{target.label:<{width}}  {figures}  {verdict}")
+        whole = target.first_call_median_ms
+        whole_text = f"{whole:>24.1f}" if whole is not None else f"{'n/a':>24}"
+        lines.append(f"{target.label:<{width}}  {figures}  {verdict:>6}  {whole_text}")
         if ratio > GOAL_RATIO:
             missed.append(f"{target.label} ({ratio:.2f}x)")
     if missed:
