@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+# apt-get needs root; elsewhere sudo provides it.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint unit integration template-check bench lock clean
+.PHONY: run test lint unit integration e2e template-check bench lock clean
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +22,13 @@ run: $(STAMP)
 	TZ=UTC $(BIN)/tessera-local
 
 ## Every check CI runs: lint, types, template checks, unit, integration and browser tests.
-test: lint template-check
+test: lint template-check $(CHROMIUM)
 	TZ=UTC $(BIN)/pytest -q
+
+## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,6 +44,9 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	TZ=UTC $(BIN)/pytest -q tests/integration
+
+e2e: $(STAMP) $(CHROMIUM)
+	TZ=UTC $(BIN)/pytest -q tests/e2e
 
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py

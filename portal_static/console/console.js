@@ -90,6 +90,7 @@ $("sign-in").addEventListener("submit", async (event) => {
 });
 $("sign-out").addEventListener("click", signOut);
 $("back").addEventListener("click", () => loadTickets());
+$("refresh").addEventListener("click", () => loadTickets());
 $("more").addEventListener("click", () => loadTickets(true));
 
 if (state.token) loadTickets().catch(signOut); else show("sign-in");
