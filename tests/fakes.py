@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tessera.adapters.memory import InMemoryTicketRepository
+from tessera.deps import Dependencies
 from tessera.errors import NotFound
-from tessera.services import Dependencies
 
 SUPPORT = frozenset({"support@example.com", "billing@example.com"})
 

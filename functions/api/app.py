@@ -15,7 +15,7 @@ from typing import Any
 from chalice.app import Chalice, ChaliceViewError, Request, Response
 
 from api.schemas import LoginBody, page_params, thread_json, ticket_json
-from tessera import bootstrap, services
+from tessera import bootstrap, queries
 from tessera.access import Principal, require_staff
 from tessera.errors import (
     Conflict,
@@ -103,11 +103,11 @@ def login() -> dict[str, Any]:
 def list_tickets() -> dict[str, Any]:
     require_staff(_principal())
     limit, cursor = page_params(_request().query_params or {})
-    page = services.list_tickets(bootstrap.dependencies(), limit=limit, cursor=cursor)
+    page = queries.list_tickets(bootstrap.dependencies(), limit=limit, cursor=cursor)
     return {"items": [ticket_json(t) for t in page.items], "cursor": page.cursor}
 
 
 @endpoint("/api/tickets/{ticket_id}", methods=["GET"])
 def get_ticket(ticket_id: str) -> dict[str, Any]:
     require_staff(_principal())
-    return thread_json(services.ticket_thread(bootstrap.dependencies(), ticket_id))
+    return thread_json(queries.ticket_thread(bootstrap.dependencies(), ticket_id))

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from tessera import bootstrap, services, settings
+from tessera import bootstrap, settings
+from tessera.mail.intake import receive_mail
 from tessera.observability import logger
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Turn each SES record into a ticket or a reply (see services.receive_mail)."""
+    """Turn each SES record into a ticket or a reply (see tessera.mail.intake.receive_mail)."""
     deps = bootstrap.dependencies()
     prefix = settings.mail_intake().raw_mail_prefix
     results = []
     for record in event["Records"]:
         ses = record["ses"]
         ses_message_id = ses["mail"]["messageId"]
-        outcome = services.receive_mail(
+        outcome = receive_mail(
             deps,
             key=f"{prefix}{ses_message_id}",
             ses_message_id=ses_message_id,

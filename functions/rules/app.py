@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tessera import bootstrap, services
+from tessera import bootstrap
 from tessera.errors import ValidationFailed
+from tessera.routing import workflow
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -15,12 +16,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not isinstance(ticket_id, str) or not ticket_id:
         raise ValidationFailed("ticket_id", "is required")
     if step == "route":
-        return services.route(deps, ticket_id)
+        return workflow.route(deps, ticket_id)
     if step == "assign":
-        return services.assign(deps, ticket_id)
+        return workflow.assign(deps, ticket_id)
     if step == "acknowledge":
-        return services.acknowledge(deps, ticket_id)
+        return workflow.acknowledge(deps, ticket_id)
     if step == "record_failure":
-        services.record_routing_failure(deps, ticket_id, event.get("error") or {})
+        workflow.record_routing_failure(deps, ticket_id, event.get("error") or {})
         return {"recorded": True}
     raise ValidationFailed("step", f"unknown step {step!r}")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tessera import bootstrap, services
+from tessera import bootstrap
 from tessera.observability import logger
+from tessera.sla.sweep import due_timers
 from tessera.tickets import utcnow
 
 
@@ -17,7 +18,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     what is due.
     """
     now = _event_time(event) or utcnow()
-    due = services.due_timers(bootstrap.dependencies(), now)
+    due = due_timers(bootstrap.dependencies(), now)
     logger().info("sla sweep", extra={"due": len(due), "at": now.isoformat()})
     return {"due": [{"ticket_id": d.ticket_id, "due_at": d.due_at.isoformat()} for d in due]}
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import cache
 
 from tessera import settings
+from tessera.deps import Dependencies
 from tessera.ports import EventPublisher, Mailer, RawMailStore, Workflow
-from tessera.services import Dependencies
 
 
 @cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tessera import mail
+from tessera.mail import parse as mail
 
 
 def raw(headers: str, body: str = "Hello") -> bytes:

@@ -1,11 +1,13 @@
-"""Use cases against fakes: intake, the routing steps, reading."""
+"""Use cases against fakes: intake, the routing steps, the acknowledgement, reading."""
 
 from __future__ import annotations
 
 import pytest
 
-from tessera import services
+from tessera import queries
 from tessera.errors import NotFound
+from tessera.mail import acknowledge, intake
+from tessera.routing import workflow
 from tessera.tickets import MessageKind, Status
 from tests.fakes import World
 
@@ -26,7 +28,7 @@ def mail(
 
 def deliver(world: World, raw: bytes, ses_id: str = "ses-1", to: str = "support@example.com"):
     world.raw_mail.objects[f"inbound/{ses_id}"] = raw
-    return services.receive_mail(
+    return intake.receive_mail(
         world.deps, key=f"inbound/{ses_id}", ses_message_id=ses_id, recipients=[to]
     )
 
@@ -108,18 +110,18 @@ def test_cc_addresses_become_participants_but_support_addresses_do_not() -> None
 def test_route_puts_the_ticket_in_its_mailbox_group_with_an_audit_event() -> None:
     world = World()
     created = deliver(world, mail(to="billing@example.com"), to="billing@example.com")
-    assert services.route(world.deps, created.ticket_id) == {"group": "billing"}
+    assert workflow.route(world.deps, created.ticket_id) == {"group": "billing"}
     thread = world.tickets.thread(created.ticket_id)
     assert thread.ticket.group == "billing"
-    assert thread.events[-1].actor == services.ROUTING
+    assert thread.events[-1].actor == workflow.ROUTING
     assert thread.events[-1].changes["group"] == (None, "billing")
 
 
 def test_acknowledge_mails_the_requester_once() -> None:
     world = World()
     created = deliver(world, mail())
-    first = services.acknowledge(world.deps, created.ticket_id)
-    second = services.acknowledge(world.deps, created.ticket_id)
+    first = acknowledge.acknowledge(world.deps, created.ticket_id)
+    second = acknowledge.acknowledge(world.deps, created.ticket_id)
 
     assert (first["sent"], second["sent"]) == (True, False)
     [sent] = world.mailer.sent
@@ -134,7 +136,7 @@ def test_acknowledge_mails_the_requester_once() -> None:
 def test_routing_failure_lands_on_the_audit_trail() -> None:
     world = World()
     created = deliver(world, mail())
-    services.record_routing_failure(
+    workflow.record_routing_failure(
         world.deps, created.ticket_id, {"Error": "Boom", "Cause": "assign exploded"}
     )
     last = world.tickets.thread(created.ticket_id).events[-1]
@@ -144,6 +146,6 @@ def test_routing_failure_lands_on_the_audit_trail() -> None:
 def test_thread_by_number_and_unknown_number() -> None:
     world = World()
     created = deliver(world, mail())
-    assert services.ticket_thread(world.deps, "1001").ticket.id == created.ticket_id
+    assert queries.ticket_thread(world.deps, "1001").ticket.id == created.ticket_id
     with pytest.raises(NotFound):
-        services.ticket_thread(world.deps, "9999")
+        queries.ticket_thread(world.deps, "9999")

@@ -1,0 +1,1 @@
+"""Service levels: deadlines, business hours, the due-timer sweep and escalation."""
