@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tessera.adapters.memory import InMemoryTicketRepository
+from tessera.adapters.memory import InMemoryConfigStore, InMemoryTicketRepository
+from tessera.config import ConfigReader
 from tessera.deps import Dependencies
 from tessera.errors import NotFound
 
@@ -65,6 +66,13 @@ class World:
     workflow: FakeWorkflow = field(default_factory=FakeWorkflow)
     mailer: FakeMailer = field(default_factory=FakeMailer)
     events: FakeEvents = field(default_factory=FakeEvents)
+    config_store: InMemoryConfigStore = field(default_factory=InMemoryConfigStore)
+
+    def __post_init__(self) -> None:
+        self.config = ConfigReader(self.config_store, ttl=0)
+
+    def apply_config(self, kind: str, text: str) -> None:
+        self.config_store.apply(kind, text, actor="test", expected_version=None)
 
     @property
     def deps(self) -> Dependencies:
@@ -74,6 +82,7 @@ class World:
             workflow=lambda: self.workflow,
             mailer=lambda: self.mailer,
             events=lambda: self.events,
+            config=lambda: self.config,
             support_addresses=lambda: SUPPORT,
             from_address=lambda: "support@example.com",
         )

@@ -9,8 +9,9 @@ from __future__ import annotations
 from functools import cache
 
 from tessera import settings
+from tessera.config import ConfigReader
 from tessera.deps import Dependencies
-from tessera.ports import EventPublisher, Mailer, RawMailStore, Workflow
+from tessera.ports import ConfigStore, EventPublisher, Mailer, RawMailStore, Workflow
 
 
 @cache
@@ -23,6 +24,7 @@ def dependencies() -> Dependencies:
         workflow=_workflow,
         mailer=_mailer,
         events=_events,
+        config=_config,
         support_addresses=lambda: settings.mail_intake().support_addresses,
         from_address=settings.from_address,
     )
@@ -54,3 +56,15 @@ def _events() -> EventPublisher:
     from tessera.adapters.aws import EventBridgePublisher
 
     return EventBridgePublisher(settings.event_bus_name())
+
+
+@cache
+def config_store() -> ConfigStore:
+    from tessera.adapters.config_store import DynamoConfigStore
+
+    return DynamoConfigStore(settings.table_name())
+
+
+@cache
+def _config() -> ConfigReader:
+    return ConfigReader(config_store())

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tessera.config import ConfigReader
 from tessera.ports import EventPublisher, Mailer, RawMailStore, TicketRepository, Workflow
 
 
@@ -19,5 +20,6 @@ class Dependencies:
     workflow: Callable[[], Workflow] = field(repr=False)
     mailer: Callable[[], Mailer] = field(repr=False)
     events: Callable[[], EventPublisher] = field(repr=False)
+    config: Callable[[], ConfigReader] = field(repr=False)
     support_addresses: Callable[[], frozenset[str]] = field(repr=False)
     from_address: Callable[[], str] = field(repr=False)

@@ -103,6 +103,33 @@ class TicketRepository(Protocol):
         """Quarantined mail, oldest first."""
 
 
+@dataclass(frozen=True)
+class StoredConfig:
+    """One applied version of a configuration document (the YAML text as reviewed)."""
+
+    kind: str
+    version: int
+    text: str
+    applied_by: str
+    applied_at: datetime
+
+
+class ConfigStore(Protocol):
+    """Versioned configuration documents (see tessera.config)."""
+
+    def current(self, kind: str) -> StoredConfig | None:
+        """The latest applied version, or None if none was ever applied."""
+
+    def apply(
+        self, kind: str, text: str, *, actor: str, expected_version: int | None
+    ) -> StoredConfig:
+        """Store ``text`` as the next version. ``expected_version`` is the version the caller
+        based it on (None: "whatever is current"); Conflict if another apply came between."""
+
+    def history(self, kind: str, *, limit: int) -> Sequence[StoredConfig]:
+        """Applied versions, newest first."""
+
+
 class RawMailStore(Protocol):
     def read(self, key: str) -> bytes:
         """The raw MIME stored by the SES receipt rule. Raises NotFound."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -221,3 +223,26 @@ def test_every_call_a_function_made_is_allowed_by_its_template_policy(
         c["function"] for c in report["calls"]
     }
     assert report["denied"] == []
+
+
+def test_cli_reads_the_config_the_stack_applied(stack: RunningStack) -> None:
+    result = subprocess.run(  # noqa: S603 - our own CLI
+        [
+            sys.executable,
+            "-m",
+            "tessera.cli",
+            "--local",
+            "--data-dir",
+            str(stack.data_dir),
+            "config",
+            "show",
+            "mailboxes",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "# mailboxes version 1, applied by local-stack" in result.stdout
+    assert "billing@example.com" in result.stdout

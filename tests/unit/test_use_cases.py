@@ -117,6 +117,17 @@ def test_route_puts_the_ticket_in_its_mailbox_group_with_an_audit_event() -> Non
     assert thread.events[-1].changes["group"] == (None, "billing")
 
 
+def test_route_uses_the_mailbox_group_from_config() -> None:
+    world = World()
+    world.apply_config(
+        "mailboxes", "mailboxes:\n  - address: billing@example.com\n    group: finance\n"
+    )
+    created = deliver(world, mail(to="billing@example.com"), to="billing@example.com")
+    assert workflow.route(world.deps, created.ticket_id) == {"group": "finance"}
+    reason = world.tickets.thread(created.ticket_id).events[-1].reason
+    assert "mailboxes config" in reason
+
+
 def test_acknowledge_mails_the_requester_once() -> None:
     world = World()
     created = deliver(world, mail())

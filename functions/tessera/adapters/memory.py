@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from tessera.errors import AlreadyExists, Conflict, NotFound, ValidationFailed
-from tessera.ports import DueTimer, Page, Quarantined, Thread
-from tessera.tickets import Event, Message, Status, Ticket
+from tessera.ports import DueTimer, Page, Quarantined, StoredConfig, Thread
+from tessera.tickets import Event, Message, Status, Ticket, utcnow
 
 FIRST_NUMBER = 1001
 
@@ -189,3 +189,27 @@ def _check_belongs(ticket: Ticket, messages: Sequence[Message], events: Sequence
 def _check_limit(limit: int) -> None:
     if limit < 1:
         raise ValidationFailed("limit", "must be at least 1")
+
+
+class InMemoryConfigStore:
+    """:class:`tessera.ports.ConfigStore` in a dictionary, same semantics as the DynamoDB one."""
+
+    def __init__(self) -> None:
+        self._versions: defaultdict[str, list[StoredConfig]] = defaultdict(list)
+
+    def current(self, kind: str) -> StoredConfig | None:
+        versions = self._versions[kind]
+        return versions[-1] if versions else None
+
+    def apply(
+        self, kind: str, text: str, *, actor: str, expected_version: int | None
+    ) -> StoredConfig:
+        base = len(self._versions[kind])
+        if expected_version is not None and expected_version != base:
+            raise Conflict(f"{kind} is at version {base}, not {expected_version}")
+        stored = StoredConfig(kind, base + 1, text, actor, utcnow())
+        self._versions[kind].append(stored)
+        return stored
+
+    def history(self, kind: str, *, limit: int) -> Sequence[StoredConfig]:
+        return list(reversed(self._versions[kind]))[:limit]

@@ -14,16 +14,18 @@ __all__ = ["ROUTING", "acknowledge", "assign", "record_routing_failure", "route"
 
 
 def route(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
-    """Choose the ticket's group. Until the rules engine lands, a ticket goes to the group named
-    after the mailbox it came in on (``billing@`` -> ``billing``), else ``support``."""
+    """Choose the ticket's group: the group of the mailbox it came in on (mailboxes config);
+    for a mailbox not configured, the group named after it (``help@`` -> ``help``)."""
     ticket = deps.tickets.get(ticket_id)
     if ticket.group is None:
-        group = ticket.mailbox.split("@", 1)[0] if ticket.mailbox else "support"
-        event = ticket.change(
-            actor=ROUTING,
-            reason=f"default group of mailbox {ticket.mailbox or '(none)'}",
-            group=group,
-        )
+        mailboxes = deps.config().get("mailboxes")
+        mailbox = mailboxes.get(ticket.mailbox) if mailboxes else None
+        if mailbox is not None:
+            group, reason = mailbox.group, f"group of mailbox {mailbox.address} (mailboxes config)"
+        else:
+            group = ticket.mailbox.split("@", 1)[0] if ticket.mailbox else "support"
+            reason = f"mailbox {ticket.mailbox or '(none)'} is not configured: default group"
+        event = ticket.change(actor=ROUTING, reason=reason, group=group)
         deps.tickets.save(ticket, [event])
     return {"group": ticket.group}
 

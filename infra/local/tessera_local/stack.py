@@ -3,6 +3,7 @@ functions in-process, an SMTP server for SES inbound, a clock for the schedules,
 
 from __future__ import annotations
 
+import json
 import logging
 import mimetypes
 import os
@@ -103,6 +104,7 @@ class LocalStack:
             self.store.load()
             provision.restore_user_pool_ids(self.template, self.session.client("cognito-idp"))
         os.environ.update(self.functions.environment())
+        self.write_cli_environment()
         self.publish_portal()
 
         s3 = self.session.client("s3")
@@ -126,6 +128,7 @@ class LocalStack:
         self.autosave.start()
 
         if first_start:
+            self.apply_config()
             cognito = self.session.client("cognito-idp")
             demo.create_staff(self.template, cognito, self.settings.password)
             if self.settings.demo:
@@ -148,6 +151,30 @@ class LocalStack:
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
             os.environ.pop(name, None)
         time.tzset()
+
+    def write_cli_environment(self) -> None:
+        """What ``tessera --local`` needs: the emulator's endpoint and the functions' settings."""
+        names = (
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_DEFAULT_REGION",
+            "AWS_REGION",
+            "AWS_ENDPOINT_URL",
+        )
+        env = {**self.functions.environment(), **{n: os.environ[n] for n in names}}
+        path = self.settings.data_dir / "env.json"
+        path.write_text(json.dumps(env, indent=2, sort_keys=True), encoding="utf-8")
+
+    def apply_config(self) -> None:
+        """Apply infra/config/*.yaml, as an operator's ``tessera config apply`` would."""
+        from tessera import config
+        from tessera.bootstrap import config_store
+
+        store = config_store()
+        for path in sorted((ROOT / "infra" / "config").glob("*.yaml")):
+            text = path.read_text(encoding="utf-8")
+            config.validate(path.stem, text, str(path.relative_to(ROOT)))
+            store.apply(path.stem, text, actor="local-stack", expected_version=None)
 
     def publish_portal(self) -> None:
         """Upload portal_static/ to the portal bucket, as a deploy would."""
