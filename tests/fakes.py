@@ -10,6 +10,7 @@ from tessera.adapters.memory import InMemoryConfigStore, InMemoryTicketRepositor
 from tessera.config import ConfigReader
 from tessera.deps import Dependencies
 from tessera.errors import NotFound
+from tessera.signing import Signer
 
 SUPPORT = frozenset({"support@example.com", "billing@example.com"})
 
@@ -70,6 +71,7 @@ class World:
 
     def __post_init__(self) -> None:
         self.config = ConfigReader(self.config_store, ttl=0)
+        self.signer = Signer(b"test-signing-key-of-at-least-32-bytes!")
 
     def apply_config(self, kind: str, text: str) -> None:
         self.config_store.apply(kind, text, actor="test", expected_version=None)
@@ -83,6 +85,7 @@ class World:
             mailer=lambda: self.mailer,
             events=lambda: self.events,
             config=lambda: self.config,
+            signer=lambda: self.signer,
             support_addresses=lambda: SUPPORT,
             from_address=lambda: "support@example.com",
         )

@@ -12,6 +12,7 @@ from tessera import settings
 from tessera.config import ConfigReader
 from tessera.deps import Dependencies
 from tessera.ports import ConfigStore, EventPublisher, Mailer, RawMailStore, Workflow
+from tessera.signing import Signer
 
 
 @cache
@@ -25,6 +26,7 @@ def dependencies() -> Dependencies:
         mailer=_mailer,
         events=_events,
         config=_config,
+        signer=signer,
         support_addresses=lambda: settings.mail_intake().support_addresses,
         from_address=settings.from_address,
     )
@@ -68,3 +70,10 @@ def config_store() -> ConfigStore:
 @cache
 def _config() -> ConfigReader:
     return ConfigReader(config_store())
+
+
+@cache
+def signer() -> Signer:
+    from tessera.adapters.aws import signing_key
+
+    return Signer(signing_key(settings.signing_secret_arn()))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from tessera.config import ConfigReader
 from tessera.ports import EventPublisher, Mailer, RawMailStore, TicketRepository, Workflow
+from tessera.signing import Signer
 
 
 @dataclass
@@ -21,5 +22,6 @@ class Dependencies:
     mailer: Callable[[], Mailer] = field(repr=False)
     events: Callable[[], EventPublisher] = field(repr=False)
     config: Callable[[], ConfigReader] = field(repr=False)
+    signer: Callable[[], Signer] = field(repr=False)
     support_addresses: Callable[[], frozenset[str]] = field(repr=False)
     from_address: Callable[[], str] = field(repr=False)

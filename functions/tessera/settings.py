@@ -93,3 +93,8 @@ def user_pool() -> UserPool:
     return UserPool(
         pool_id=required("USER_POOL_ID"), client_id=required("USER_POOL_CLIENT_ID"), region=region()
     )
+
+
+@cache
+def signing_secret_arn() -> str:
+    return required("SIGNING_SECRET_ARN")

@@ -95,3 +95,9 @@ class EventBridgePublisher:
         )
         if response.get("FailedEntryCount"):
             raise RuntimeError(f"EventBridge refused {detail_type}: {response['Entries']}")
+
+
+def signing_key(secret_arn: str) -> bytes:
+    """The deployment's token-signing key from Secrets Manager."""
+    value = client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
+    return str(value).encode()

@@ -21,6 +21,7 @@ HANDLED = {
     "AWS::Cognito::UserPoolClient",
     "AWS::Cognito::UserPoolGroup",
     "AWS::SES::EmailIdentity",
+    "AWS::SecretsManager::Secret",
     "AWS::SES::ReceiptRuleSet",
     "AWS::Serverless::StateMachine",
     "AWS::Serverless::Function",  # dispatched in-process by tessera_local.lambdas
@@ -136,6 +137,30 @@ def create_state_machines(template: Template, stepfunctions: Any) -> None:
         )
 
 
+def create_secrets(template: Template, secretsmanager: Any) -> None:
+    """Secrets with a generated value, as GenerateSecretString would make them; moto assigns
+    the ARN (what !Ref returns), which is recorded like Cognito's ids."""
+    for logical_id, resource in template.of_type("AWS::SecretsManager::Secret").items():
+        spec = template.resolve(resource["Properties"].get("GenerateSecretString", {}))
+        value = secretsmanager.get_random_password(
+            PasswordLength=int(spec.get("PasswordLength", 32)),
+            ExcludePunctuation=bool(spec.get("ExcludePunctuation", False)),
+        )["RandomPassword"]
+        arn = secretsmanager.create_secret(
+            Name=f"{template.pseudo('AWS::StackName')}-{logical_id}", SecretString=value
+        )["ARN"]
+        template.physical_ids[logical_id] = arn
+        template.attributes[(logical_id, "Arn")] = arn
+
+
+def restore_secret_ids(template: Template, secretsmanager: Any) -> None:
+    for logical_id in template.of_type("AWS::SecretsManager::Secret"):
+        name = f"{template.pseudo('AWS::StackName')}-{logical_id}"
+        arn = secretsmanager.describe_secret(SecretId=name)["ARN"]
+        template.physical_ids[logical_id] = arn
+        template.attributes[(logical_id, "Arn")] = arn
+
+
 def restore_user_pool_ids(template: Template, cognito: Any) -> None:
     """After a restart from saved state, find the pools and clients created the first time."""
     pools = {p["Name"]: p["Id"] for p in cognito.list_user_pools(MaxResults=60)["UserPools"]}
@@ -158,4 +183,5 @@ def provision(template: Template, session: Any) -> None:
     create_event_buses(template, session.client("events"))
     create_mail_identities(template, session.client("ses"))
     create_user_pools(template, session.client("cognito-idp"))
+    create_secrets(template, session.client("secretsmanager"))
     create_state_machines(template, session.client("stepfunctions"))

@@ -103,6 +103,7 @@ class LocalStack:
         else:
             self.store.load()
             provision.restore_user_pool_ids(self.template, self.session.client("cognito-idp"))
+            provision.restore_secret_ids(self.template, self.session.client("secretsmanager"))
         os.environ.update(self.functions.environment())
         self.write_cli_environment()
         self.publish_portal()

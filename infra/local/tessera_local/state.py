@@ -25,6 +25,7 @@ SERVICES: tuple[Any, ...] = (
     "stepfunctions",
     "cognito-idp",
     "sns",
+    "secretsmanager",
 )
 STATE_FILE = "aws-state.pickle"
 

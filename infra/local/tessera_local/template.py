@@ -150,6 +150,13 @@ class Template:
                 )
             elif kind == "AWS::SES::ReceiptRuleSet":
                 self._set(logical_id, str(self.resolve(props.get("RuleSetName", logical_id))))
+            elif kind == "AWS::SecretsManager::Secret":
+                # !Ref is the ARN; Secrets Manager appends a random suffix, which provisioning
+                # records once the emulator has made the secret.
+                secret_arn = arn.format(
+                    service="secretsmanager", rest=f"secret:{STACK_NAME}-{logical_id}"
+                )
+                self._set(logical_id, secret_arn, Arn=secret_arn)
             elif kind == "AWS::Serverless::Api":
                 self._set(logical_id, "local")
             else:
