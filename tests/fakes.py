@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tessera.adapters.memory import InMemoryConfigStore, InMemoryTicketRepository
+from tessera.adapters.memory import InMemoryConfigStore, InMemoryNonces, InMemoryTicketRepository
 from tessera.config import ConfigReader
 from tessera.deps import Dependencies
 from tessera.errors import NotFound
@@ -71,6 +71,7 @@ class World:
 
     def __post_init__(self) -> None:
         self.config = ConfigReader(self.config_store, ttl=0)
+        self.nonces = InMemoryNonces()
         self.signer = Signer(b"test-signing-key-of-at-least-32-bytes!")
 
     def apply_config(self, kind: str, text: str) -> None:
@@ -86,6 +87,7 @@ class World:
             events=lambda: self.events,
             config=lambda: self.config,
             signer=lambda: self.signer,
+            nonces=lambda: self.nonces,
             support_addresses=lambda: SUPPORT,
             from_address=lambda: "support@example.com",
         )

@@ -11,7 +11,7 @@ from functools import cache
 from tessera import settings
 from tessera.config import ConfigReader
 from tessera.deps import Dependencies
-from tessera.ports import ConfigStore, EventPublisher, Mailer, RawMailStore, Workflow
+from tessera.ports import ConfigStore, EventPublisher, Mailer, Nonces, RawMailStore, Workflow
 from tessera.signing import Signer
 
 
@@ -27,6 +27,7 @@ def dependencies() -> Dependencies:
         events=_events,
         config=_config,
         signer=signer,
+        nonces=_nonces,
         support_addresses=lambda: settings.mail_intake().support_addresses,
         from_address=settings.from_address,
     )
@@ -77,3 +78,10 @@ def signer() -> Signer:
     from tessera.adapters.aws import signing_key
 
     return Signer(signing_key(settings.signing_secret_arn()))
+
+
+@cache
+def _nonces() -> Nonces:
+    from tessera.adapters.nonces import DynamoNonces
+
+    return DynamoNonces(settings.table_name())

@@ -8,7 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tessera.config import ConfigReader
-from tessera.ports import EventPublisher, Mailer, RawMailStore, TicketRepository, Workflow
+from tessera.ports import (
+    EventPublisher,
+    Mailer,
+    Nonces,
+    RawMailStore,
+    TicketRepository,
+    Workflow,
+)
 from tessera.signing import Signer
 
 
@@ -23,5 +30,6 @@ class Dependencies:
     events: Callable[[], EventPublisher] = field(repr=False)
     config: Callable[[], ConfigReader] = field(repr=False)
     signer: Callable[[], Signer] = field(repr=False)
+    nonces: Callable[[], Nonces] = field(repr=False)
     support_addresses: Callable[[], frozenset[str]] = field(repr=False)
     from_address: Callable[[], str] = field(repr=False)

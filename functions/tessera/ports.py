@@ -150,3 +150,10 @@ class Mailer(Protocol):
 class EventPublisher(Protocol):
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
         """Put a ticket lifecycle event on the bus for integrations."""
+
+
+class Nonces(Protocol):
+    """One-time keys (used magic links, idempotency keys): the first claim wins."""
+
+    def claim(self, key: str, *, ttl_seconds: int, value: str = "") -> str | None:
+        """Claim ``key``; None if this call claimed it, else the value the first claim stored."""

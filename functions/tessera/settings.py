@@ -98,3 +98,8 @@ def user_pool() -> UserPool:
 @cache
 def signing_secret_arn() -> str:
     return required("SIGNING_SECRET_ARN")
+
+
+@cache
+def portal_base_url() -> str:
+    return required("PORTAL_BASE_URL").rstrip("/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -213,3 +214,19 @@ class InMemoryConfigStore:
 
     def history(self, kind: str, *, limit: int) -> Sequence[StoredConfig]:
         return list(reversed(self._versions[kind]))[:limit]
+
+
+class InMemoryNonces:
+    """:class:`tessera.ports.Nonces` in a dictionary."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or time.time
+        self._claimed: dict[str, tuple[float, str]] = {}
+
+    def claim(self, key: str, *, ttl_seconds: int, value: str = "") -> str | None:
+        now = self._clock()
+        existing = self._claimed.get(key)
+        if existing is not None and existing[0] >= now:
+            return existing[1]
+        self._claimed[key] = (now + ttl_seconds, value)
+        return None

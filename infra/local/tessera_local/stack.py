@@ -88,7 +88,8 @@ class LocalStack:
         import boto3
 
         self.session = boto3.Session(region_name=REGION)
-        self.template = Template.load()
+        # Links in mail point at this stack's own HTTP port.
+        self.template = Template.load(parameters={"PortalBaseUrl": self.http_url})
         self.recorder = iam.Recorder()
         self.recorder.install()
         self.functions = lambdas.Functions(self.template)
