@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 READY = "Tessera local stack ready"
 PASSWORD = "Local-test-pass-1"
@@ -137,3 +139,28 @@ def wait_for(predicate: Any, *, timeout: float, interval: float = 0.2) -> Any:
             return value
         time.sleep(interval)
     return None
+
+
+def magic_link_token(stack: RunningStack, email: str) -> str:
+    """Ask for a sign-in link and read its token from the mail the stack sent."""
+    status, _ = stack.request("POST", "/api/auth/magic-link", {"email": email})
+    assert status == 202
+
+    def link() -> str | None:
+        _status, outbox = stack.request("GET", "/_local/outbox")
+        for mail in reversed(outbox):
+            if mail["to"] == [email] and "signin.html#token=" in mail["text"]:
+                return unquote(re.search(r"#token=(\S+)", mail["text"]).group(1))
+        return None
+
+    token = wait_for(link, timeout=5)
+    assert token, f"no sign-in mail for {email}"
+    return token
+
+
+def customer_session(stack: RunningStack, email: str) -> str:
+    status, body = stack.request(
+        "POST", "/api/auth/session", {"token": magic_link_token(stack, email)}
+    )
+    assert status == 200, body
+    return str(body["token"])

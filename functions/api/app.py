@@ -1,113 +1,392 @@
 """The HTTP API behind API Gateway (and behind the local stack's HTTP port).
 
 Routes are declared twice on purpose: here, and as events of ApiFunction in template.yaml, which
-is what API Gateway serves; tests/unit/test_api_routes.py keeps the two lists equal. Handlers
-parse the request, call a use case, and shape the response; domain errors become HTTP statuses in
-:func:`error_response`, the one place that does so.
+is what API Gateway serves; tests/unit/test_api_routes.py keeps the two lists equal. Each view
+parses nothing itself: :func:`api.endpoints.make_endpoint_decorator` authenticates, validates
+and maps errors; the view calls a use case and shapes the response.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
-from chalice.app import Chalice, ChaliceViewError, Request, Response
+from chalice.app import Chalice, Request, Response
 
-from api.schemas import LoginBody, page_params, thread_json, ticket_json
-from tessera import bootstrap, queries
-from tessera.access import Principal, require_staff
-from tessera.errors import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    TesseraError,
-    Unauthorized,
-    ValidationFailed,
-)
+from api import schemas
+from api.endpoints import ADMINS, CUSTOMERS, PUBLIC, STAFF, Call
+from api.endpoints import make_endpoint_decorator as _make_endpoint_decorator
+from tessera import admin, bootstrap, conversation, queries, settings, sign_in
+from tessera.access import Principal
+from tessera.errors import Unauthorized, ValidationFailed
 
 app = Chalice(app_name="tessera")
-View = Callable[..., Any]
-
-_STATUS = (
-    (ValidationFailed, 400),
-    (Unauthorized, 401),
-    (Forbidden, 403),
-    (NotFound, 404),
-    (Conflict, 409),
-)
 
 
-def error_response(error: Exception) -> Response:
-    """Domain errors (and Chalice's own request errors) as statuses, in one JSON shape:
-    ``{"error": {"code", "message", "field"?}}``."""
-    if isinstance(error, ChaliceViewError):
-        status = error.STATUS_CODE
-    else:
-        status = next((code for kind, code in _STATUS if isinstance(error, kind)), 500)
-    body: dict[str, Any] = {"code": type(error).__name__, "message": str(error)}
-    if isinstance(error, ValidationFailed):
-        body["field"], body["message"] = error.field, error.problem
-    headers: dict[str, str | list[str]] = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
-    return Response(body={"error": body}, status_code=status, headers=headers)
-
-
-def endpoint(path: str, *, methods: list[str]) -> Callable[[View], View]:
-    """Register a route whose domain errors become HTTP responses (Chalice turns any exception
-    a view raises into a bare 500 before middleware sees it, so the mapping wraps each view)."""
-
-    def register(view: View) -> View:
-        @functools.wraps(view)
-        def guarded(**params: Any) -> Any:
-            try:
-                return view(**params)
-            except (TesseraError, ChaliceViewError) as error:
-                return error_response(error)
-
-        app.route(path, methods=methods)(guarded)
-        return view
-
-    return register
-
-
-def _request() -> Request:
-    request = app.current_request
-    assert request is not None, "Chalice sets the request before calling a view"
-    return request
-
-
-def _principal() -> Principal:
-    from tessera.adapters import cognito
-
-    header = str(_request().headers.get("authorization") or "")
+def authenticate(request: Request) -> Principal:
+    """Staff present a Cognito ID token (a JWT: three dot-separated parts); customers present
+    a Tessera session token (two parts)."""
+    header = str(request.headers.get("authorization") or "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("a bearer token is required")
-    return cognito.verify(token.strip())
+    if token.count(".") == 2:
+        from tessera.adapters import cognito
+
+        return cognito.verify(token)
+    return sign_in.customer_from_session(bootstrap.signer(), token)
 
 
-@endpoint("/api/health", methods=["GET"])
-def health() -> dict[str, Any]:
+endpoint = _make_endpoint_decorator(app, authenticate)
+TICKET_PATH = {"ticket_id": schemas.TICKET_ID}
+IF_MATCH = {"If-Match": {"type": "string", "description": 'The ticket version, e.g. "3"'}}
+
+
+def _expected_version(call: Call) -> int | None:
+    raw = call.header("if-match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise ValidationFailed("If-Match", 'must be a ticket version such as "3"')
+    return int(value)
+
+
+def _with_etag(body: dict[str, Any], status: int = 200) -> Response:
+    return Response(body=body, status_code=status, headers={"ETag": f'"{body["version"]}"'})
+
+
+# ------------------------------------------------------------------------------ everyone
+@endpoint(
+    "GET",
+    "/api/health",
+    roles=PUBLIC,
+    tag="meta",
+    summary="Liveness",
+    responses={200: schemas.HEALTH},
+)
+def health(call: Call) -> dict[str, Any]:
     return {"status": "ok", "service": "tessera"}
 
 
-@endpoint("/api/auth/login", methods=["POST"])
-def login() -> dict[str, Any]:
+@endpoint(
+    "GET",
+    "/api/openapi.json",
+    roles=PUBLIC,
+    tag="meta",
+    summary="This API's OpenAPI 3.1 document",
+    responses={200: {"type": "object"}},
+)
+def openapi(call: Call) -> dict[str, Any]:
+    from api.openapi import document
+
+    return document()
+
+
+# ------------------------------------------------------------------------------ sign-in
+@endpoint(
+    "POST",
+    "/api/auth/login",
+    roles=PUBLIC,
+    tag="auth",
+    body=schemas.LOGIN,
+    summary="Agents and admins: email and password for an ID token",
+    errors=frozenset({401}),
+    responses={200: schemas.TOKEN},
+)
+def login(call: Call) -> dict[str, Any]:
     from tessera.adapters import cognito
 
-    body = LoginBody.parse(_request().json_body)
-    return {"token": cognito.login(body.email, body.password)}
+    return {"token": cognito.login(call.body["email"].strip().lower(), call.body["password"])}
 
 
-@endpoint("/api/tickets", methods=["GET"])
-def list_tickets() -> dict[str, Any]:
-    require_staff(_principal())
-    limit, cursor = page_params(_request().query_params or {})
-    page = queries.list_tickets(bootstrap.dependencies(), limit=limit, cursor=cursor)
-    return {"items": [ticket_json(t) for t in page.items], "cursor": page.cursor}
+@endpoint(
+    "POST",
+    "/api/auth/magic-link",
+    roles=PUBLIC,
+    tag="auth",
+    body=schemas.MAGIC_LINK,
+    summary="Customers: mail me a sign-in link (answers the same for any address)",
+    responses={202: schemas.ACCEPTED},
+)
+def magic_link(call: Call) -> Response:
+    sign_in.request_magic_link(
+        bootstrap.dependencies(), call.body["email"], portal_url=settings.portal_base_url()
+    )
+    return Response(body={"status": "sent"}, status_code=202)
 
 
-@endpoint("/api/tickets/{ticket_id}", methods=["GET"])
-def get_ticket(ticket_id: str) -> dict[str, Any]:
-    require_staff(_principal())
-    return thread_json(queries.ticket_thread(bootstrap.dependencies(), ticket_id))
+@endpoint(
+    "POST",
+    "/api/auth/session",
+    roles=PUBLIC,
+    tag="auth",
+    body=schemas.TOKEN_EXCHANGE,
+    summary="Customers: exchange a magic link's token for a session (single use)",
+    errors=frozenset({401}),
+    responses={200: schemas.TOKEN},
+)
+def session(call: Call) -> dict[str, Any]:
+    token, _ = sign_in.exchange_magic_link(bootstrap.dependencies(), call.body["token"])
+    return {"token": token}
+
+
+@endpoint(
+    "POST",
+    "/api/auth/ticket-link",
+    roles=PUBLIC,
+    tag="auth",
+    body=schemas.TOKEN_EXCHANGE,
+    summary="Open the one ticket a mailed signed link names, without signing in",
+    errors=frozenset({401}),
+    responses={200: schemas.TOKEN},
+)
+def ticket_link(call: Call) -> dict[str, Any]:
+    token, _ = sign_in.exchange_ticket_link(bootstrap.dependencies(), call.body["token"])
+    return {"token": token}
+
+
+# ------------------------------------------------------------------------------ tickets
+@endpoint(
+    "GET",
+    "/api/tickets",
+    roles=STAFF,
+    tag="tickets",
+    summary="Agents: a view of the tickets, newest first (all, mine, or a group's)",
+    query={
+        "view": {"type": "string", "enum": ["all", "mine", "group"], "default": "all"},
+        "group": schemas.NAME,
+        "status": {**schemas.STATUS, "default": "open"},
+        "limit": schemas.LIMIT,
+        "cursor": schemas.CURSOR,
+    },
+    responses={200: schemas.PAGE},
+)
+def list_tickets(call: Call) -> dict[str, Any]:
+    q = call.query
+    page = queries.view(
+        bootstrap.dependencies(),
+        call.caller,
+        view=q["view"],
+        group=q.get("group"),
+        status=q["status"],
+        limit=q["limit"],
+        cursor=q.get("cursor"),
+    )
+    return {"items": [schemas.ticket_json(t) for t in page.items], "cursor": page.cursor}
+
+
+@endpoint(
+    "GET",
+    "/api/me/tickets",
+    roles=CUSTOMERS,
+    tag="tickets",
+    summary="Customers: my tickets in one tab (open, awaiting my reply, closed)",
+    query={
+        "tab": {"type": "string", "enum": ["open", "awaiting", "closed"], "default": "open"},
+        "limit": schemas.LIMIT,
+        "cursor": schemas.CURSOR,
+    },
+    responses={200: schemas.PAGE},
+)
+def my_tickets(call: Call) -> dict[str, Any]:
+    q = call.query
+    page = queries.mine(
+        bootstrap.dependencies(),
+        call.caller,
+        tab=q["tab"],
+        limit=q["limit"],
+        cursor=q.get("cursor"),
+    )
+    staff = call.caller.is_staff
+    return {
+        "items": [schemas.ticket_json(t, staff=staff) for t in page.items],
+        "cursor": page.cursor,
+    }
+
+
+@endpoint(
+    "POST",
+    "/api/tickets",
+    roles=CUSTOMERS,
+    tag="tickets",
+    body=schemas.NEW_TICKET,
+    summary="Open a ticket (customers for themselves; staff for any requester)",
+    responses={201: schemas.TICKET},
+)
+def create_ticket(call: Call) -> Response:
+    b = call.body
+    ticket = conversation.create_ticket(
+        bootstrap.dependencies(),
+        call.caller,
+        subject=b["subject"],
+        body=b["body"],
+        requester=b.get("requester"),
+        priority=b.get("priority"),
+        custom_fields=b.get("custom_fields"),
+    )
+    return _with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff), 201)
+
+
+@endpoint(
+    "GET",
+    "/api/tickets/{ticket_id}",
+    roles=CUSTOMERS,
+    tag="tickets",
+    path_params=TICKET_PATH,
+    summary="A ticket with its thread (by id or number); customers see the public part",
+    responses={200: schemas.THREAD},
+)
+def get_ticket(call: Call, ticket_id: str) -> Response:
+    thread = conversation.thread_for(bootstrap.dependencies(), call.caller, ticket_id)
+    return _with_etag(schemas.thread_json(thread, staff=call.caller.is_staff))
+
+
+@endpoint(
+    "PATCH",
+    "/api/tickets/{ticket_id}",
+    roles=CUSTOMERS,
+    tag="tickets",
+    path_params=TICKET_PATH,
+    body=schemas.TICKET_CHANGES,
+    headers=IF_MATCH,
+    summary="Change a ticket (staff: any field; customers: mark solved or reopen)",
+    responses={200: schemas.TICKET},
+)
+def update_ticket(call: Call, ticket_id: str) -> Response:
+    changes = dict(call.body)
+    reason = str(changes.pop("reason", ""))
+    expected = _expected_version(call)
+    ticket = conversation.update(
+        bootstrap.dependencies(),
+        call.caller,
+        ticket_id,
+        changes,
+        expected_version=expected,
+        reason=reason,
+    )
+    return _with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff))
+
+
+@endpoint(
+    "POST",
+    "/api/tickets/{ticket_id}/replies",
+    roles=CUSTOMERS,
+    tag="tickets",
+    path_params=TICKET_PATH,
+    body=schemas.REPLY,
+    headers=IF_MATCH,
+    summary="A public reply (mailed to the requester when staff write it)",
+    responses={201: schemas.TICKET},
+)
+def add_reply(call: Call, ticket_id: str) -> Response:
+    ticket = conversation.reply(
+        bootstrap.dependencies(),
+        call.caller,
+        ticket_id,
+        text=call.body["text"],
+        html=call.body.get("html", ""),
+        status=call.body.get("status"),
+        expected_version=_expected_version(call),
+    )
+    return _with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff), 201)
+
+
+@endpoint(
+    "POST",
+    "/api/tickets/{ticket_id}/notes",
+    roles=STAFF,
+    tag="tickets",
+    path_params=TICKET_PATH,
+    body=schemas.NOTE,
+    summary="Agents: an internal note (never shown to customers)",
+    responses={201: schemas.TICKET},
+)
+def add_note(call: Call, ticket_id: str) -> Response:
+    ticket = conversation.note(
+        bootstrap.dependencies(), call.caller, ticket_id, text=call.body["text"]
+    )
+    return _with_etag(schemas.ticket_json(ticket), 201)
+
+
+@endpoint(
+    "POST",
+    "/api/tickets/{ticket_id}/rating",
+    roles=CUSTOMERS,
+    tag="tickets",
+    path_params=TICKET_PATH,
+    body=schemas.RATING,
+    summary="The requester rates a solved ticket (1-5)",
+    responses={201: schemas.TICKET},
+)
+def rate_ticket(call: Call, ticket_id: str) -> Response:
+    rating = conversation.Rating(call.body["score"], call.body.get("comment", ""))
+    ticket = conversation.rate(bootstrap.dependencies(), call.caller, ticket_id, rating)
+    return _with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff), 201)
+
+
+# ------------------------------------------------------------------------------ admin
+KIND_PATH = {"kind": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,40}$"}}
+
+
+@endpoint(
+    "GET",
+    "/api/admin/config/{kind}",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    summary="The applied version of a configuration document",
+    responses={200: schemas.CONFIG_DOCUMENT},
+)
+def get_config(call: Call, kind: str) -> Response:
+    stored = admin.current_config(bootstrap.dependencies(), kind)
+    body = {
+        "kind": kind,
+        "version": stored.version if stored else 0,
+        "text": stored.text if stored else "",
+        "applied_by": stored.applied_by if stored else None,
+    }
+    return Response(body=body, status_code=200, headers={"ETag": f'"{body["version"]}"'})
+
+
+@endpoint(
+    "POST",
+    "/api/admin/config/{kind}/validate",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    body=schemas.CONFIG_TEXT,
+    summary="Check a configuration document without applying it",
+    responses={200: schemas.ACCEPTED},
+)
+def validate_config(call: Call, kind: str) -> dict[str, Any]:
+    admin.validate_config(kind, call.body["text"])
+    return {"status": "valid"}
+
+
+@endpoint(
+    "PUT",
+    "/api/admin/config/{kind}",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    body=schemas.CONFIG_TEXT,
+    headers=IF_MATCH,
+    summary="Validate and apply a configuration document as the next version",
+    responses={200: schemas.CONFIG_DOCUMENT},
+)
+def apply_config(call: Call, kind: str) -> Response:
+    stored = admin.apply_config(
+        bootstrap.dependencies(),
+        call.caller,
+        kind,
+        call.body["text"],
+        expected_version=_expected_version(call),
+    )
+    body = {
+        "kind": kind,
+        "version": stored.version,
+        "text": stored.text,
+        "applied_by": stored.applied_by,
+    }
+    return Response(body=body, status_code=200, headers={"ETag": f'"{stored.version}"'})

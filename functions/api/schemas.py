@@ -1,49 +1,209 @@
-"""Request validation and response shapes of the HTTP API."""
+"""The API's JSON Schemas (requests and responses) and the functions that shape responses.
+
+The same schemas validate requests (api.endpoints) and describe them in the OpenAPI document
+(api.openapi), and tests validate responses against the response schemas.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from tessera.errors import ValidationFailed
 from tessera.ports import Thread
-from tessera.tickets import Event, Message, Ticket
+from tessera.tickets import Event, Message, Priority, Status, Ticket
 
-MAX_PAGE = 100
-DEFAULT_PAGE = 25
+Schema = dict[str, Any]
 
-
-@dataclass(frozen=True)
-class LoginBody:
-    email: str
-    password: str
-
-    @classmethod
-    def parse(cls, body: Any) -> LoginBody:
-        if not isinstance(body, Mapping):
-            raise ValidationFailed("body", "must be a JSON object")
-        email, password = body.get("email"), body.get("password")
-        if not isinstance(email, str) or "@" not in email:
-            raise ValidationFailed("email", "must be an email address")
-        if not isinstance(password, str) or not password:
-            raise ValidationFailed("password", "is required")
-        unknown = set(body) - {"email", "password"}
-        if unknown:
-            raise ValidationFailed(sorted(unknown)[0], "is not a known field")
-        return cls(email=email.strip().lower(), password=password)
+EMAIL: Schema = {"type": "string", "format": "email", "maxLength": 254}
+TEXT: Schema = {"type": "string", "minLength": 1, "maxLength": 65536}
+TICKET_ID: Schema = {"type": "string", "pattern": "^([0-9A-HJKMNP-TV-Z]{26}|[0-9]{1,12})$"}
+STATUS: Schema = {"type": "string", "enum": [s.value for s in Status]}
+PRIORITY: Schema = {"type": "string", "enum": [p.value for p in Priority]}
+NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 128}
+TAGS: Schema = {"type": "array", "items": NAME, "maxItems": 50, "uniqueItems": True}
+CUSTOM_FIELDS: Schema = {
+    "type": "object",
+    "additionalProperties": {"type": "string", "maxLength": 1024},
+    "maxProperties": 50,
+}
+NULLABLE_NAME: Schema = {"type": ["string", "null"], "minLength": 1, "maxLength": 254}
 
 
-def page_params(query: Mapping[str, str]) -> tuple[int, str | None]:
-    raw = query.get("limit", str(DEFAULT_PAGE))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
-        raise ValidationFailed("limit", f"must be a whole number from 1 to {MAX_PAGE}")
-    cursor = query.get("cursor") or None
-    return int(raw), cursor
+def obj(properties: dict[str, Schema], required: list[str] | None = None) -> Schema:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required or [],
+        "additionalProperties": False,
+    }
 
 
-def ticket_json(ticket: Ticket) -> dict[str, Any]:
-    return ticket.snapshot()
+# ------------------------------------------------------------------------------ requests
+LOGIN = obj(
+    {"email": EMAIL, "password": {"type": "string", "minLength": 1, "maxLength": 256}},
+    ["email", "password"],
+)
+MAGIC_LINK = obj({"email": EMAIL}, ["email"])
+TOKEN_EXCHANGE = obj({"token": {"type": "string", "minLength": 1, "maxLength": 2048}}, ["token"])
+NEW_TICKET = obj(
+    {
+        "subject": {"type": "string", "minLength": 1, "maxLength": 998},
+        "body": TEXT,
+        "requester": EMAIL,
+        "priority": PRIORITY,
+        "custom_fields": CUSTOM_FIELDS,
+    },
+    ["subject", "body"],
+)
+REPLY = obj(
+    {"text": TEXT, "html": {"type": "string", "maxLength": 262144}, "status": STATUS}, ["text"]
+)
+NOTE = obj({"text": TEXT}, ["text"])
+TICKET_CHANGES: Schema = {
+    **obj(
+        {
+            "subject": {"type": "string", "minLength": 1, "maxLength": 998},
+            "status": STATUS,
+            "priority": PRIORITY,
+            "group": NULLABLE_NAME,
+            "assignee": NULLABLE_NAME,
+            "tags": TAGS,
+            "custom_fields": CUSTOM_FIELDS,
+            "language": {"type": ["string", "null"], "pattern": "^[a-z]{2,3}(-[A-Za-z]{2,4})?$"},
+            "reason": {"type": "string", "maxLength": 1000},
+        }
+    ),
+    "minProperties": 1,
+}
+RATING = obj(
+    {
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "comment": {"type": "string", "maxLength": 2000},
+    },
+    ["score"],
+)
+
+CONFIG_TEXT = obj({"text": {"type": "string", "maxLength": 200000}}, ["text"])
+
+LIMIT: Schema = {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
+CURSOR: Schema = {"type": "string", "minLength": 1, "maxLength": 2048}
+
+# ------------------------------------------------------------------------------ responses
+ERROR = obj(
+    {
+        "error": obj(
+            {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "field": {"type": "string"},
+            },
+            ["code", "message"],
+        )
+    },
+    ["error"],
+)
+TOKEN = obj({"token": {"type": "string"}}, ["token"])
+ACCEPTED = obj({"status": {"type": "string"}}, ["status"])
+TICKET: Schema = {
+    "type": "object",
+    "required": [
+        "id",
+        "number",
+        "subject",
+        "status",
+        "priority",
+        "requester",
+        "group",
+        "assignee",
+        "version",
+    ],
+    "properties": {
+        "id": {"type": "string"},
+        "number": {"type": "integer"},
+        "subject": {"type": "string"},
+        "status": STATUS,
+        "priority": PRIORITY,
+        "requester": {"type": "string"},
+        "group": {"type": ["string", "null"]},
+        "assignee": {"type": ["string", "null"]},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "custom_fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "channel": {"type": "string"},
+        "language": {"type": ["string", "null"]},
+        "created_at": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "version": {"type": "integer"},
+    },
+}
+PAGE = obj(
+    {"items": {"type": "array", "items": TICKET}, "cursor": {"type": ["string", "null"]}},
+    ["items", "cursor"],
+)
+MESSAGE: Schema = {
+    "type": "object",
+    "required": ["id", "kind", "author", "text", "html", "created_at"],
+    "properties": {
+        "id": {"type": "string"},
+        "kind": {"type": "string", "enum": ["public", "internal", "system"]},
+        "author": {"type": "string"},
+        "text": {"type": "string"},
+        "html": {"type": "string"},
+        "attachments": {"type": "array", "items": {"type": "object"}},
+        "created_at": {"type": "string"},
+    },
+}
+EVENT: Schema = {
+    "type": "object",
+    "required": ["id", "actor", "action", "reason", "at"],
+    "properties": {
+        "id": {"type": "string"},
+        "actor": {"type": "string"},
+        "action": {"type": "string"},
+        "reason": {"type": "string"},
+        "changes": {"type": "object"},
+        "at": {"type": "string"},
+    },
+}
+THREAD: Schema = {
+    **TICKET,
+    "required": [*TICKET["required"], "messages", "events"],
+    "properties": {
+        **TICKET["properties"],
+        "messages": {"type": "array", "items": MESSAGE},
+        "events": {"type": "array", "items": EVENT},
+    },
+}
+CONFIG_DOCUMENT = obj(
+    {
+        "kind": {"type": "string"},
+        "version": {"type": "integer"},
+        "text": {"type": "string"},
+        "applied_by": {"type": ["string", "null"]},
+    },
+    ["kind", "version", "text"],
+)
+HEALTH = obj({"status": {"type": "string"}, "service": {"type": "string"}}, ["status", "service"])
+
+# Only what a customer may see of a ticket: not the group, assignee, tags or custom fields.
+CUSTOMER_FIELDS = (
+    "id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "requester",
+    "channel",
+    "language",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+
+def ticket_json(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
+    data = ticket.snapshot()
+    if not staff:
+        data = {k: data[k] for k in CUSTOMER_FIELDS} | {"group": None, "assignee": None}
+    return data
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -72,9 +232,9 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
-def thread_json(thread: Thread) -> dict[str, Any]:
+def thread_json(thread: Thread, *, staff: bool = True) -> dict[str, Any]:
     return {
-        **ticket_json(thread.ticket),
+        **ticket_json(thread.ticket, staff=staff),
         "messages": [message_json(m) for m in thread.messages],
         "events": [event_json(e) for e in thread.events],
     }

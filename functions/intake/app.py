@@ -1,42 +1,90 @@
-"""SES inbound: the receipt rule stored the raw MIME in S3, then invoked this with the SES event."""
+"""SES inbound: the receipt rule stored the raw MIME in S3, then invoked this with the SES event.
+
+Each record is processed once per SES message id (powertools idempotency on the tickets table,
+kept 7 days: longer than Lambda's 6-hour retry window for asynchronous invocations), on top of
+the conditional Message-ID claim the use case writes. A quarantined mail emits the
+``MailQuarantined`` metric the template's alarm watches.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from tessera import bootstrap, settings
-from tessera.mail.intake import receive_mail
+from tessera.mail.intake import Verdicts, receive_mail
 from tessera.observability import logger
+
+IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
+IDEMPOTENCY_PARTITION = "IDEMPOTENCY#intake"
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Turn each SES record into a ticket or a reply (see tessera.mail.intake.receive_mail)."""
-    deps = bootstrap.dependencies()
-    prefix = settings.mail_intake().raw_mail_prefix
-    results = []
-    for record in event["Records"]:
-        ses = record["ses"]
-        ses_message_id = ses["mail"]["messageId"]
-        outcome = receive_mail(
-            deps,
-            key=f"{prefix}{ses_message_id}",
-            ses_message_id=ses_message_id,
-            recipients=ses["receipt"]["recipients"],
-        )
-        logger().info(
-            "inbound mail",
-            extra={
-                "ses_message_id": ses_message_id,
-                "result": outcome.result,
-                "ticket_id": outcome.ticket_id,
-                "reason": outcome.reason,
-            },
-        )
-        results.append(
-            {
-                "ses_message_id": ses_message_id,
-                "result": outcome.result,
-                "ticket_id": outcome.ticket_id,
-            }
-        )
-    return {"results": results}
+    """Turn each SES record into a ticket, a reply or a quarantine record (see
+    tessera.mail.intake.receive_mail)."""
+    process, config = _idempotent_process()
+    if hasattr(context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(context)
+    return {"results": [process(record=record) for record in event["Records"]]}
+
+
+def process_record(record: dict[str, Any]) -> dict[str, Any]:
+    ses = record["ses"]
+    ses_message_id = ses["mail"]["messageId"]
+    outcome = receive_mail(
+        bootstrap.dependencies(),
+        key=f"{settings.mail_intake().raw_mail_prefix}{ses_message_id}",
+        ses_message_id=ses_message_id,
+        recipients=ses["receipt"]["recipients"],
+        verdicts=Verdicts.from_receipt(ses["receipt"]),
+    )
+    logger().info(
+        "inbound mail",
+        extra={
+            "ses_message_id": ses_message_id,
+            "result": outcome.result,
+            "ticket_id": outcome.ticket_id,
+            "reason": outcome.reason,
+        },
+    )
+    if outcome.result == "quarantined":
+        _count_quarantined()
+    return {
+        "ses_message_id": ses_message_id,
+        "result": outcome.result,
+        "ticket_id": outcome.ticket_id,
+    }
+
+
+@cache
+def _idempotent_process() -> tuple[Callable[..., dict[str, Any]], Any]:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.table_name(),
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value=IDEMPOTENCY_PARTITION,
+        expiry_attr="expires_at",  # the table's TTL attribute
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="ses.mail.messageId",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=IDEMPOTENCY_TTL_SECONDS,
+    )
+    process = idempotent_function(
+        data_keyword_argument="record", persistence_store=persistence, config=config
+    )(process_record)
+    return process, config
+
+
+def _count_quarantined() -> None:
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name="MailQuarantined", unit=MetricUnit.Count, value=1, namespace="Tessera"):
+        pass

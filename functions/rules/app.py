@@ -10,13 +10,14 @@ from tessera.routing import workflow
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """``{"step": "route" | "assign" | "acknowledge" | "record_failure", "ticket_id": ...}``"""
+    """``{"step": "route" | "assign" | "acknowledge" | "record_failure", "ticket_id": ...}``;
+    ``route`` also takes ``"reopened": true`` (a reopened ticket's second routing)."""
     deps = bootstrap.dependencies()
     step, ticket_id = event.get("step"), event.get("ticket_id")
     if not isinstance(ticket_id, str) or not ticket_id:
         raise ValidationFailed("ticket_id", "is required")
     if step == "route":
-        return workflow.route(deps, ticket_id)
+        return workflow.route(deps, ticket_id, reopened=event.get("reopened") is True)
     if step == "assign":
         return workflow.assign(deps, ticket_id)
     if step == "acknowledge":

@@ -1,4 +1,4 @@
-"""The every-minute sweep: read the SLA and automation timers that are due."""
+"""The every-minute sweep (EventBridge schedule): start an escalation per due timer."""
 
 from __future__ import annotations
 
@@ -7,20 +7,26 @@ from typing import Any
 
 from tessera import bootstrap
 from tessera.observability import logger
-from tessera.sla.sweep import due_timers
+from tessera.sla.sweep import sweep
 from tessera.tickets import utcnow
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Find due timers (a Query on the sparse DueTimers index, never a scan).
-
-    Escalation executions per due timer come with the SLA engine; until then the sweep reports
-    what is due.
-    """
+    """Query the due timers (the sparse DueTimers index, never a scan) and start one escalation
+    execution per timer; a timer whose execution exists already starts nothing."""
     now = _event_time(event) or utcnow()
-    due = due_timers(bootstrap.dependencies(), now)
-    logger().info("sla sweep", extra={"due": len(due), "at": now.isoformat()})
-    return {"due": [{"ticket_id": d.ticket_id, "due_at": d.due_at.isoformat()} for d in due]}
+    result = sweep(bootstrap.dependencies(), now)
+    logger().info(
+        "sla sweep",
+        extra={"due": len(result.due), "started": len(result.started), "at": now.isoformat()},
+    )
+    return {
+        "due": [
+            {"ticket_id": d.ticket_id, "what": d.what, "due_at": d.due_at.isoformat()}
+            for d in result.due
+        ],
+        "started": len(result.started),
+    }
 
 
 def _event_time(event: dict[str, Any]) -> datetime | None:

@@ -11,7 +11,19 @@ from functools import cache
 from tessera import settings
 from tessera.config import ConfigReader
 from tessera.deps import Dependencies
-from tessera.ports import ConfigStore, EventPublisher, Mailer, Nonces, RawMailStore, Workflow
+from tessera.ports import (
+    AttachmentStore,
+    ConfigStore,
+    Escalations,
+    EventPublisher,
+    Mailer,
+    MailLedger,
+    Nonces,
+    RawMailStore,
+    SmsSender,
+    Workflow,
+)
+from tessera.routing.assignment import AgentLoads
 from tessera.signing import Signer
 
 
@@ -26,11 +38,46 @@ def dependencies() -> Dependencies:
         mailer=_mailer,
         events=_events,
         config=_config,
+        config_store=config_store,
         signer=signer,
         nonces=_nonces,
         support_addresses=lambda: settings.mail_intake().support_addresses,
         from_address=settings.from_address,
+        attachments=_attachments,
+        mail_ledger=_mail_ledger,
+        portal_base_url=settings.portal_base_url,
+        agent_loads=_agent_loads,
+        escalations=_escalations,
+        sms=_sms,
     )
+
+
+@cache
+def _escalations() -> Escalations:
+    from tessera.adapters.aws import StepFunctionsEscalations
+
+    return StepFunctionsEscalations(settings.escalation_state_machine_arn())
+
+
+@cache
+def _sms() -> SmsSender:
+    from tessera.adapters.aws import SnsSms
+
+    return SnsSms(settings.sms_topic_arn())
+
+
+@cache
+def _attachments() -> AttachmentStore:
+    from tessera.adapters.aws import S3AttachmentStore
+
+    return S3AttachmentStore(settings.attachments_bucket())
+
+
+@cache
+def _mail_ledger() -> MailLedger:
+    from tessera.adapters.mail_ledger import DynamoMailLedger
+
+    return DynamoMailLedger(settings.table_name())
 
 
 @cache
@@ -85,3 +132,11 @@ def _nonces() -> Nonces:
     from tessera.adapters.nonces import DynamoNonces
 
     return DynamoNonces(settings.table_name())
+
+
+@cache
+def _agent_loads() -> AgentLoads:
+    from tessera.adapters.agent_loads import DynamoAgentLoads
+
+    dependencies()  # the ticket models must point at the table before the counters join them
+    return DynamoAgentLoads(settings.table_name())

@@ -26,6 +26,10 @@ Path = tuple[str | int, ...]
 # parsed, typed configuration (or raises ConfigError). Add a kind by adding a line here.
 KINDS: dict[str, str] = {
     "mailboxes": "tessera.mail.mailboxes:parse_mailboxes",
+    "sla": "tessera.sla.policies:parse_sla",
+    "mail-filters": "tessera.mail.filters:parse_mail_filters",
+    "rules": "tessera.routing.rules:parse_rules",
+    "groups": "tessera.routing.directory:parse_groups",
 }
 
 

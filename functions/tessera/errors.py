@@ -15,6 +15,10 @@ class Conflict(TesseraError):
     """A concurrent change won: the caller's copy is stale (optimistic locking)."""
 
 
+class PreconditionFailed(Conflict):
+    """The caller's precondition (an If-Match version) no longer holds."""
+
+
 class AlreadyExists(Conflict):
     """A create lost to an earlier create of the same thing (idempotency key, Message-ID)."""
 

@@ -35,6 +35,7 @@ class Thread:
 class DueTimer:
     ticket_id: str
     due_at: datetime
+    what: str = ""  # the ticket's due_what: which target/cycle/level or automation is due
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,10 @@ class TicketRepository(Protocol):
     def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
         """Quarantined mail, oldest first."""
 
+    def release(self, key: str) -> None:
+        """Remove the quarantine record of ``key`` (after a successful reprocess); no-op when
+        there is none."""
+
 
 @dataclass(frozen=True)
 class StoredConfig:
@@ -146,10 +151,49 @@ class Mailer(Protocol):
     ) -> str:
         """Send a plain-text mail; returns the provider's message id."""
 
+    def send_raw(self, *, sender: str, to: Sequence[str], message: bytes) -> str:
+        """Send a complete MIME message as built (headers, parts, attachments); returns the
+        provider's message id. Used by :mod:`tessera.mail.outbound`."""
+
+
+class AttachmentStore(Protocol):
+    """Files of tickets (mail attachments, inline images) in the attachments bucket."""
+
+    def put(self, key: str, data: bytes, *, content_type: str, filename: str) -> None:
+        """Store (or overwrite with the same bytes: keys are content-addressed)."""
+
+    def get(self, key: str) -> bytes:
+        """Raises NotFound."""
+
+
+class MailLedger(Protocol):
+    """What intake and outbound mail remember about addresses: bounces and the automatic
+    responses each one got (the loop breaker)."""
+
+    def mark_bouncing(self, address: str, reason: str) -> None:
+        """Record that mail to ``address`` bounces (latest reason wins)."""
+
+    def is_bouncing(self, address: str) -> bool: ...
+
+    def take_auto_response(self, address: str, *, limit: int, window_seconds: int) -> bool:
+        """Count one automatic response to ``address`` in the current window; False (and
+        nothing counted) when ``limit`` responses were already sent in it."""
+
 
 class EventPublisher(Protocol):
     def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
         """Put a ticket lifecycle event on the bus for integrations."""
+
+
+class Escalations(Protocol):
+    def start(self, ticket_id: str, what: str, due_at: datetime) -> bool:
+        """Start the escalation execution for the ticket's due timer ``what``; False if one of
+        that name ran or runs already (the name is the ticket and ``what``: a repeat is a no-op)."""
+
+
+class SmsSender(Protocol):
+    def send(self, *, text: str, attributes: dict[str, str]) -> str:
+        """Text the on-call phones (an SNS topic; subscriptions filter on ``attributes``)."""
 
 
 class Nonces(Protocol):

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from tessera.access import Principal, require_staff
 from tessera.deps import Dependencies
+from tessera.errors import ValidationFailed
 from tessera.ports import Page, Thread
+from tessera.tickets import Status
+
+# A customer's tabs, by the statuses they hold.
+CUSTOMER_TABS = {
+    "open": frozenset({Status.NEW, Status.OPEN, Status.ON_HOLD}),
+    "awaiting": frozenset({Status.PENDING}),  # awaiting the customer's reply
+    "closed": frozenset({Status.SOLVED, Status.CLOSED}),
+}
 
 
 def list_tickets(deps: Dependencies, *, limit: int, cursor: str | None) -> Page:
@@ -15,3 +25,42 @@ def ticket_thread(deps: Dependencies, ticket_id: str) -> Thread:
     if ticket_id.isdigit():
         ticket_id = deps.tickets.get_by_number(int(ticket_id)).id
     return deps.tickets.thread(ticket_id)
+
+
+def view(
+    deps: Dependencies,
+    principal: Principal,
+    *,
+    view: str,
+    group: str | None,
+    status: str,
+    limit: int,
+    cursor: str | None,
+) -> Page:
+    """The agents' views: every ticket; mine (assigned to me) in one status; a group's queue in
+    one status. Each page is one Query on one index."""
+    require_staff(principal)
+    if view == "all":
+        return deps.tickets.recent(limit=limit, cursor=cursor)
+    if view == "mine":
+        return deps.tickets.assigned(
+            assignee=principal.email, status=Status(status), limit=limit, cursor=cursor
+        )
+    if group is None:
+        raise ValidationFailed("group", "is required for view=group")
+    return deps.tickets.queue(group=group, status=Status(status), limit=limit, cursor=cursor)
+
+
+def mine(
+    deps: Dependencies, principal: Principal, *, tab: str, limit: int, cursor: str | None
+) -> Page:
+    """A customer's tickets in one tab. One Query per page on the requester index, filtered to
+    the tab, so a page may hold fewer than ``limit`` tickets; follow the cursor to the end.
+    A staff member sees the tickets they requested themselves."""
+    if principal.ticket_scope is not None:
+        ticket = deps.tickets.get(principal.ticket_scope)
+        items = [ticket] if ticket.status in CUSTOMER_TABS[tab] else []
+        return Page(items=items, cursor=None)
+    page = deps.tickets.requested_by(principal.email, limit=limit, cursor=cursor)
+    statuses = CUSTOMER_TABS[tab]
+    return Page(items=[t for t in page.items if t.status in statuses], cursor=page.cursor)

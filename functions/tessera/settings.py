@@ -63,6 +63,16 @@ def event_bus_name() -> str:
 
 
 @cache
+def escalation_state_machine_arn() -> str:
+    return required("ESCALATION_STATE_MACHINE_ARN")
+
+
+@cache
+def sms_topic_arn() -> str:
+    return required("SMS_TOPIC_ARN")
+
+
+@cache
 def from_address() -> str:
     return required("FROM_ADDRESS")
 
@@ -98,6 +108,11 @@ def user_pool() -> UserPool:
 @cache
 def signing_secret_arn() -> str:
     return required("SIGNING_SECRET_ARN")
+
+
+@cache
+def attachments_bucket() -> str:
+    return required("ATTACHMENTS_BUCKET")
 
 
 @cache

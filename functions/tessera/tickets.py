@@ -89,6 +89,7 @@ class Attachment:
     filename: str
     content_type: str
     size: int
+    content_id: str | None = None  # an inline image's Content-ID (the HTML refers to cid:<id>)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,11 @@ class Ticket:
     participants: frozenset[str] = frozenset()  # CC'd addresses who may follow the ticket
     # The next SLA or automation timer; the sweep reads tickets by this (a sparse index).
     due_at: datetime | None = None
+    # What falls due at due_at ("first_response-1-1": target, cycle, level; "auto-..."): the
+    # sweep names its escalation execution after it. Both are kept by tessera.sla.clocks.
+    due_what: str | None = None
+    # The SLA state (clocks, records, automations) as JSON-ready data owned by tessera.sla.
+    sla: Mapping[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)

@@ -145,7 +145,7 @@ def test_the_same_mail_delivered_twice_makes_one_ticket(stack: RunningStack, tok
 
 
 def test_unknown_ticket_is_404(stack: RunningStack, token: str) -> None:
-    status, body = stack.request("GET", "/api/tickets/01NOSUCHTICKET0000000000000", token=token)
+    status, body = stack.request("GET", "/api/tickets/01ARZ3NDEKTSV4RRFFQ69G5FAV", token=token)
     assert (status, body["error"]["code"]) == (404, "NotFound")
 
 

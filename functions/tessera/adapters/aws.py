@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import cache
@@ -77,6 +78,39 @@ class SesMailer:
         )
         return str(response["MessageId"])
 
+    def send_raw(self, *, sender: str, to: Sequence[str], message: bytes) -> str:
+        response = client("ses").send_raw_email(
+            Source=sender, Destinations=list(to), RawMessage={"Data": message}
+        )
+        return str(response["MessageId"])
+
+
+class S3AttachmentStore:
+    """Ticket files in the attachments bucket, served later as downloads only."""
+
+    def __init__(self, bucket: str) -> None:
+        self.bucket = bucket
+
+    def put(self, key: str, data: bytes, *, content_type: str, filename: str) -> None:
+        from urllib.parse import quote
+
+        client("s3").put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            # Stored as a download whatever the sender claimed: never rendered inline by S3.
+            ContentType=content_type if "/" in content_type else "application/octet-stream",
+            ContentDisposition=f"attachment; filename*=UTF-8''{quote(filename)}",
+        )
+
+    def get(self, key: str) -> bytes:
+        s3 = client("s3")
+        try:
+            body: bytes = s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            raise NotFound(f"s3://{self.bucket}/{key}") from None
+        return body
+
 
 class EventBridgePublisher:
     def __init__(self, bus_name: str) -> None:
@@ -95,6 +129,44 @@ class EventBridgePublisher:
         )
         if response.get("FailedEntryCount"):
             raise RuntimeError(f"EventBridge refused {detail_type}: {response['Entries']}")
+
+
+class StepFunctionsEscalations:
+    """Escalation executions, one per (ticket, target, cycle, level): the name makes a repeated
+    start by the next sweep a no-op (Step Functions keeps names for 90 days)."""
+
+    def __init__(self, state_machine_arn: str) -> None:
+        self.state_machine_arn = state_machine_arn
+
+    def start(self, ticket_id: str, what: str, due_at: datetime) -> bool:
+        sfn = client("stepfunctions")
+        try:
+            sfn.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=f"{ticket_id}-{what}"[:80],
+                input=json.dumps({"ticket_id": ticket_id, "what": what}),
+            )
+        except sfn.exceptions.ExecutionAlreadyExists:
+            return False
+        return True
+
+
+class SnsSms:
+    """SMS to the on-call phones subscribed to one topic (filter policies on the attributes)."""
+
+    def __init__(self, topic_arn: str) -> None:
+        self.topic_arn = topic_arn
+
+    def send(self, *, text: str, attributes: dict[str, str]) -> str:
+        response = client("sns").publish(
+            TopicArn=self.topic_arn,
+            Message=text[:1600],
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in attributes.items()
+            },
+        )
+        return str(response["MessageId"])
 
 
 def signing_key(secret_arn: str) -> bytes:

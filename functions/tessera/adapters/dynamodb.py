@@ -31,7 +31,7 @@ from pynamodb.connection import Connection
 from pynamodb.constants import ALL_OLD, STRING
 from pynamodb.exceptions import CancellationReason, TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -165,6 +165,8 @@ class TicketItem(TableItem, discriminator="ticket"):
     number = NumberAttribute()
     timer = UnicodeAttribute(null=True)  # sparse, with due_at: tickets with a running timer
     due_at = UtcTimeAttribute(null=True)
+    due_what = UnicodeAttribute(null=True)  # projected into DueTimers: names the escalation
+    sla = JSONAttribute(null=True)  # tessera.sla's clocks, records and automations
     # the rest of the ticket
     subject = UnicodeAttribute()
     channel = UnicodeAttribute()
@@ -193,6 +195,7 @@ class AttachmentMap(MapAttribute[str, Any]):
     filename = UnicodeAttribute()
     content_type = UnicodeAttribute()
     size = NumberAttribute()
+    content_id = UnicodeAttribute(null=True)
 
 
 class MessageItem(TableItem, discriminator="message"):
@@ -250,15 +253,15 @@ class QuarantineItem(TableItem, discriminator="quarantine"):
 class DueTimersIndex(_Index["DueTimerKeys"]):
     class Meta:
         index_name = "DueTimers"
-        projection = KeysOnlyProjection()
+        projection = IncludeProjection(["due_what"])
 
     timer = UnicodeAttribute(hash_key=True)
     due_at = UtcTimeAttribute(range_key=True)
 
 
 class DueTimerKeys(Model):
-    """A ticket as the KEYS_ONLY DueTimers index projects it. Not a TableItem: the index does
-    not project ``type``, and the discriminator's filter would drop every item."""
+    """A ticket as the DueTimers index projects it (keys and ``due_what``). Not a TableItem:
+    the index does not project ``type``, and the discriminator's filter would drop every item."""
 
     class Meta:
         table_name: str | None = None
@@ -269,6 +272,7 @@ class DueTimerKeys(Model):
     sk = UnicodeAttribute(range_key=True)
     timer = UnicodeAttribute()
     due_at = UtcTimeAttribute()
+    due_what = UnicodeAttribute(null=True)  # the index's one projected attribute
 
     due_timers = DueTimersIndex()
 
@@ -301,6 +305,8 @@ def ticket_item(ticket: Ticket) -> TicketItem:
         number=ticket.number,
         timer="due" if ticket.due_at else None,
         due_at=ticket.due_at,
+        due_what=ticket.due_what if ticket.due_at else None,
+        sla=dict(ticket.sla) or None,
         subject=ticket.subject,
         channel=ticket.channel.value,
         status=ticket.status.value,
@@ -335,6 +341,8 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         mailbox=item.mailbox,
         participants=frozenset(item.participants or ()),
         due_at=item.due_at,
+        due_what=item.due_what,
+        sla=dict(item.sla or {}),
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version),
@@ -351,7 +359,11 @@ def message_item(message: Message) -> MessageItem:
         html=message.html,
         attachments=[
             AttachmentMap(  # type: ignore[no-untyped-call]
-                key=a.key, filename=a.filename, content_type=a.content_type, size=a.size
+                key=a.key,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                content_id=a.content_id,
             )
             for a in message.attachments
         ],
@@ -369,7 +381,11 @@ def message_from_item(item: MessageItem) -> Message:
         html=item.html,
         attachments=tuple(
             Attachment(
-                key=a.key, filename=a.filename, content_type=a.content_type, size=int(a.size)
+                key=a.key,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=int(a.size),
+                content_id=a.content_id,
             )
             for a in item.attachments or ()
         ),
@@ -620,12 +636,18 @@ class DynamoTicketRepository:
         keys = DueTimerKeys.due_timers.query(
             "due", range_key_condition=DueTimerKeys.due_at <= now, limit=limit
         )
-        return [DueTimer(ticket_id=k.pk.removeprefix("T#"), due_at=k.due_at) for k in keys]
+        return [
+            DueTimer(ticket_id=k.pk.removeprefix("T#"), due_at=k.due_at, what=k.due_what or "")
+            for k in keys
+        ]
 
     def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
         _check_limit(limit)
         items = QuarantineItem.by_kind.query("quarantine", limit=limit)
         return [quarantined_from_item(item) for item in items]
+
+    def release(self, key: str) -> None:
+        QuarantineItem(f"Q#{key}", QUARANTINE_SK).delete()
 
 
 def _claim(message: Message) -> list[_Write]:

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from tessera.errors import AlreadyExists, Conflict, NotFound, ValidationFailed
 from tessera.ports import DueTimer, Page, Quarantined, StoredConfig, Thread
+from tessera.routing.assignment import Load
 from tessera.tickets import Event, Message, Status, Ticket, utcnow
 
 FIRST_NUMBER = 1001
@@ -152,7 +155,10 @@ class InMemoryTicketRepository:
             for t in self._tickets.values()
             if t.due_at is not None and t.due_at <= now
         )
-        return [DueTimer(ticket_id=ticket_id, due_at=at) for at, ticket_id in due[:limit]]
+        return [
+            DueTimer(ticket_id=i, due_at=at, what=self._tickets[i].due_what or "")
+            for at, i in due[:limit]
+        ]
 
     def quarantine(self, item: Quarantined) -> None:
         self._quarantine[item.key] = item
@@ -160,6 +166,9 @@ class InMemoryTicketRepository:
     def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
         _check_limit(limit)
         return sorted(self._quarantine.values(), key=lambda q: (q.at, q.key))[:limit]
+
+    def release(self, key: str) -> None:
+        self._quarantine.pop(key, None)
 
 
 def _encode_cursor(listing: str, last: Ticket) -> str:
@@ -230,3 +239,33 @@ class InMemoryNonces:
             return existing[1]
         self._claimed[key] = (now + ttl_seconds, value)
         return None
+
+
+class InMemoryAgentLoads:
+    """:class:`tessera.routing.assignment.AgentLoads` over an in-memory ticket repository; a lock
+    makes each assignment one atomic compare-and-set, as the DynamoDB transaction is."""
+
+    def __init__(self, tickets: InMemoryTicketRepository) -> None:
+        self._tickets = tickets
+        self._loads: dict[str, Load] = {}
+        self._lock = threading.Lock()
+
+    def loads(self) -> Mapping[str, Load]:
+        with self._lock:
+            return dict(self._loads)
+
+    def assign(self, ticket: Ticket, events: Sequence[Event], *, seen: Load, capacity: int) -> None:
+        with self._lock:
+            stored = self._loads.get(seen.agent, Load(seen.agent))
+            if stored != seen or stored.open >= capacity:
+                raise Conflict(f"{seen.agent}'s load changed or is at capacity")
+            self._tickets.save(ticket, events)
+            self._loads[seen.agent] = Load(
+                seen.agent, stored.open + 1, stored.assigned + 1, ticket.number
+            )
+
+    def release(self, agent: str) -> None:
+        with self._lock:
+            load = self._loads.get(agent)
+            if load is not None and load.open > 0:
+                self._loads[agent] = dataclasses.replace(load, open=load.open - 1)

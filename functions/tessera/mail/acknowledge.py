@@ -1,13 +1,24 @@
-"""The acknowledgement a requester gets when their mail opens a ticket."""
+"""The acknowledgement a requester gets when their mail opens a ticket (a routing step).
+
+Localized (the ticket's language, detected from the mail), with the ticket number in the
+subject, the signed thread token, a signed portal link to the ticket, ``Auto-Submitted:
+auto-replied`` and a Message-ID intake recognises. Never sent for mail that must not be answered
+automatically (intake tags it: see :data:`NO_AUTO_RESPONSE_TAGS`), to an address that bounces, or
+past the per-sender cap; each of those decisions is on the audit trail.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from tessera.deps import Dependencies
+from tessera.mail import outbound, templates
+from tessera.mail.outbound import MailNotSent
 from tessera.tickets import Channel, Event, Message, MessageKind
 
 ACTOR = "system:routing"
+# Tags intake puts on tickets whose mail gets no automatic answer.
+NO_AUTO_RESPONSE_TAGS = frozenset({"spam", "dmarc-fail", "automated"})
 
 
 def acknowledge(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
@@ -16,31 +27,55 @@ def acknowledge(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
     ticket = thread.ticket
     if ticket.channel is not Channel.EMAIL:
         return {"sent": False, "why": "not an email ticket"}
-    if any(m.kind is MessageKind.SYSTEM for m in thread.messages):
+    if any(m.kind is MessageKind.SYSTEM for m in thread.messages) or any(
+        e.action.startswith("acknowledgement.") for e in thread.events
+    ):
         return {"sent": False, "why": "already acknowledged"}
+    suppressed = sorted(ticket.tags & NO_AUTO_RESPONSE_TAGS)
+    why = f"mail tagged {', '.join(suppressed)}" if suppressed else ""
+    language, texts = templates.pick(ticket.language)
     first = thread.messages[0] if thread.messages else None
-    subject = f"[#{ticket.number}] Re: {ticket.subject}"
-    text = (
-        f"Hello,\n\nwe have received your request and opened ticket #{ticket.number}.\n"
-        "Reply to this mail to add to it.\n\n-- Support\n"
-    )
-    headers = {"Auto-Submitted": "auto-replied", "X-Tessera-Ticket": str(ticket.number)}
-    if first is not None and first.mail_message_id:
-        headers["In-Reply-To"] = first.mail_message_id
-        headers["References"] = first.mail_message_id
-    sent_id = deps.mailer().send(
-        sender=ticket.mailbox or deps.from_address(),
-        to=[ticket.requester],
-        subject=subject,
-        text=text,
-        headers=headers,
-    )
-    note = Message(ticket_id=ticket.id, kind=MessageKind.SYSTEM, author="tessera", text=text)
-    event = Event(
+    sent = None
+    if not why:
+        _, brand = outbound.mailbox_identity(deps, ticket)
+        values = {
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "brand": brand or ticket.mailbox or deps.from_address(),
+            "link": outbound.portal_link(deps, ticket, ticket.requester),
+        }
+        try:
+            sent = outbound.send_automatic(
+                deps,
+                ticket=ticket,
+                to=ticket.requester,
+                subject=texts.ack_subject.format(**values),
+                text=texts.ack_body.format(**values),
+                in_reply_to=first.mail_message_id if first else None,
+                rtl=language in templates.RTL,
+            )
+        except MailNotSent as error:
+            why = f"sending failed after retries: {error}"
+        else:
+            if sent is None:
+                why = "the address bounces or reached the automatic-response cap"
+    if sent is None:
+        event = Event(ticket.id, ACTOR, "acknowledgement.skipped", why)
+        deps.tickets.save(ticket, [event])
+        return {"sent": False, "why": why}
+    message_id, provider_id = sent
+    note = Message(
         ticket_id=ticket.id,
-        actor=ACTOR,
-        action="message.added",
-        reason=f"acknowledgement sent to {ticket.requester} ({sent_id})",
+        kind=MessageKind.SYSTEM,
+        author="tessera",
+        text=texts.ack_body.format(**values),
+        mail_message_id=message_id,
+    )
+    event = Event(
+        ticket.id,
+        ACTOR,
+        "message.added",
+        f"acknowledgement ({language}) sent to {ticket.requester} as {message_id} ({provider_id})",
     )
     deps.tickets.add_message(ticket, note, [event])
-    return {"sent": True, "provider_id": sent_id}
+    return {"sent": True, "provider_id": provider_id, "language": language}

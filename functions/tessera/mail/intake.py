@@ -1,18 +1,68 @@
-"""Inbound mail to tickets and replies: the use case behind the intake function."""
+"""Inbound mail to tickets and replies: the use case behind the intake function.
+
+Every stored mail ends as exactly one of: a new ticket, a message on an existing ticket (a
+reply, or a bounce attached to the ticket it answers), or a quarantine record with the reason
+(unreadable, virus, loop, discarded by a filter, oversized, over the open-ticket limit) that
+``tessera mail reprocess`` can run again. The raw MIME is never deleted. See docs/email.md.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import email.parser
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from email.policy import compat32
+from email.utils import parseaddr
+from typing import Any, Literal
 
 from tessera.deps import Dependencies
-from tessera.errors import AlreadyExists
+from tessera.errors import AlreadyExists, NotFound
+from tessera.mail import language, loops, outbound, templates
 from tessera.mail import parse as mail
+from tessera.mail.filters import MailFilter, MailFilters
 from tessera.ports import Quarantined
-from tessera.tickets import Channel, Event, Message, MessageKind, Status, open_ticket, utcnow
+from tessera.tickets import (
+    Attachment,
+    Channel,
+    Event,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+    open_ticket,
+    utcnow,
+)
 
 INTAKE = "system:intake"
+SUBJECT_NUMBER = re.compile(r"\[#(\d{1,12})\]")
+_CLOSED_FOR_COUNTING = frozenset({Status.SOLVED, Status.CLOSED})
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """SES's receipt verdicts (``PASS``, ``FAIL``, ``GRAY``, ``PROCESSING_FAILED``, ...)."""
+
+    spam: str = "PASS"
+    virus: str = "PASS"
+    spf: str = "PASS"
+    dkim: str = "PASS"
+    dmarc: str = "PASS"
+
+    @classmethod
+    def from_receipt(cls, receipt: Mapping[str, Any]) -> Verdicts:
+        def status(name: str) -> str:
+            value = receipt.get(name)
+            return str(value.get("status", "PASS")).upper() if isinstance(value, dict) else "PASS"
+
+        return cls(
+            spam=status("spamVerdict"),
+            virus=status("virusVerdict"),
+            spf=status("spfVerdict"),
+            dkim=status("dkimVerdict"),
+            dmarc=status("dmarcVerdict"),
+        )
 
 
 @dataclass(frozen=True)
@@ -24,20 +74,33 @@ class MailOutcome:
 
 
 def receive_mail(
-    deps: Dependencies, *, key: str, ses_message_id: str, recipients: Sequence[str]
+    deps: Dependencies,
+    *,
+    key: str,
+    ses_message_id: str,
+    recipients: Sequence[str],
+    verdicts: Verdicts | None = None,
 ) -> MailOutcome:
-    """Turn one stored inbound mail into a new ticket or a reply on its ticket.
+    """Turn one stored inbound mail into a new ticket, a reply on its ticket, or a quarantine
+    record.
 
     Idempotent: the same delivery twice yields one ticket (the second call reports
-    ``duplicate``). A mail that cannot be read is quarantined with the reason; the raw MIME stays
-    where SES stored it either way.
+    ``duplicate``); a retry after a failure half-way finishes the job. Errors of storage and
+    AWS propagate (the invocation is retried); anything wrong with the mail itself does not.
     """
+    verdicts = verdicts or Verdicts()
     raw = deps.raw_mail().read(key)
+    limits: MailFilters = deps.config().get("mail-filters") or MailFilters()
+    if len(raw) > limits.max_mail_bytes:
+        return _refuse_oversized(deps, key, raw, limits)
+    if verdicts.virus == "FAIL":
+        return _quarantine(deps, key, "SES virus verdict FAIL: not opened, kept for review")
     try:
         parsed = mail.parse(raw)
     except mail.UnreadableMail as error:
-        deps.tickets.quarantine(Quarantined(key=key, reason=str(error), at=utcnow()))
-        return MailOutcome("quarantined", reason=str(error))
+        return _quarantine(deps, key, f"unreadable: {error}")
+    except Exception as error:  # a parser bug must cost a quarantine record, never the mail
+        return _quarantine(deps, key, f"parser failed: {type(error).__name__}: {error}")
 
     # Without a Message-ID the SES message id stands in, so redelivery is still recognised.
     message_id = parsed.message_id or f"<{ses_message_id}@ses.tessera>"
@@ -46,46 +109,143 @@ def receive_mail(
         deps.workflow().start_routing(existing)  # a retry may have stopped before this
         return MailOutcome("duplicate", ticket_id=existing)
 
+    automated = loops.classify(parsed, deps.support_addresses())
+    if automated is not None and automated.kind == "loop":
+        return _quarantine(deps, key, f"mail loop: {automated.reason}")
+    matched = limits.first_match(parsed.sender, parsed.subject, parsed.text)
+    if matched is not None and matched.action == "discard":
+        return _quarantine(deps, key, f"discarded by mail filter {matched.name}")
+    if automated is not None and automated.kind == "bounce":
+        return _bounce(deps, key, parsed, message_id, automated.reason)
+
+    found = _thread(deps, parsed)
+    if found is not None:
+        ticket, how = found
+        if ticket.status is not Status.CLOSED:
+            return _append_reply(deps, ticket, parsed, message_id, how, automated)
+    mailbox = _mailbox(deps, recipients, parsed)
+    return _open_from_mail(
+        deps, key, parsed, message_id, mailbox, verdicts, matched, automated, limits
+    )
+
+
+def reprocess(deps: Dependencies, key: str, raw_mail_prefix: str) -> MailOutcome:
+    """Run a stored mail through intake again (``tessera mail reprocess``): after a fix, or
+    an operator's decision on a quarantined mail. SES's verdicts are not stored with the mail,
+    so they count as passed. A mail that now makes a ticket or reply leaves the quarantine."""
+    ses_message_id = key.removeprefix(raw_mail_prefix)
+    outcome = receive_mail(deps, key=key, ses_message_id=ses_message_id, recipients=[])
+    if outcome.result != "quarantined":
+        deps.tickets.release(key)
+    return outcome
+
+
+# ------------------------------------------------------------------------------ threading
+
+
+def _thread(deps: Dependencies, parsed: mail.ParsedMail) -> tuple[Ticket, str] | None:
+    """The ticket this mail answers, and how we know: Message-IDs first, then a signed token,
+    then a ``[#1234]`` subject, trusted only from the ticket's requester or participants."""
     for answered in parsed.thread_ids:
         ticket_id = deps.tickets.find_by_mail_message_id(answered)
-        if ticket_id is not None:
-            return _append_reply(deps, ticket_id, parsed, message_id)
-    return _open_from_mail(deps, parsed, message_id, _mailbox(deps, recipients, parsed))
+        ours = loops.OUR_MESSAGE_ID.match(answered)
+        if ticket_id is None and ours is not None:
+            ticket_id = ours.group("ticket")  # our mail whose copy we did not store
+        ticket = _get(deps, ticket_id)
+        if ticket is not None:
+            return ticket, f"answers {answered}"
+    token_ticket = outbound.ticket_of_token(
+        deps,
+        f"[ref:{parsed.header('X-Tessera-Thread').strip()}]",
+        parsed.text,
+        parsed.html,
+    )
+    ticket = _get(deps, token_ticket)
+    if ticket is not None:
+        return ticket, "signed thread token"
+    number = SUBJECT_NUMBER.search(parsed.subject)
+    if number is not None:
+        try:
+            ticket = deps.tickets.get_by_number(int(number.group(1)))
+        except NotFound:
+            return None
+        if parsed.sender == ticket.requester or parsed.sender in ticket.participants:
+            return ticket, f"subject [#{ticket.number}] from {parsed.sender}"
+    return None
+
+
+def _get(deps: Dependencies, ticket_id: str | None) -> Ticket | None:
+    if ticket_id is None:
+        return None
+    try:
+        return deps.tickets.get(ticket_id)
+    except NotFound:
+        return None
 
 
 def _mailbox(deps: Dependencies, recipients: Sequence[str], parsed: mail.ParsedMail) -> str | None:
-    candidates = [r.lower() for r in recipients] + list(parsed.to) + list(parsed.cc)
+    """The support address the mail came in on: the envelope first (it includes Bcc), then
+    Delivered-To, To and Cc."""
+    candidates = [r.lower() for r in recipients] + [*parsed.delivered_to, *parsed.to, *parsed.cc]
     return next((a for a in candidates if a in deps.support_addresses()), None)
 
 
+# -------------------------------------------------------------------------- the outcomes
+
+
 def _open_from_mail(
-    deps: Dependencies, parsed: mail.ParsedMail, message_id: str, mailbox: str | None
+    deps: Dependencies,
+    key: str,
+    parsed: mail.ParsedMail,
+    message_id: str,
+    mailbox: str | None,
+    verdicts: Verdicts,
+    matched: MailFilter | None,
+    automated: loops.Automated | None,
+    limits: MailFilters,
 ) -> MailOutcome:
-    participants = [
-        a
-        for a in (*parsed.to, *parsed.cc)
-        if a not in deps.support_addresses() and a != parsed.sender
-    ]
+    open_count = _open_tickets_of(deps, parsed.sender, limits.open_tickets_per_requester)
+    if open_count >= limits.open_tickets_per_requester and automated is None:
+        return _refuse_over_limit(deps, key, parsed, message_id, open_count, mailbox)
+
+    support = deps.support_addresses()
+    participants = [a for a in (*parsed.to, *parsed.cc) if a not in support and a != parsed.sender]
+    tags: set[str] = set()
+    notes: list[tuple[str, str]] = []  # (actor, reason) of each decision, for the audit trail
+    if verdicts.spam == "FAIL":
+        tags.add("spam")
+        notes.append((INTAKE, "SES spam verdict FAIL: tagged spam, no acknowledgement"))
+    if verdicts.dmarc == "FAIL":
+        tags.add("dmarc-fail")
+        notes.append((INTAKE, "DMARC FAIL: the sender may be forged, no acknowledgement"))
+    if automated is not None:
+        tags |= {"automated", automated.kind}
+        notes.append((INTAKE, f"automated mail ({automated.reason}): no acknowledgement"))
+    values: dict[str, Any] = {}
+    if matched is not None:
+        if matched.action == "spam":
+            tags.add("spam")
+        else:
+            values["group"] = matched.group
+        notes.append((f"filter:{matched.name}", f"mail filter {matched.name}: {matched.action}"))
+    detected = language.detect(f"{parsed.subject}\n{parsed.display_text}")
     ticket, created = open_ticket(
         number=deps.tickets.next_number(),
         subject=parsed.subject,
         requester=parsed.sender,
         channel=Channel.EMAIL,
         actor=INTAKE,
-        reason=f"mail to {mailbox or 'an unknown mailbox'}",
+        reason=f"mail to {mailbox or 'an unknown mailbox'} from {parsed.sender}",
         mailbox=mailbox,
         participants=participants,
+        tags=sorted(tags),
+        language=detected,
+        **values,
     )
-    first = Message(
-        ticket_id=ticket.id,
-        kind=MessageKind.PUBLIC,
-        author=parsed.sender,
-        text=parsed.text,
-        html=parsed.html,
-        mail_message_id=message_id,
-    )
+    first = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC)
+    events = [created, *(Event(ticket.id, actor, "mail.classified", why) for actor, why in notes)]
     try:
-        deps.tickets.create(ticket, first, [created])
+        deps.tickets.create(ticket, first, events)
     except AlreadyExists:
         # A concurrent delivery of the same mail won the race: report its ticket.
         winner = deps.tickets.find_by_mail_message_id(message_id)
@@ -96,26 +256,22 @@ def _open_from_mail(
 
 
 def _append_reply(
-    deps: Dependencies, ticket_id: str, parsed: mail.ParsedMail, message_id: str
+    deps: Dependencies,
+    ticket: Ticket,
+    parsed: mail.ParsedMail,
+    message_id: str,
+    how: str,
+    automated: loops.Automated | None,
 ) -> MailOutcome:
-    ticket = deps.tickets.get(ticket_id)
-    reply = Message(
-        ticket_id=ticket.id,
-        kind=MessageKind.PUBLIC,
-        author=parsed.sender,
-        text=parsed.text,
-        html=parsed.html,
-        mail_message_id=message_id,
-    )
+    reply = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC)
     events: list[Event] = [
-        Event(
-            ticket_id=ticket.id,
-            actor=INTAKE,
-            action="message.added",
-            reason=f"mail from {parsed.sender} answering the thread",
-        )
+        Event(ticket.id, INTAKE, "message.added", f"mail from {parsed.sender} ({how})")
     ]
-    if ticket.status in {Status.PENDING, Status.SOLVED}:
+    if automated is not None:
+        events.append(
+            Event(ticket.id, INTAKE, "mail.classified", f"automated mail ({automated.reason})")
+        )
+    elif ticket.status in {Status.PENDING, Status.SOLVED}:
         events.append(
             ticket.change(actor=INTAKE, reason="the customer replied", status=Status.OPEN)
         )
@@ -125,3 +281,150 @@ def _append_reply(
         return MailOutcome("duplicate", ticket_id=ticket.id)
     deps.events().publish("ticket.replied", {"id": ticket.id, "number": ticket.number})
     return MailOutcome("reply", ticket_id=ticket.id, number=ticket.number)
+
+
+def _bounce(
+    deps: Dependencies, key: str, parsed: mail.ParsedMail, message_id: str, why: str
+) -> MailOutcome:
+    """A bounce marks the failed addresses as bouncing and joins the ticket it answers."""
+    report = parsed.report
+    failed = report.failed_recipients if report is not None else ()
+    for address in failed:
+        status = report.status if report is not None else ""
+        deps.mail_ledger().mark_bouncing(address, f"bounce {message_id} {status}".strip())
+    candidates = [report.original_message_id] if report and report.original_message_id else []
+    ticket = None
+    for answered in [*candidates, *parsed.thread_ids]:
+        ours = loops.OUR_MESSAGE_ID.match(answered)
+        ticket_id = deps.tickets.find_by_mail_message_id(answered) or (
+            ours.group("ticket") if ours else None
+        )
+        ticket = _get(deps, ticket_id)
+        if ticket is not None:
+            break
+    bouncing = ", ".join(failed) or "no address named"
+    if ticket is None:
+        return _quarantine(deps, key, f"bounce ({why}) for no mail we know; bouncing: {bouncing}")
+    note = _message(deps, ticket.id, parsed, message_id, MessageKind.INTERNAL)
+    event = Event(ticket.id, INTAKE, "mail.bounced", f"{why}; bouncing: {bouncing}")
+    try:
+        deps.tickets.add_message(ticket, note, [event])
+    except AlreadyExists:
+        return MailOutcome("duplicate", ticket_id=ticket.id)
+    return MailOutcome("reply", ticket_id=ticket.id, number=ticket.number, reason="bounce")
+
+
+def _quarantine(deps: Dependencies, key: str, reason: str) -> MailOutcome:
+    deps.tickets.quarantine(Quarantined(key=key, reason=reason, at=utcnow()))
+    return MailOutcome("quarantined", reason=reason)
+
+
+def _refuse_over_limit(
+    deps: Dependencies,
+    key: str,
+    parsed: mail.ParsedMail,
+    message_id: str,
+    count: int,
+    mailbox: str | None,
+) -> MailOutcome:
+    _, texts = templates.pick(language.detect(f"{parsed.subject}\n{parsed.display_text}"))
+    values = {"subject": parsed.subject, "count": count, "brand": mailbox or deps.from_address()}
+    notice = _notify(
+        deps,
+        parsed.sender,
+        texts.limit_subject.format(**values),
+        texts.limit_body.format(**values),
+        message_id,
+    )
+    return _quarantine(deps, key, f"{count} open tickets: over the per-requester limit; {notice}")
+
+
+def _refuse_oversized(deps: Dependencies, key: str, raw: bytes, limits: MailFilters) -> MailOutcome:
+    size = f"{len(raw)} bytes, over the {limits.max_mail_bytes}-byte limit"
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    try:
+        parsed = mail.parse(head + b"\r\n\r\n")
+    except mail.UnreadableMail:
+        return _quarantine(deps, key, f"oversized ({size}), no sender to tell")
+    notice = "no notice: automated mail"
+    if loops.classify(parsed, deps.support_addresses()) is None:
+        _, texts = templates.pick(language.detect(parsed.subject))
+        values = {
+            "subject": parsed.subject,
+            "limit_mb": limits.max_mail_bytes // (1024 * 1024),
+            "brand": deps.from_address(),
+        }
+        notice = _notify(
+            deps,
+            parsed.sender,
+            texts.oversized_subject.format(**values),
+            texts.oversized_body.format(**values),
+            parsed.message_id,
+        )
+    return _quarantine(deps, key, f"oversized ({size}); {notice}")
+
+
+def _notify(deps: Dependencies, to: str, subject: str, text: str, in_reply_to: str | None) -> str:
+    """Send an automatic notice; what happened, for the quarantine reason."""
+    try:
+        sent = outbound.send_automatic(
+            deps, ticket=None, to=to, subject=subject, text=text, in_reply_to=in_reply_to
+        )
+    except outbound.MailNotSent as error:
+        return f"notice not sent: {error}"
+    return f"notice sent as {sent[0]}" if sent else "no notice: bouncing address or cap reached"
+
+
+def _open_tickets_of(deps: Dependencies, requester: str, limit: int) -> int:
+    page = deps.tickets.requested_by(requester, limit=min(max(limit * 2, 10), 100))
+    return sum(1 for t in page.items if t.status not in _CLOSED_FOR_COUNTING)
+
+
+# ---------------------------------------------------------------------------- the message
+
+
+def _message(
+    deps: Dependencies,
+    ticket_id: str,
+    parsed: mail.ParsedMail,
+    message_id: str,
+    kind: MessageKind,
+) -> Message:
+    return Message(
+        ticket_id=ticket_id,
+        kind=kind,
+        author=parsed.sender,
+        text=parsed.text,
+        html=parsed.html,
+        attachments=store_attachments(deps, parsed.attachments),
+        mail_message_id=message_id,
+    )
+
+
+def store_attachments(
+    deps: Dependencies, files: Sequence[mail.MailAttachment]
+) -> tuple[Attachment, ...]:
+    """Put each file in the attachments bucket under a key made of its content's hash, so a
+    retried intake writes the same objects again instead of new ones."""
+    stored = []
+    for file in files:
+        key = f"mail/{hashlib.sha256(file.data).hexdigest()}"
+        deps.attachments().put(
+            key, file.data, content_type=file.content_type, filename=file.filename
+        )
+        stored.append(
+            Attachment(
+                key=key,
+                filename=file.filename,
+                content_type=file.content_type,
+                size=len(file.data),
+                content_id=file.content_id,
+            )
+        )
+    return tuple(stored)
+
+
+def sender_of(raw: bytes) -> str:
+    """The From address of raw MIME, from its headers only (for operators' listings)."""
+    headers = email.parser.BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
+    return parseaddr(str(headers.get("From", "")))[1].lower()

@@ -4,6 +4,7 @@
   route template.yaml declares (a path the template does not declare gets API Gateway's answer),
   and goes to the function that route names.
 - ``/_local/outbox``: every mail the system sent (captured by the emulated SES), newest last.
+- ``/_local/sms``: every SMS the system published (captured by the emulated SNS), newest last.
 - ``/_local/iam``: every AWS call each function made, and those its template policy would deny.
 - anything else: the object in the portal bucket, as S3 behind CloudFront would serve it.
 """
@@ -27,7 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from tessera_local import iam
 from tessera_local.lambdas import Functions
-from tessera_local.template import ACCOUNT_ID, Template
+from tessera_local.template import ACCOUNT_ID, REGION, Template
 
 log = logging.getLogger("tessera.local.http")
 
@@ -107,6 +108,30 @@ def proxy_event(
         "body": text_body,
         "isBase64Encoded": is_base64,
     }
+
+
+def sms_sent() -> list[dict[str, Any]]:
+    """Every SMS published through the emulated SNS (to a topic or a phone), oldest first."""
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[ACCOUNT_ID][REGION]
+    sent: list[dict[str, Any]] = [
+        {
+            "id": message_id,
+            "topic": arn,
+            "text": message,
+            "attributes": {
+                k: v.get("Value", v.get("StringValue")) for k, v in (attrs or {}).items()
+            },
+        }
+        for arn, topic in backend.topics.items()
+        for message_id, message, _subject, attrs, _group in topic.sent_notifications
+    ]
+    sent += [
+        {"id": message_id, "phone": phone, "text": message, "attributes": {}}
+        for message_id, (phone, message) in backend.sms_messages.items()
+    ]
+    return sent
 
 
 def outbox(ses_backend: Any) -> list[dict[str, Any]]:
@@ -194,6 +219,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._dispatch()
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (OPTIONS, TRACE, made-up ones) gets what API Gateway answers for a
+        # method no route declares, instead of http.server's 501.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
@@ -206,6 +238,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._api(url.path, url.query, body)
             elif url.path == "/_local/outbox":
                 self._send(200, outbox(self.server.ses_backend))
+            elif url.path == "/_local/sms":
+                self._send(200, sms_sent())
             elif url.path == "/_local/iam":
                 calls = self.server.recorder.calls
                 denied = iam.denied(self.server.template, calls)

@@ -120,6 +120,11 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> Iterable[tupl
     elif service == "ses":
         source = params.get("Source", "")
         yield f"ses:{operation}", _arn("ses", f"identity/{source.rsplit('@', 1)[-1]}")
+    elif service == "secretsmanager":
+        yield f"secretsmanager:{operation}", params.get("SecretId", "*")
+    elif service == "sns":
+        # Publish to a phone number has no resource ARN: IAM wants "*" for it (never granted).
+        yield f"sns:{operation}", params.get("TopicArn") or params.get("TargetArn") or "*"
     else:
         yield f"{service}:{operation}", "*"
 

@@ -24,6 +24,7 @@ HANDLED = {
     "AWS::SecretsManager::Secret",
     "AWS::SES::ReceiptRuleSet",
     "AWS::Serverless::StateMachine",
+    "AWS::SNS::Topic",  # its publishes are listed at /_local/sms
     "AWS::Serverless::Function",  # dispatched in-process by tessera_local.lambdas
     "AWS::Serverless::Api",  # served by tessera_local.http
 }
@@ -31,6 +32,7 @@ NOT_NEEDED = {
     "AWS::S3::BucketPolicy": "moto does not enforce bucket policies; SES writes are emulated",
     "AWS::SES::ReceiptRule": "the local SMTP server performs the rule's actions itself",
     "AWS::Lambda::Permission": "in-process dispatch needs no resource policy",
+    "AWS::CloudWatch::Alarm": "metrics are log lines (EMF) locally; nothing evaluates alarms",
 }
 
 _TABLE_KEYS = (
@@ -185,3 +187,9 @@ def provision(template: Template, session: Any) -> None:
     create_user_pools(template, session.client("cognito-idp"))
     create_secrets(template, session.client("secretsmanager"))
     create_state_machines(template, session.client("stepfunctions"))
+    create_topics(template, session.client("sns"))
+
+
+def create_topics(template: Template, sns: Any) -> None:
+    for logical_id in template.of_type("AWS::SNS::Topic"):
+        sns.create_topic(Name=template.get_att(logical_id, "TopicName"))

@@ -8,6 +8,7 @@ invoke the rule's Lambda action with the event SES sends.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import string
 from datetime import UTC, datetime
@@ -129,7 +130,7 @@ def ses_event(
         "messageId": str(headers.get("Message-ID", "")),
         "subject": str(headers.get("Subject", "")),
     }
-    passed = {"status": "PASS"}
+    verdicts = receipt_verdicts(headers)
     return {
         "Records": [
             {
@@ -149,11 +150,7 @@ def ses_event(
                         "timestamp": timestamp,
                         "processingTimeMillis": 1,
                         "recipients": recipients,
-                        "spamVerdict": passed,
-                        "virusVerdict": passed,
-                        "spfVerdict": passed,
-                        "dkimVerdict": passed,
-                        "dmarcVerdict": passed,
+                        **verdicts,
                         "action": {
                             "type": "Lambda",
                             "functionArn": lambda_action["FunctionArn"],
@@ -164,6 +161,29 @@ def ses_event(
             }
         ]
     }
+
+
+_AUTH_RESULT = re.compile(r"\b(spf|dkim|dmarc)=(\w+)", re.IGNORECASE)
+
+
+def receipt_verdicts(headers: Any) -> dict[str, dict[str, str]]:
+    """The receipt's verdicts, PASS unless the mail itself says otherwise.
+
+    Real SES scans the mail and writes what it found into the stored message: the
+    ``X-SES-Spam-Verdict`` and ``X-SES-Virus-Verdict`` headers and an ``Authentication-Results``
+    header with ``spf=``, ``dkim=`` and ``dmarc=``. Locally nothing scans, so a test mail that
+    carries those headers sets the verdicts of its event (``X-SES-Virus-Verdict: FAIL`` makes a
+    virus), and one without them passes.
+    """
+    verdicts = dict.fromkeys(("spam", "virus", "spf", "dkim", "dmarc"), "PASS")
+    for name in ("spam", "virus"):
+        value = str(headers.get(f"X-SES-{name.capitalize()}-Verdict", "") or "").strip()
+        if value:
+            verdicts[name] = value.upper()
+    for value in headers.get_all("Authentication-Results", []):
+        for mechanism, result in _AUTH_RESULT.findall(str(value)):
+            verdicts[mechanism.lower()] = result.upper()
+    return {f"{name}Verdict": {"status": status} for name, status in verdicts.items()}
 
 
 def start(handler: InboundMail, port: int) -> Controller:

@@ -159,6 +159,11 @@ class Template:
                 self._set(logical_id, secret_arn, Arn=secret_arn)
             elif kind == "AWS::Serverless::Api":
                 self._set(logical_id, "local")
+            elif kind == "AWS::SNS::Topic":
+                # !Ref is the topic's ARN (GetAtt TopicArn too).
+                name = str(self.resolve(props.get("TopicName", f"{STACK_NAME}-{logical_id}")))
+                topic_arn = arn.format(service="sns", rest=name)
+                self._set(logical_id, topic_arn, Arn=topic_arn, TopicArn=topic_arn, TopicName=name)
             else:
                 # Cognito ids are assigned by the emulator; provisioning fills them in.
                 self.physical_ids.setdefault(logical_id, logical_id)

@@ -1,0 +1,257 @@
+"""What people do with tickets through the API: open one, reply, note, change, rate.
+
+Every action checks visibility with :mod:`tessera.access`, writes the change and its audit
+events in one save (optimistic locking: ``expected_version`` from If-Match), and puts a
+lifecycle event on the bus for integrations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from tessera.access import Principal, require_staff, visible
+from tessera.deps import Dependencies
+from tessera.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from tessera.mail.parse import sanitize_html
+from tessera.ports import Thread
+from tessera.tickets import (
+    Channel,
+    Event,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+    open_ticket,
+)
+
+NO_SUCH_TICKET = "no such ticket"
+
+
+@dataclass(frozen=True)
+class Rating:
+    score: int  # 1 (bad) .. 5 (great)
+    comment: str
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and ticket.version != expected_version:
+        raise PreconditionFailed(f"ticket is at version {ticket.version}, not {expected_version}")
+
+
+def _publish(deps: Dependencies, detail_type: str, ticket: Ticket, **extra: Any) -> None:
+    deps.events().publish(detail_type, {**ticket.snapshot(), **extra})
+
+
+def create_ticket(
+    deps: Dependencies,
+    principal: Principal,
+    *,
+    subject: str,
+    body: str,
+    requester: str | None = None,
+    priority: str | None = None,
+    custom_fields: Mapping[str, str] | None = None,
+) -> Ticket:
+    """A ticket from the portal (a customer for themself) or the API (staff, for anyone)."""
+    if requester is not None and not principal.is_staff and requester != principal.email:
+        raise Forbidden("customers open tickets for themselves only")
+    if principal.ticket_scope is not None:
+        raise Forbidden("a ticket link session can only see its own ticket")
+    values: dict[str, Any] = {}
+    if priority is not None:
+        values["priority"] = priority
+    if custom_fields:
+        values["custom_fields"] = dict(custom_fields)
+    ticket, created = open_ticket(
+        number=deps.tickets.next_number(),
+        subject=subject,
+        requester=requester or principal.email,
+        channel=Channel.PORTAL if not principal.is_staff else Channel.API,
+        actor=principal.actor,
+        reason="opened through the portal" if not principal.is_staff else "opened through the API",
+        **values,
+    )
+    first = Message(ticket_id=ticket.id, kind=MessageKind.PUBLIC, author=principal.email, text=body)
+    deps.tickets.create(ticket, first, [created])
+    deps.workflow().start_routing(ticket.id)
+    _publish(deps, "ticket.created", ticket)
+    return ticket
+
+
+def thread_for(deps: Dependencies, principal: Principal, ticket_id: str) -> Thread:
+    """A ticket's thread as the principal may see it: customers get the public messages and no
+    audit trail; staff get everything."""
+    thread = deps.tickets.thread(_ticket(deps, principal, ticket_id).id)
+    if principal.is_staff:
+        return thread
+    public = [m for m in thread.messages if m.kind is not MessageKind.INTERNAL]
+    return Thread(ticket=thread.ticket, messages=public, events=[])
+
+
+def _resolve_id(deps: Dependencies, ticket_id: str) -> str:
+    if ticket_id.isdigit():
+        return deps.tickets.get_by_number(int(ticket_id)).id
+    return ticket_id
+
+
+def _ticket(deps: Dependencies, principal: Principal, ticket_id: str) -> Ticket:
+    """The ticket by id or number, if the principal may see it. A ticket that does not exist
+    and one the principal may not see raise the same NotFound, message included."""
+    try:
+        return visible(principal, deps.tickets.get(_resolve_id(deps, ticket_id)))
+    except NotFound:
+        raise NotFound(NO_SUCH_TICKET) from None
+
+
+def reply(
+    deps: Dependencies,
+    principal: Principal,
+    ticket_id: str,
+    *,
+    text: str,
+    html: str = "",
+    status: str | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """A public reply. A customer's reply opens the ticket again; an agent's reply waits on the
+    customer (pending) unless the agent chooses another status, and is mailed to the requester."""
+    if status is not None and not principal.is_staff:
+        raise Forbidden("customers cannot set the status")
+
+    def write(ticket: Ticket) -> Message:
+        if ticket.status is Status.CLOSED:
+            raise ValidationFailed("ticket", "is closed; open a new ticket instead")
+        message = Message(
+            ticket_id=ticket.id,
+            kind=MessageKind.PUBLIC,
+            author=principal.email,
+            text=text,
+            html=sanitize_html(html) if html else "",
+        )
+        events = [
+            Event(
+                ticket_id=ticket.id, actor=principal.actor, action="message.added", reason="reply"
+            )
+        ]
+        new_status = status or (Status.PENDING if principal.is_staff else Status.OPEN)
+        if new_status != ticket.status:
+            events.append(ticket.change(actor=principal.actor, reason="reply", status=new_status))
+        deps.tickets.add_message(ticket, message, events)
+        return message
+
+    ticket, message = _with_retries(deps, principal, ticket_id, expected_version, write)
+    if principal.is_staff:
+        _mail_requester(deps, ticket, message)
+    _publish(deps, "ticket.replied", ticket, by=principal.actor)
+    return ticket
+
+
+T = TypeVar("T")
+ATTEMPTS = 3
+
+
+def _with_retries(
+    deps: Dependencies,
+    principal: Principal,
+    ticket_id: str,
+    expected_version: int | None,
+    write: Callable[[Ticket], T],
+) -> tuple[Ticket, T]:
+    """Read the ticket and ``write`` to it. Without an If-Match version the caller's intent does
+    not depend on what else changed (the routing workflow may be saving the same ticket), so a
+    lost race is retried on a fresh read; with one, the mismatch is the caller's to resolve."""
+    for attempt in range(ATTEMPTS):
+        ticket = _ticket(deps, principal, ticket_id)
+        _check_version(ticket, expected_version)
+        try:
+            return ticket, write(ticket)
+        except Conflict:
+            if expected_version is not None or attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _mail_requester(deps: Dependencies, ticket: Ticket, message: Message) -> None:
+    sender = ticket.mailbox or deps.from_address()
+    deps.mailer().send(
+        sender=sender,
+        to=[ticket.requester, *sorted(ticket.participants)],
+        subject=f"[#{ticket.number}] Re: {ticket.subject}",
+        text=message.text,
+        headers={"Reply-To": sender, "X-Tessera-Ticket": str(ticket.number)},
+    )
+
+
+def note(deps: Dependencies, principal: Principal, ticket_id: str, *, text: str) -> Ticket:
+    """An internal note: staff only, never shown to customers, never mailed."""
+    require_staff(principal)
+
+    def write(ticket: Ticket) -> None:
+        message = Message(
+            ticket_id=ticket.id, kind=MessageKind.INTERNAL, author=principal.email, text=text
+        )
+        event = Event(
+            ticket_id=ticket.id, actor=principal.actor, action="note.added", reason="note"
+        )
+        deps.tickets.add_message(ticket, message, [event])
+
+    ticket, _ = _with_retries(deps, principal, ticket_id, None, write)
+    return ticket
+
+
+def update(
+    deps: Dependencies,
+    principal: Principal,
+    ticket_id: str,
+    changes: Mapping[str, Any],
+    *,
+    expected_version: int | None,
+    reason: str = "",
+) -> Ticket:
+    """Change fields (status, priority, group, assignee, tags, custom fields) as staff; a
+    customer may only mark their ticket solved or reopen a solved one."""
+
+    def write(ticket: Ticket) -> Event:
+        if not principal.is_staff:  # checked after visibility: a stranger gets 404 first
+            if set(changes) - {"status"}:
+                raise Forbidden("customers can only change the status")
+            if changes.get("status") not in {Status.SOLVED.value, Status.OPEN.value}:
+                raise ValidationFailed("status", "customers can mark solved or reopen only")
+        event = ticket.change(actor=principal.actor, reason=reason or "edited", **changes)
+        if event.changes:
+            deps.tickets.save(ticket, [event])
+        return event
+
+    ticket, event = _with_retries(deps, principal, ticket_id, expected_version, write)
+    if not event.changes:
+        return ticket
+    solved = event.changes.get("status", (None, None))[1] == Status.SOLVED.value
+    detail_type = "ticket.solved" if solved else "ticket.updated"
+    _publish(deps, detail_type, ticket, changes={k: list(v) for k, v in event.changes.items()})
+    return ticket
+
+
+def rate(deps: Dependencies, principal: Principal, ticket_id: str, rating: Rating) -> Ticket:
+    """The requester's satisfaction rating of a solved ticket (latest rating counts)."""
+    if not 1 <= rating.score <= 5:
+        raise ValidationFailed("score", "must be 1 to 5")
+
+    def write(ticket: Ticket) -> None:
+        if principal.email != ticket.requester:
+            raise Forbidden("only the requester rates a ticket")
+        if ticket.status not in {Status.SOLVED, Status.CLOSED}:
+            raise ValidationFailed("status", "only solved tickets can be rated")
+        event = Event(
+            ticket_id=ticket.id,
+            actor=principal.actor,
+            action="ticket.rated",
+            reason=rating.comment[:1000],
+            changes={"rating": (None, rating.score)},
+        )
+        deps.tickets.save(ticket, [event])
+
+    ticket, _ = _with_retries(deps, principal, ticket_id, None, write)
+    _publish(deps, "ticket.rated", ticket, score=rating.score)
+    return ticket

@@ -1,0 +1,104 @@
+"""Localized texts of the mails Tessera sends on its own: acknowledgement and notices.
+
+Plain ``str.format`` templates, one set per language (no template engine: the texts are ours,
+never a customer's, and a dict keeps the cold start small). Add a language by adding a key;
+:func:`pick` falls back to English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RTL = frozenset({"fa", "ar", "he"})
+
+
+@dataclass(frozen=True)
+class Texts:
+    ack_subject: str
+    ack_body: str
+    limit_subject: str
+    limit_body: str
+    oversized_subject: str
+    oversized_body: str
+    reply_marker: str
+
+
+TEXTS: dict[str, Texts] = {
+    "en": Texts(
+        ack_subject="[#{number}] We received your request: {subject}",
+        ack_body=(
+            "Hello,\n\n"
+            "thank you for writing to {brand}. We opened ticket #{number} for your request and "
+            "will answer as soon as we can.\n\n"
+            "See the ticket at any time: {link}\n\n"
+            "To add something, just reply to this mail.\n\n-- {brand}"
+        ),
+        limit_subject="Re: {subject}",
+        limit_body=(
+            "Hello,\n\n"
+            "you already have {count} open requests with {brand}, so we did not open another "
+            "one for this mail. Please reply to one of your open tickets instead; we kept your "
+            "mail and will see it.\n\n-- {brand}"
+        ),
+        oversized_subject="Re: {subject}",
+        oversized_body=(
+            "Hello,\n\nyour mail to {brand} is larger than the {limit_mb} MB we accept, so it "
+            "did not open a ticket. Please send it again with smaller or fewer attachments, or "
+            "share a link to the files.\n\n-- {brand}"
+        ),
+        reply_marker="##- Please type your reply above this line -##",
+    ),
+    "fa": Texts(
+        ack_subject="[#{number}] درخواست شما دریافت شد: {subject}",
+        ack_body=(
+            "سلام،\n\n"
+            "از اینکه با {brand} تماس گرفتید سپاسگزاریم. برای درخواست شما تیکت شماره #{number} "
+            "ثبت شد و در اسرع وقت پاسخ می‌دهیم.\n\n"
+            "مشاهده تیکت: {link}\n\n"
+            "برای افزودن توضیحات، به همین ایمیل پاسخ دهید.\n\n-- {brand}"
+        ),
+        limit_subject="Re: {subject}",
+        limit_body=(
+            "سلام،\n\n"
+            "شما هم‌اکنون {count} درخواست باز نزد {brand} دارید، بنابراین برای این ایمیل تیکت "
+            "جدیدی باز نشد. لطفاً به یکی از تیکت‌های باز خود پاسخ دهید؛ ایمیل شما نگه داشته "
+            "شده است.\n\n-- {brand}"
+        ),
+        oversized_subject="Re: {subject}",
+        oversized_body=(
+            "سلام،\n\nحجم ایمیل شما به {brand} از {limit_mb} مگابایت بیشتر است و تیکتی باز "
+            "نشد. لطفاً آن را با پیوست‌های کوچک‌تر دوباره بفرستید.\n\n-- {brand}"
+        ),
+        reply_marker="##- لطفاً پاسخ خود را بالای این خط بنویسید -##",
+    ),
+    "el": Texts(
+        ack_subject="[#{number}] Λάβαμε το αίτημά σας: {subject}",
+        ack_body=(
+            "Γεια σας,\n\n"
+            "σας ευχαριστούμε που επικοινωνήσατε με {brand}. Ανοίξαμε το αίτημα #{number} και "
+            "θα σας απαντήσουμε το συντομότερο.\n\n"
+            "Δείτε το αίτημα: {link}\n\n"
+            "Για να προσθέσετε κάτι, απαντήστε σε αυτό το μήνυμα.\n\n-- {brand}"
+        ),
+        limit_subject="Re: {subject}",
+        limit_body=(
+            "Γεια σας,\n\n"
+            "έχετε ήδη {count} ανοιχτά αιτήματα στην {brand}, γι' αυτό δεν ανοίξαμε νέο για "
+            "αυτό το μήνυμα. Απαντήστε σε ένα από τα ανοιχτά σας αιτήματα· κρατήσαμε το "
+            "μήνυμά σας.\n\n-- {brand}"
+        ),
+        oversized_subject="Re: {subject}",
+        oversized_body=(
+            "Γεια σας,\n\nτο μήνυμά σας προς {brand} ξεπερνά τα {limit_mb} MB και δεν άνοιξε "
+            "αίτημα. Στείλτε το ξανά με μικρότερα συνημμένα.\n\n-- {brand}"
+        ),
+        reply_marker="##- Γράψτε την απάντησή σας πάνω από αυτή τη γραμμή -##",
+    ),
+}
+
+
+def pick(language: str | None) -> tuple[str, Texts]:
+    """The language to write in and its texts (English when there is none for ``language``)."""
+    if language in TEXTS:
+        return language, TEXTS[language]
+    return "en", TEXTS["en"]

@@ -1,0 +1,311 @@
+"""The HTTP API on the local stack: sign-in for staff and customers, every route for every role
+(own and foreign tickets), validation, versions, and responses true to the OpenAPI document."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import pytest
+
+from tests.localstack import (
+    RunningStack,
+    customer_session,
+    magic_link_token,
+    start_stack,
+    stop_stack,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    running = start_stack(tmp_path_factory.mktemp("api"), fresh=True)
+    yield running
+    stop_stack(running)
+
+
+@dataclass
+class World:
+    tokens: dict[str, str | None]
+    own: dict[str, Any]  # a ticket of customer "alice"
+    openapi: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def world(stack: RunningStack) -> World:
+    tokens: dict[str, str | None] = {
+        "anonymous": None,
+        "customer": customer_session(stack, "carol@customer.test"),
+        "stranger": customer_session(stack, "sam@customer.test"),
+        "agent": stack.login("alice@example.com"),
+        "admin": stack.login(),
+    }
+    status, ticket = stack.request(
+        "POST",
+        "/api/tickets",
+        {"subject": "My printer", "body": "It prints nothing."},
+        token=tokens["customer"],
+    )
+    assert status == 201, ticket
+    _status, openapi = stack.request("GET", "/api/openapi.json")
+    return World(tokens, ticket, openapi)
+
+
+def call(stack: RunningStack, world: World, role: str, method: str, path: str, body: Any = None):
+    path = path.replace("{own}", world.own["id"])
+    return stack.request(method, path, body, token=world.tokens[role])
+
+
+# ------------------------------------------------------------------------------ authorization
+ROLES = ("anonymous", "customer", "stranger", "agent", "admin")
+# (method, path, body, expected status per role in ROLES order). "{own}" is the customer's
+# ticket; "stranger" is another customer, for whom it must not exist (404, never 403).
+MATRIX = [
+    ("GET", "/api/health", None, (200, 200, 200, 200, 200)),
+    ("GET", "/api/tickets", None, (401, 403, 403, 200, 200)),
+    ("GET", "/api/me/tickets", None, (401, 200, 200, 200, 200)),
+    ("GET", "/api/tickets/{own}", None, (401, 200, 404, 200, 200)),
+    ("POST", "/api/tickets/{own}/replies", {"text": "more"}, (401, 201, 404, 201, 201)),
+    ("POST", "/api/tickets/{own}/notes", {"text": "internal"}, (401, 403, 403, 201, 201)),
+    ("PATCH", "/api/tickets/{own}", {"priority": "high"}, (401, 403, 404, 200, 200)),
+    ("POST", "/api/tickets/{own}/rating", {"score": 5}, (401, 400, 404, 403, 403)),
+    ("GET", "/api/admin/config/mailboxes", None, (401, 403, 403, 403, 200)),
+    (
+        "POST",
+        "/api/admin/config/mailboxes/validate",
+        {"text": "mailboxes: []\n"},
+        (401, 403, 403, 403, 200),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "expected"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
+)
+def test_every_route_for_every_role(
+    stack: RunningStack, world: World, method: str, path: str, body: Any, expected: tuple
+) -> None:
+    got = tuple(call(stack, world, role, method, path, body)[0] for role in ROLES)
+    assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, expected, strict=True))
+
+
+def test_matrix_covers_every_declared_route(world: World) -> None:
+    declared = {(m.upper(), p) for p, ops in world.openapi["paths"].items() for m in ops}
+    covered = {
+        (
+            m,
+            re.sub(
+                r"/(\{own\}|mailboxes)",
+                lambda x: "/{ticket_id}" if "own" in x.group() else "/{kind}",
+                p,
+            ),
+        )
+        for m, p, _, _ in MATRIX
+    }
+    covered |= {(m, p) for m, p in EXERCISED_ELSEWHERE}
+    assert declared - covered == set()
+
+
+# Routes whose authorization is exercised by the flow tests below rather than the matrix.
+EXERCISED_ELSEWHERE = {
+    ("GET", "/api/openapi.json"),
+    ("POST", "/api/auth/login"),
+    ("POST", "/api/auth/magic-link"),
+    ("POST", "/api/auth/session"),
+    ("POST", "/api/auth/ticket-link"),
+    ("POST", "/api/tickets"),
+    ("PUT", "/api/admin/config/{kind}"),
+}
+
+
+def test_ids_and_numbers_of_foreign_tickets_are_not_probeable(
+    stack: RunningStack, world: World
+) -> None:
+    stranger = world.tokens["stranger"]
+    by_number = stack.request("GET", f"/api/tickets/{world.own['number']}", token=stranger)
+    missing = stack.request("GET", "/api/tickets/01ARZ3NDEKTSV4RRFFQ69G5FAV", token=stranger)
+    assert by_number == missing == (404, by_number[1])
+    assert by_number[1]["error"]["code"] == "NotFound"
+
+
+# ------------------------------------------------------------------------------ flows
+def test_customer_sees_the_public_thread_only(stack: RunningStack, world: World) -> None:
+    agent = world.tokens["agent"]
+    stack.request(
+        "POST", f"/api/tickets/{world.own['id']}/notes", {"text": "secret note"}, token=agent
+    )
+    _status, staff_view = stack.request("GET", f"/api/tickets/{world.own['id']}", token=agent)
+    _status, customer_view = stack.request(
+        "GET", f"/api/tickets/{world.own['id']}", token=world.tokens["customer"]
+    )
+    assert "secret note" in [m["text"] for m in staff_view["messages"]]
+    assert "secret note" not in [m["text"] for m in customer_view["messages"]]
+    assert customer_view["events"] == []
+    assert staff_view["events"]
+
+
+def test_agent_reply_is_mailed_and_waits_on_the_customer(stack: RunningStack, world: World) -> None:
+    # Given a customer's ticket
+    status, ticket = stack.request(
+        "POST",
+        "/api/tickets",
+        {"subject": "Reply to me", "body": "?"},
+        token=world.tokens["customer"],
+    )
+    assert status == 201
+    # When an agent answers it
+    status, replied = stack.request(
+        "POST",
+        f"/api/tickets/{ticket['id']}/replies",
+        {"text": "Try turning it off."},
+        token=world.tokens["agent"],
+    )
+    # Then the ticket awaits the customer, who got the answer by mail and sees it in "awaiting"
+    assert (status, replied["status"]) == (201, "pending")
+    _status, outbox = stack.request("GET", "/_local/outbox")
+    assert any(
+        m["to"][0] == "carol@customer.test" and "Try turning it off." in m["text"] for m in outbox
+    )
+    _status, awaiting = stack.request(
+        "GET", "/api/me/tickets?tab=awaiting", token=world.tokens["customer"]
+    )
+    assert ticket["id"] in [t["id"] for t in awaiting["items"]]
+
+
+def test_customer_solves_then_rates(stack: RunningStack, world: World) -> None:
+    customer = world.tokens["customer"]
+    _status, ticket = stack.request(
+        "POST", "/api/tickets", {"subject": "Rate me", "body": "x"}, token=customer
+    )
+    status, solved = stack.request(
+        "PATCH", f"/api/tickets/{ticket['id']}", {"status": "solved"}, token=customer
+    )
+    assert (status, solved["status"]) == (200, "solved")
+    status, _ = stack.request(
+        "POST",
+        f"/api/tickets/{ticket['id']}/rating",
+        {"score": 4, "comment": "quick"},
+        token=customer,
+    )
+    assert status == 201
+    _status, thread = stack.request(
+        "GET", f"/api/tickets/{ticket['id']}", token=world.tokens["agent"]
+    )
+    assert any(e["action"] == "ticket.rated" for e in thread["events"])
+
+
+def test_if_match_guards_against_lost_updates(stack: RunningStack, world: World) -> None:
+    agent = world.tokens["agent"]
+    _status, ticket = stack.request("GET", f"/api/tickets/{world.own['id']}", token=agent)
+    version = ticket["version"]
+    first = stack.request(
+        "PATCH",
+        f"/api/tickets/{world.own['id']}",
+        {"tags": ["printer"]},
+        token=agent,
+        headers={"If-Match": f'"{version}"'},
+    )
+    second = stack.request(
+        "PATCH",
+        f"/api/tickets/{world.own['id']}",
+        {"tags": ["other"]},
+        token=agent,
+        headers={"If-Match": f'"{version}"'},
+    )
+    assert first[0] == 200
+    assert (second[0], second[1]["error"]["code"]) == (412, "PreconditionFailed")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"body": "no subject"}, "subject"),
+        ({"subject": "s", "body": "b", "priority": "whenever"}, "priority"),
+        ({"subject": "s", "body": "b", "colour": "red"}, "colour"),
+        ({"subject": "", "body": "b"}, "subject"),
+    ],
+)
+def test_invalid_bodies_name_the_field(
+    stack: RunningStack, world: World, body: dict, field: str
+) -> None:
+    status, error = stack.request("POST", "/api/tickets", body, token=world.tokens["customer"])
+    assert (status, error["error"]["field"]) == (400, field)
+
+
+def test_unknown_query_parameter_and_bad_limit_are_refused(
+    stack: RunningStack, world: World
+) -> None:
+    agent = world.tokens["agent"]
+    status, error = stack.request("GET", "/api/tickets?colour=red", token=agent)
+    assert (status, error["error"]["field"]) == (400, "colour")
+    status, error = stack.request("GET", "/api/tickets?limit=1000", token=agent)
+    assert (status, error["error"]["field"]) == (400, "limit")
+
+
+def test_magic_link_is_single_use_and_tampering_fails(stack: RunningStack) -> None:
+    token = magic_link_token(stack, "once@customer.test")
+    assert stack.request("POST", "/api/auth/session", {"token": token})[0] == 200
+    assert stack.request("POST", "/api/auth/session", {"token": token})[0] == 401
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert stack.request("POST", "/api/auth/session", {"token": tampered})[0] == 401
+
+
+def test_magic_link_request_does_not_reveal_whether_an_address_is_known(
+    stack: RunningStack,
+) -> None:
+    known = stack.request("POST", "/api/auth/magic-link", {"email": "carol@customer.test"})
+    unknown = stack.request("POST", "/api/auth/magic-link", {"email": f"{uuid.uuid4().hex}@x.test"})
+    assert known == unknown == (202, {"status": "sent"})
+
+
+def test_admin_applies_config_with_versions(stack: RunningStack, world: World) -> None:
+    admin = world.tokens["admin"]
+    _status, current = stack.request("GET", "/api/admin/config/mailboxes", token=admin)
+    text = current["text"] + "\n# reviewed\n"
+    status, applied = stack.request(
+        "PUT",
+        "/api/admin/config/mailboxes",
+        {"text": text},
+        token=admin,
+        headers={"If-Match": f'"{current["version"]}"'},
+    )
+    assert (status, applied["version"]) == (200, current["version"] + 1)
+    stale = stack.request(
+        "PUT",
+        "/api/admin/config/mailboxes",
+        {"text": text},
+        token=admin,
+        headers={"If-Match": f'"{current["version"]}"'},
+    )
+    assert stale[0] == 412
+    status, error = stack.request(
+        "PUT",
+        "/api/admin/config/mailboxes",
+        {"text": "mailboxes:\n  - address: x@y.z\n"},
+        token=admin,
+    )
+    assert (status, error["error"]["field"]) == (400, "mailboxes[0]")
+    assert "group" in error["error"]["message"]
+
+
+# ------------------------------------------------------------------------------ the document
+def test_openapi_document_is_valid_31_and_responses_match_it(
+    stack: RunningStack, world: World
+) -> None:
+    from openapi_spec_validator import validate
+
+    validate(world.openapi)
+    schema = world.openapi["paths"]["/api/tickets/{ticket_id}"]["get"]["responses"]["200"]
+    _status, thread = stack.request(
+        "GET", f"/api/tickets/{world.own['id']}", token=world.tokens["agent"]
+    )
+    jsonschema.validate(thread, schema["content"]["application/json"]["schema"])
+    page_schema = world.openapi["paths"]["/api/tickets"]["get"]["responses"]["200"]
+    _status, page = stack.request("GET", "/api/tickets", token=world.tokens["agent"])
+    jsonschema.validate(page, page_schema["content"]["application/json"]["schema"])

@@ -1,0 +1,155 @@
+"""SLA escalation on the local stack, with second-scale targets: the real sweep (fired by the
+stack's clock, 60 times faster) finds the due timer on the DueTimers index, the escalation state
+machine runs in moto's interpreter, the ticket moves up a tier, and the mail and the SMS appear
+in the outbox. A reply before the breach stops it. Tickets are driven through the repository and
+tessera.sla.clocks.refresh, as the intake, routing and API use cases will."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tessera.adapters.config_store import DynamoConfigStore
+from tessera.adapters.dynamodb import DynamoTicketRepository
+from tessera.config import ConfigReader
+from tessera.deps import Dependencies
+from tessera.sla import clocks
+from tessera.tickets import Channel, Message, MessageKind, Ticket, open_ticket, utcnow
+from tests.fakes import World
+from tests.localstack import RunningStack, start_stack, stop_stack, wait_for
+
+pytestmark = pytest.mark.integration
+
+SECONDS_SLA = """\
+calendars:
+  - name: always
+    timezone: UTC
+    hours: {mon-sun: "00:00-24:00"}
+default_calendar: always
+policies:
+  - name: fast
+    targets:
+      default: {first_response: 3s, resolution: 1h}
+      high: {first_response: 1h, resolution: 2h}
+escalation:
+  ladder: [support, tier2]
+  contacts:
+    tier2: {lead: tier2-lead@example.com, manager: manager@example.com, sms: true}
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TESSERA_CLOCK_SPEED", "60")  # the every-minute sweep runs every second
+        running = start_stack(tmp_path_factory.mktemp("sla-stack"), fresh=True)
+    yield running
+    stop_stack(running)
+
+
+@pytest.fixture(scope="module")
+def deps(stack: RunningStack) -> Iterator[Dependencies]:
+    """This test process pointed at the stack's emulator, with the seconds-scale SLA applied."""
+    env = json.loads((stack.data_dir / "env.json").read_text(encoding="utf-8"))
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        table = env["TABLE_NAME"]
+        store = DynamoConfigStore(table)
+        store.apply("sla", SECONDS_SLA, actor="test", expected_version=None)
+        yield dataclasses.replace(
+            World().deps,
+            tickets=DynamoTicketRepository(table),
+            config=lambda: ConfigReader(store, ttl=0),
+        )
+
+
+def new_ticket(deps: Dependencies, subject: str) -> Ticket:
+    now = utcnow()
+    ticket, created = open_ticket(
+        number=deps.tickets.next_number(),
+        subject=subject,
+        requester="casey@customer.test",
+        channel=Channel.EMAIL,
+        actor="system:intake",
+        reason="test",
+        group="support",
+        assignee="alice@example.com",
+    )
+    ticket.created_at = ticket.updated_at = now
+    events = clocks.refresh(deps, ticket, trigger="created", now=now)
+    first = Message(ticket_id=ticket.id, kind=MessageKind.PUBLIC, author=ticket.requester, text="")
+    deps.tickets.create(ticket, first, [created, *events])
+    return ticket
+
+
+def actions(deps: Dependencies, ticket_id: str) -> list[str]:
+    return [e.action for e in deps.tickets.thread(ticket_id).events]
+
+
+def test_a_breach_escalates_up_a_tier_and_notifies_by_mail_and_sms(
+    stack: RunningStack, deps: Dependencies
+) -> None:
+    # Given a ticket in support with a 3-second first response target
+    ticket = new_ticket(deps, "Breaching on the local stack")
+    assert ticket.due_what == "first_response-1-1"
+
+    # When nobody answers: the sweep finds the due timer and the escalation execution runs
+    def escalated() -> Ticket | None:
+        current = deps.tickets.get(ticket.id)
+        return current if current.group == "tier2" else None
+
+    moved = wait_for(escalated, timeout=30, interval=0.5)
+
+    # Then the ticket is in tier2, unassigned, at high priority (its clocks recomputed)
+    assert moved is not None, f"not escalated; trail: {actions(deps, ticket.id)}"
+    assert (moved.assignee, moved.priority.value) == (None, "high")
+    assert moved.due_what == "resolution-1-1"
+
+    # And tier2's lead and manager got the mail, the on-call phones the SMS
+    def notified() -> Any:
+        _, outbox = stack.request("GET", "/_local/outbox")
+        mails = [
+            m for m in outbox if m["subject"] == f"[#{ticket.number}] SLA breached: first_response"
+        ]
+        _, sms = stack.request("GET", "/_local/sms")
+        texts = [s for s in sms if f"#{ticket.number} breached" in s["text"]]
+        return (mails, texts) if mails and texts else None
+
+    found = wait_for(notified, timeout=15, interval=0.5)
+    assert found is not None, f"no mail/SMS; trail: {actions(deps, ticket.id)}"
+    mails, texts = found
+    assert mails[0]["to"] == ["tier2-lead@example.com", "manager@example.com"]
+    assert texts[0]["attributes"] == {"group": "tier2", "level": "1"}
+    assert {"sla.escalating", "ticket.updated", "sla.notified"} <= set(actions(deps, ticket.id))
+
+    # And every AWS call the SLA functions made is allowed by their template policies
+    _, report = stack.request("GET", "/_local/iam")
+    functions = {c["function"] for c in report["calls"]}
+    assert {"SlaFunction", "EscalationFunction"} <= functions
+    assert report["denied"] == []
+
+
+def test_a_reply_before_the_breach_stops_it(stack: RunningStack, deps: Dependencies) -> None:
+    # Given a ticket with a 3-second first response target, answered after one second
+    ticket = new_ticket(deps, "Answered in time")
+    replied = deps.tickets.get(ticket.id)
+    events = clocks.refresh(deps, replied, trigger="agent_reply", now=utcnow())
+    deps.tickets.save(replied, events)
+
+    # When the breach time has passed and several sweeps have run
+    breach = ticket.created_at + timedelta(seconds=3)
+    assert wait_for(lambda: utcnow() > breach + timedelta(seconds=4), timeout=10)
+
+    # Then nothing escalated: same group and priority, no escalation on the trail, no SMS
+    after = deps.tickets.get(ticket.id)
+    assert (after.group, after.priority.value) == ("support", "normal")
+    assert "sla.escalating" not in actions(deps, ticket.id)
+    assert "sla.achieved" in actions(deps, ticket.id)
+    _, sms = stack.request("GET", "/_local/sms")
+    assert [s for s in sms if f"#{ticket.number} " in s["text"]] == []
