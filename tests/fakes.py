@@ -38,10 +38,11 @@ class FakeRawMail:
 class FakeWorkflow:
     started: list[str] = field(default_factory=list)
 
-    def start_routing(self, ticket_id: str) -> bool:
-        if ticket_id in self.started:
+    def start_routing(self, ticket_id: str, *, reopening: int | None = None) -> bool:
+        name = ticket_id if reopening is None else f"{ticket_id}-r{reopening}"
+        if name in self.started:
             return False
-        self.started.append(ticket_id)
+        self.started.append(name)
         return True
 
 

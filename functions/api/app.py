@@ -15,9 +15,20 @@ from chalice.app import Chalice, Request, Response
 from api import schemas
 from api.endpoints import ADMINS, CUSTOMERS, PUBLIC, STAFF, Call
 from api.endpoints import make_endpoint_decorator as _make_endpoint_decorator
-from tessera import admin, bootstrap, conversation, queries, settings, sign_in
+from tessera import (
+    admin,
+    attachments,
+    bootstrap,
+    conversation,
+    idempotency,
+    queries,
+    rate_limits,
+    settings,
+    sign_in,
+)
 from tessera.access import Principal
 from tessera.errors import Unauthorized, ValidationFailed
+from tessera.tickets import Ticket
 
 app = Chalice(app_name="tessera")
 
@@ -37,9 +48,29 @@ def authenticate(request: Request) -> Principal:
     return sign_in.customer_from_session(bootstrap.signer(), token)
 
 
-endpoint = _make_endpoint_decorator(app, authenticate)
+def throttle(request: Request, principal: Principal | None) -> None:
+    """Per-customer and per-IP budgets (tessera.rate_limits) on public and customer routes."""
+    identity = (request.context or {}).get("identity") or {}
+    source_ip = identity.get("sourceIp")
+    rate_limits.check(
+        bootstrap.dependencies(),
+        principal=principal,
+        source_ip=str(source_ip) if source_ip else None,
+    )
+
+
+endpoint = _make_endpoint_decorator(app, authenticate, throttle)
 TICKET_PATH = {"ticket_id": schemas.TICKET_ID}
 IF_MATCH = {"If-Match": {"type": "string", "description": 'The ticket version, e.g. "3"'}}
+IDEMPOTENCY_KEY = {
+    idempotency.HEADER: {
+        "type": "string",
+        "description": (
+            "Any unique string (a UUID): a repeat within 24 hours answers with what the first "
+            "request created, instead of creating again; with another body it is a 409"
+        ),
+    }
+}
 
 
 def _expected_version(call: Call) -> int | None:
@@ -63,6 +94,7 @@ def _with_etag(body: dict[str, Any], status: int = 200) -> Response:
     roles=PUBLIC,
     tag="meta",
     summary="Liveness",
+    throttled=False,
     responses={200: schemas.HEALTH},
 )
 def health(call: Call) -> dict[str, Any]:
@@ -75,6 +107,7 @@ def health(call: Call) -> dict[str, Any]:
     roles=PUBLIC,
     tag="meta",
     summary="This API's OpenAPI 3.1 document",
+    throttled=False,
     responses={200: {"type": "object"}},
 )
 def openapi(call: Call) -> dict[str, Any]:
@@ -211,21 +244,37 @@ def my_tickets(call: Call) -> dict[str, Any]:
     roles=CUSTOMERS,
     tag="tickets",
     body=schemas.NEW_TICKET,
+    headers=IDEMPOTENCY_KEY,
     summary="Open a ticket (customers for themselves; staff for any requester)",
     responses={201: schemas.TICKET},
 )
 def create_ticket(call: Call) -> Response:
     b = call.body
-    ticket = conversation.create_ticket(
-        bootstrap.dependencies(),
-        call.caller,
-        subject=b["subject"],
-        body=b["body"],
-        requester=b.get("requester"),
-        priority=b.get("priority"),
-        custom_fields=b.get("custom_fields"),
+    deps = bootstrap.dependencies()
+    created: list[Ticket] = []
+
+    def create() -> str:
+        created.append(
+            conversation.create_ticket(
+                deps,
+                call.caller,
+                subject=b["subject"],
+                body=b["body"],
+                requester=b.get("requester"),
+                priority=b.get("priority"),
+                custom_fields=b.get("custom_fields"),
+            )
+        )
+        return created[0].id
+
+    ticket_id, replayed = idempotency.once(
+        deps, call.caller, call.header(idempotency.HEADER), scope="tickets", body=b, create=create
     )
-    return _with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff), 201)
+    ticket = created[0] if created else conversation.find_ticket(deps, call.caller, ticket_id)
+    response = _with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff), 201)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @endpoint(
@@ -275,21 +324,43 @@ def update_ticket(call: Call, ticket_id: str) -> Response:
     tag="tickets",
     path_params=TICKET_PATH,
     body=schemas.REPLY,
-    headers=IF_MATCH,
-    summary="A public reply (mailed to the requester when staff write it)",
+    headers={**IF_MATCH, **IDEMPOTENCY_KEY},
+    summary=(
+        "A public reply (mailed to the requester when staff write it), with files uploaded "
+        "through POST /api/tickets/{ticket_id}/attachments"
+    ),
     responses={201: schemas.TICKET},
 )
 def add_reply(call: Call, ticket_id: str) -> Response:
-    ticket = conversation.reply(
-        bootstrap.dependencies(),
-        call.caller,
-        ticket_id,
-        text=call.body["text"],
-        html=call.body.get("html", ""),
-        status=call.body.get("status"),
-        expected_version=_expected_version(call),
+    deps = bootstrap.dependencies()
+    replied: list[Ticket] = []
+
+    def create() -> str:
+        files = attachments.uploaded(deps, call.caller, ticket_id, call.body.get("attachments", []))
+        replied.append(
+            conversation.reply(
+                deps,
+                call.caller,
+                ticket_id,
+                text=call.body["text"],
+                html=call.body.get("html", ""),
+                status=call.body.get("status"),
+                expected_version=_expected_version(call),
+                attachments=files,
+            )
+        )
+        return replied[0].id
+
+    scope = f"replies:{ticket_id}"
+    key = call.header(idempotency.HEADER)
+    found, replayed = idempotency.once(
+        deps, call.caller, key, scope=scope, body=call.body, create=create
     )
-    return _with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff), 201)
+    ticket = replied[0] if replied else conversation.find_ticket(deps, call.caller, found)
+    response = _with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff), 201)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @endpoint(
@@ -390,3 +461,11 @@ def apply_config(call: Call, kind: str) -> Response:
         "applied_by": stored.applied_by,
     }
     return Response(body=body, status_code=200, headers={"ETag": f'"{stored.version}"'})
+
+
+# The routes of each area, registered on import (after `endpoint` exists).
+from api import (  # noqa: E402
+    routes_agents,  # noqa: F401
+    routes_attachments,  # noqa: F401
+    routes_kb,  # noqa: F401
+)

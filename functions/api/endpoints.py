@@ -28,6 +28,7 @@ from tessera.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from tessera.rate_limits import RateLimited
 
 View = Callable[..., Any]
 
@@ -42,10 +43,6 @@ MAX_BODY_BYTES = 256 * 1024  # JSON bodies; files go straight to S3 by presigned
 
 class PayloadTooLarge(ValidationFailed):
     """HTTP 413."""
-
-
-class RateLimited(TesseraError):
-    """HTTP 429."""
 
 
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -73,6 +70,8 @@ def error_response(error: Exception) -> Response:
     headers: dict[str, str | list[str]] = {"Content-Type": JSON}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
     return Response(body={"error": body}, status_code=status, headers=headers)
 
 
@@ -96,6 +95,8 @@ class Endpoint:
     responses: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     errors: frozenset[int] = frozenset()  # error statuses beyond those the shape implies
+    # Counted against the caller's budget (tessera.rate_limits): public and customer routes.
+    throttled: bool = False
 
 
 @dataclass
@@ -171,9 +172,12 @@ def _query_values(spec: Endpoint, raw: Mapping[str, str]) -> dict[str, Any]:
 
 
 def make_endpoint_decorator(
-    app: Chalice, authenticate: Callable[[Request], Principal]
+    app: Chalice,
+    authenticate: Callable[[Request], Principal],
+    throttle: Callable[[Request, Principal | None], None] | None = None,
 ) -> Callable[..., Callable[[View], View]]:
-    """The ``@endpoint(...)`` decorator bound to one app and one way to authenticate."""
+    """The ``@endpoint(...)`` decorator bound to one app, one way to authenticate and one way to
+    count callers' requests (``throttle``, run on throttled endpoints after authentication)."""
 
     def endpoint(
         method: str,
@@ -188,7 +192,10 @@ def make_endpoint_decorator(
         responses: Mapping[int, Mapping[str, Any]] | None = None,
         headers: Mapping[str, Mapping[str, Any]] | None = None,
         errors: frozenset[int] = frozenset(),
+        throttled: bool | None = None,
     ) -> Callable[[View], View]:
+        if throttled is None:
+            throttled = throttle is not None and (roles == PUBLIC or Role.CUSTOMER in roles)
         spec = Endpoint(
             method=method,
             path=path,
@@ -201,6 +208,7 @@ def make_endpoint_decorator(
             responses=responses or {},
             headers=headers or {},
             errors=errors,
+            throttled=throttled,
         )
         ENDPOINTS.append(spec)
 
@@ -215,6 +223,8 @@ def make_endpoint_decorator(
                         principal = authenticate(request)
                         if not principal.roles & roles:
                             raise Forbidden(f"{'/'.join(sorted(roles))} only")
+                    if spec.throttled and throttle is not None:
+                        throttle(request, principal)
                     for name, schema in spec.path_params.items():
                         _validate(schema, params.get(name), name)
                     payload = None

@@ -47,11 +47,20 @@ def _operation(spec: Endpoint) -> dict[str, Any]:
         relevant |= {404}
     if spec.headers:
         relevant |= {409, 412}
+    if spec.throttled:
+        relevant |= {429}
     relevant |= spec.errors
     for status in sorted(relevant):
         responses[str(status)] = {
             "description": _ERRORS[status],
             "content": {"application/json": {"schema": schemas.ERROR}},
+        }
+    if "429" in responses:
+        responses["429"]["headers"] = {
+            "Retry-After": {
+                "description": "Seconds until the caller's budget is renewed",
+                "schema": {"type": "integer", "minimum": 1},
+            }
         }
     operation: dict[str, Any] = {
         "operationId": f"{spec.method.lower()}_{_slug(spec.path)}",

@@ -54,8 +54,21 @@ NEW_TICKET = obj(
     },
     ["subject", "body"],
 )
+ATTACHMENT_ID: Schema = {"type": "string", "pattern": "^([0-9A-HJKMNP-TV-Z]{26}|[0-9a-f]{64})$"}
 REPLY = obj(
-    {"text": TEXT, "html": {"type": "string", "maxLength": 262144}, "status": STATUS}, ["text"]
+    {
+        "text": TEXT,
+        "html": {"type": "string", "maxLength": 262144},
+        "status": STATUS,
+        "attachments": {
+            "type": "array",
+            "items": ATTACHMENT_ID,
+            "maxItems": 10,
+            "uniqueItems": True,
+            "description": "Ids from POST /api/tickets/{ticket_id}/attachments, uploaded",
+        },
+    },
+    ["text"],
 )
 NOTE = obj({"text": TEXT}, ["text"])
 TICKET_CHANGES: Schema = {
@@ -214,7 +227,12 @@ def message_json(message: Message) -> dict[str, Any]:
         "text": message.text,
         "html": message.html,
         "attachments": [
-            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            {
+                "id": a.key.rsplit("/", 1)[-1],  # GET /api/tickets/{id}/attachments/{this}
+                "filename": a.filename,
+                "content_type": a.content_type,
+                "size": a.size,
+            }
             for a in message.attachments
         ],
         "created_at": message.created_at.isoformat(),

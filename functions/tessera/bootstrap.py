@@ -16,9 +16,11 @@ from tessera.ports import (
     ConfigStore,
     Escalations,
     EventPublisher,
+    FileTransfers,
     Mailer,
     MailLedger,
     Nonces,
+    RateCounters,
     RawMailStore,
     SmsSender,
     Workflow,
@@ -49,7 +51,23 @@ def dependencies() -> Dependencies:
         agent_loads=_agent_loads,
         escalations=_escalations,
         sms=_sms,
+        file_transfers=_file_transfers,
+        rate_counters=_rate_counters,
     )
+
+
+@cache
+def _file_transfers() -> FileTransfers:
+    from tessera.adapters.s3_files import S3FileTransfers
+
+    return S3FileTransfers(settings.attachments_bucket())
+
+
+@cache
+def _rate_counters() -> RateCounters:
+    from tessera.adapters.rate_counters import DynamoRateCounters
+
+    return DynamoRateCounters(settings.table_name())
 
 
 @cache

@@ -30,6 +30,7 @@ KINDS: dict[str, str] = {
     "mail-filters": "tessera.mail.filters:parse_mail_filters",
     "rules": "tessera.routing.rules:parse_rules",
     "groups": "tessera.routing.directory:parse_groups",
+    "canned": "tessera.canned:parse_canned",
 }
 
 

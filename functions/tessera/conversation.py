@@ -7,16 +7,19 @@ lifecycle event on the bus for integrations.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tessera.access import Principal, require_staff, visible
 from tessera.deps import Dependencies
 from tessera.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from tessera.mail import outbound
 from tessera.mail.parse import sanitize_html
 from tessera.ports import Thread
+from tessera.sla import clocks as sla_clocks
 from tessera.tickets import (
+    Attachment,
     Channel,
     Event,
     Message,
@@ -24,6 +27,7 @@ from tessera.tickets import (
     Status,
     Ticket,
     open_ticket,
+    utcnow,
 )
 
 NO_SUCH_TICKET = "no such ticket"
@@ -74,7 +78,8 @@ def create_ticket(
         **values,
     )
     first = Message(ticket_id=ticket.id, kind=MessageKind.PUBLIC, author=principal.email, text=body)
-    deps.tickets.create(ticket, first, [created])
+    events = [created, *sla_clocks.refresh(deps, ticket, trigger="created", now=utcnow())]
+    deps.tickets.create(ticket, first, events)
     deps.workflow().start_routing(ticket.id)
     _publish(deps, "ticket.created", ticket)
     return ticket
@@ -114,22 +119,36 @@ def reply(
     html: str = "",
     status: str | None = None,
     expected_version: int | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> Ticket:
     """A public reply. A customer's reply opens the ticket again; an agent's reply waits on the
-    customer (pending) unless the agent chooses another status, and is mailed to the requester."""
+    customer (pending) unless the agent chooses another status, and is mailed to the requester.
+    ``attachments`` are files already checked by :func:`tessera.attachments.uploaded`."""
     if status is not None and not principal.is_staff:
         raise Forbidden("customers cannot set the status")
 
-    def write(ticket: Ticket) -> Message:
+    def write(ticket: Ticket) -> tuple[Message, Status]:
         if ticket.status is Status.CLOSED:
             raise ValidationFailed("ticket", "is closed; open a new ticket instead")
-        message = Message(
-            ticket_id=ticket.id,
-            kind=MessageKind.PUBLIC,
-            author=principal.email,
-            text=text,
-            html=sanitize_html(html) if html else "",
-        )
+        before = ticket.status
+        if principal.is_staff:
+            message = outbound.prepare_reply(
+                deps,
+                ticket,
+                author=principal.email,
+                text=text,
+                html=html or None,
+                attachments=attachments,
+            )
+        else:
+            message = Message(
+                ticket_id=ticket.id,
+                kind=MessageKind.PUBLIC,
+                author=principal.email,
+                text=text,
+                html=sanitize_html(html) if html else "",
+                attachments=tuple(attachments),
+            )
         events = [
             Event(
                 ticket_id=ticket.id, actor=principal.actor, action="message.added", reason="reply"
@@ -138,14 +157,32 @@ def reply(
         new_status = status or (Status.PENDING if principal.is_staff else Status.OPEN)
         if new_status != ticket.status:
             events.append(ticket.change(actor=principal.actor, reason="reply", status=new_status))
+        trigger: sla_clocks.Trigger = "agent_reply" if principal.is_staff else "customer_message"
+        events += sla_clocks.refresh(deps, ticket, trigger=trigger, now=utcnow())
         deps.tickets.add_message(ticket, message, events)
-        return message
+        return message, before
 
-    ticket, message = _with_retries(deps, principal, ticket_id, expected_version, write)
+    ticket, (message, before) = _with_retries(deps, principal, ticket_id, expected_version, write)
     if principal.is_staff:
-        _mail_requester(deps, ticket, message)
+        outbound.mail_reply(deps, ticket.id, message, actor=principal.actor)
+    _after_status_change(deps, ticket, before, previous_assignee=ticket.assignee)
     _publish(deps, "ticket.replied", ticket, by=principal.actor)
     return ticket
+
+
+def _after_status_change(
+    deps: Dependencies, ticket: Ticket, before: Status, *, previous_assignee: str | None
+) -> None:
+    """What a saved change sets in motion: a reopened ticket may be routed again (the rules'
+    on_reopen decides), and an agent whose ticket was solved, closed or taken away has one
+    open ticket fewer for least-loaded assignment."""
+    done = {Status.SOLVED, Status.CLOSED}
+    if before is Status.SOLVED and ticket.status not in done:
+        deps.workflow().start_routing(ticket.id, reopening=ticket.version)
+    if before in done or previous_assignee is None:
+        return
+    if ticket.status in done or ticket.assignee != previous_assignee:
+        deps.agent_loads().release(previous_assignee)
 
 
 T = TypeVar("T")
@@ -173,17 +210,6 @@ def _with_retries(
     raise AssertionError("unreachable")
 
 
-def _mail_requester(deps: Dependencies, ticket: Ticket, message: Message) -> None:
-    sender = ticket.mailbox or deps.from_address()
-    deps.mailer().send(
-        sender=sender,
-        to=[ticket.requester, *sorted(ticket.participants)],
-        subject=f"[#{ticket.number}] Re: {ticket.subject}",
-        text=message.text,
-        headers={"Reply-To": sender, "X-Tessera-Ticket": str(ticket.number)},
-    )
-
-
 def note(deps: Dependencies, principal: Principal, ticket_id: str, *, text: str) -> Ticket:
     """An internal note: staff only, never shown to customers, never mailed."""
     require_staff(principal)
@@ -195,7 +221,8 @@ def note(deps: Dependencies, principal: Principal, ticket_id: str, *, text: str)
         event = Event(
             ticket_id=ticket.id, actor=principal.actor, action="note.added", reason="note"
         )
-        deps.tickets.add_message(ticket, message, [event])
+        events = [event, *sla_clocks.refresh(deps, ticket, trigger="changed", now=utcnow())]
+        deps.tickets.add_message(ticket, message, events)
 
     ticket, _ = _with_retries(deps, principal, ticket_id, None, write)
     return ticket
@@ -213,20 +240,25 @@ def update(
     """Change fields (status, priority, group, assignee, tags, custom fields) as staff; a
     customer may only mark their ticket solved or reopen a solved one."""
 
-    def write(ticket: Ticket) -> Event:
+    def write(ticket: Ticket) -> tuple[Event, tuple[Status, str | None]]:
         if not principal.is_staff:  # checked after visibility: a stranger gets 404 first
             if set(changes) - {"status"}:
                 raise Forbidden("customers can only change the status")
             if changes.get("status") not in {Status.SOLVED.value, Status.OPEN.value}:
                 raise ValidationFailed("status", "customers can mark solved or reopen only")
+        before = (ticket.status, ticket.assignee)
         event = ticket.change(actor=principal.actor, reason=reason or "edited", **changes)
         if event.changes:
-            deps.tickets.save(ticket, [event])
-        return event
+            sla_events = sla_clocks.refresh(deps, ticket, trigger="changed", now=utcnow())
+            deps.tickets.save(ticket, [event, *sla_events])
+        return event, before
 
-    ticket, event = _with_retries(deps, principal, ticket_id, expected_version, write)
+    ticket, (event, (status_before, assignee_before)) = _with_retries(
+        deps, principal, ticket_id, expected_version, write
+    )
     if not event.changes:
         return ticket
+    _after_status_change(deps, ticket, status_before, previous_assignee=assignee_before)
     solved = event.changes.get("status", (None, None))[1] == Status.SOLVED.value
     detail_type = "ticket.solved" if solved else "ticket.updated"
     _publish(deps, detail_type, ticket, changes={k: list(v) for k, v in event.changes.items()})
@@ -255,3 +287,9 @@ def rate(deps: Dependencies, principal: Principal, ticket_id: str, rating: Ratin
     ticket, _ = _with_retries(deps, principal, ticket_id, None, write)
     _publish(deps, "ticket.rated", ticket, score=rating.score)
     return ticket
+
+
+def find_ticket(deps: Dependencies, principal: Principal, ticket_id: str) -> Ticket:
+    """The ticket by id or number if the principal may see it; the same NotFound otherwise
+    (for the use cases of other modules: attachments, merge, canned responses)."""
+    return _ticket(deps, principal, ticket_id)

@@ -15,9 +15,11 @@ from tessera.ports import (
     ConfigStore,
     Escalations,
     EventPublisher,
+    FileTransfers,
     Mailer,
     MailLedger,
     Nonces,
+    RateCounters,
     RawMailStore,
     SmsSender,
     TicketRepository,
@@ -62,6 +64,14 @@ class Dependencies:
         repr=False, default=lambda: _unwired("escalations")
     )
     sms: Callable[[], SmsSender] = field(repr=False, default=lambda: _unwired("sms"))
+    # The API's own ports: presigned file transfers (tessera.attachments) and per-caller request
+    # counters (tessera.rate_limits).
+    file_transfers: Callable[[], FileTransfers] = field(
+        repr=False, default=lambda: _unwired("file_transfers")
+    )
+    rate_counters: Callable[[], RateCounters] = field(
+        repr=False, default=lambda: _unwired("rate_counters")
+    )
 
 
 def _unwired(name: str) -> Any:

@@ -141,8 +141,10 @@ class RawMailStore(Protocol):
 
 
 class Workflow(Protocol):
-    def start_routing(self, ticket_id: str) -> bool:
-        """Start the ticket's routing execution; False if it was started before (a no-op)."""
+    def start_routing(self, ticket_id: str, *, reopening: int | None = None) -> bool:
+        """Start the ticket's routing execution; False if it was started before (a no-op).
+        ``reopening`` (the ticket version that reopened it) starts the run of a reopened ticket,
+        once per reopening."""
 
 
 class Mailer(Protocol):
@@ -201,3 +203,52 @@ class Nonces(Protocol):
 
     def claim(self, key: str, *, ttl_seconds: int, value: str = "") -> str | None:
         """Claim ``key``; None if this call claimed it, else the value the first claim stored."""
+
+    def settle(self, key: str, *, ttl_seconds: int, value: str) -> None:
+        """Overwrite the value of a key this caller claimed (an idempotency key's result, once
+        known). ``ttl_seconds <= 0`` releases the key: the next claim wins again."""
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What the attachments bucket knows of one object (a HEAD request)."""
+
+    key: str
+    size: int
+    content_type: str
+    filename: str
+
+
+@dataclass(frozen=True)
+class PresignedUpload:
+    """A browser-ready S3 POST: the form ``fields`` go with the file to ``url``."""
+
+    url: str
+    fields: dict[str, str]
+
+
+class FileTransfers(Protocol):
+    """Files that clients move to and from the attachments bucket themselves, with presigned
+    requests: the API signs, the bytes never pass through the function."""
+
+    def presign_upload(
+        self, key: str, *, filename: str, content_type: str, max_size: int, expires_in: int
+    ) -> PresignedUpload:
+        """An S3 POST whose policy pins the key, the content type, the download disposition
+        and the size range 1..``max_size``."""
+
+    def presign_download(
+        self, key: str, *, filename: str, content_type: str, expires_in: int
+    ) -> str:
+        """A GET URL answering with ``Content-Disposition: attachment`` and ``content_type``."""
+
+    def describe(self, key: str) -> StoredFile | None:
+        """The stored object at ``key``, or None when nothing was uploaded there."""
+
+
+class RateCounters(Protocol):
+    """Requests counted per caller in fixed windows (see tessera.rate_limits)."""
+
+    def take(self, key: str, *, window_start: int, window_seconds: int, limit: int) -> bool:
+        """Count one request of ``key`` in the window starting at ``window_start`` (Unix
+        seconds); False, and nothing counted, when ``limit`` were counted in it already."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     stop_stack(running)
 
 
+CANNED = (
+    "canned:\n  - id: greeting\n    title: Greeting\n"
+    '    text: "Hi {{requester.name}}, re #{{ticket.number}}"\n'
+)
+
+
 @dataclass
 class World:
     tokens: dict[str, str | None]
@@ -53,6 +60,11 @@ def world(stack: RunningStack) -> World:
         token=tokens["customer"],
     )
     assert status == 201, ticket
+    # Before any read: functions cache applied configuration for 30 s (tessera.config).
+    status, _applied = stack.request(
+        "PUT", "/api/admin/config/canned", {"text": CANNED}, token=tokens["admin"]
+    )
+    assert status == 200
     _status, openapi = stack.request("GET", "/api/openapi.json")
     return World(tokens, ticket, openapi)
 
@@ -82,6 +94,27 @@ MATRIX = [
         {"text": "mailboxes: []\n"},
         (401, 403, 403, 403, 200),
     ),
+    (
+        "POST",
+        "/api/tickets/{own}/attachments",
+        {"filename": "a.txt", "content_type": "text/plain", "size": 5},
+        (401, 200, 404, 200, 200),
+    ),
+    ("GET", "/api/tickets/{own}/related", None, (401, 403, 403, 200, 200)),
+    ("GET", "/api/canned-responses", None, (401, 403, 403, 200, 200)),
+    (
+        "POST",
+        "/api/kb/votes",
+        {"article": "refund", "language": "en", "helpful": True},
+        (202, 202, 202, 202, 202),
+    ),
+    (
+        "POST",
+        "/api/kb/missed-searches",
+        {"language": "en", "query": "gift card"},
+        (202, 202, 202, 202, 202),
+    ),
+    ("GET", "/api/admin/kb/report", None, (401, 403, 403, 403, 200)),
 ]
 
 
@@ -121,6 +154,9 @@ EXERCISED_ELSEWHERE = {
     ("POST", "/api/auth/ticket-link"),
     ("POST", "/api/tickets"),
     ("PUT", "/api/admin/config/{kind}"),
+    ("GET", "/api/tickets/{ticket_id}/attachments/{attachment}"),  # test_attachment_round_trip
+    ("POST", "/api/tickets/{ticket_id}/merge"),  # test_agent_merges_a_duplicate
+    ("GET", "/api/tickets/{ticket_id}/canned-responses/{canned_id}"),  # test_canned_response...
 }
 
 
@@ -309,3 +345,174 @@ def test_openapi_document_is_valid_31_and_responses_match_it(
     page_schema = world.openapi["paths"]["/api/tickets"]["get"]["responses"]["200"]
     _status, page = stack.request("GET", "/api/tickets", token=world.tokens["agent"])
     jsonschema.validate(page, page_schema["content"]["application/json"]["schema"])
+
+
+# ------------------------------------------------------------------------------ attachments
+def upload(stack: RunningStack, ticket_id: str, token: str | None, data: bytes, name: str) -> str:
+    """Ask for a presigned upload and POST the file to S3 (the emulator) as a browser would."""
+    status, presigned = stack.request(
+        "POST",
+        f"/api/tickets/{ticket_id}/attachments",
+        {"filename": name, "content_type": "text/plain", "size": len(data)},
+        token=token,
+    )
+    assert status == 200, presigned
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in presigned["fields"].items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: text/plain\r\n\r\n".encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(  # noqa: S310 - the stack's loopback emulator
+        presigned["url"],
+        data=b"".join(parts),
+        method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+        assert response.status in {200, 201, 204}
+    return str(presigned["upload_id"])
+
+
+def test_attachment_round_trip(stack: RunningStack, world: World) -> None:
+    customer, agent = world.tokens["customer"], world.tokens["agent"]
+    own = world.own["id"]
+    # Given a file the customer uploaded to her ticket
+    attachment = upload(stack, own, customer, b"printer log\n", "printer log.txt")
+    # When she replies with it
+    status, _ticket = stack.request(
+        "POST",
+        f"/api/tickets/{own}/replies",
+        {"text": "log attached", "attachments": [attachment]},
+        token=customer,
+    )
+    assert status == 201
+    # Then the thread lists it, and she and the agent get a download link that downloads it
+    _status, thread = stack.request("GET", f"/api/tickets/{own}", token=agent)
+    listed = next(m for m in thread["messages"] if m["text"] == "log attached")["attachments"]
+    assert listed == [
+        {"id": attachment, "filename": "printer log.txt", "content_type": "text/plain", "size": 12}
+    ]
+    for token in (customer, agent):
+        status, link = stack.request(
+            "GET", f"/api/tickets/{own}/attachments/{attachment}", token=token
+        )
+        assert status == 200, link
+        with urllib.request.urlopen(link["url"], timeout=30) as download:  # noqa: S310
+            assert download.read() == b"printer log\n"
+            assert download.headers["Content-Disposition"].startswith("attachment;")
+            assert download.headers["Content-Type"] == "text/plain"
+    # And nobody else can reach it: not a stranger, not anonymously, not through another ticket
+    path = f"/api/tickets/{own}/attachments/{attachment}"
+    assert stack.request("GET", path, token=world.tokens["stranger"])[0] == 404
+    assert stack.request("GET", path)[0] == 401
+    _status, other = stack.request(
+        "POST", "/api/tickets", {"subject": "Other", "body": "x"}, token=customer
+    )
+    assert (
+        stack.request(
+            "GET", f"/api/tickets/{other['id']}/attachments/{attachment}", token=customer
+        )[0]
+        == 404
+    )
+    status, error = stack.request(
+        "POST",
+        f"/api/tickets/{other['id']}/replies",
+        {"text": "reuse", "attachments": [attachment]},
+        token=customer,
+    )
+    assert (status, error["error"]["field"]) == (400, "attachments[0]")
+
+
+def test_upload_limits_are_checked_before_signing(stack: RunningStack, world: World) -> None:
+    status, error = stack.request(
+        "POST",
+        f"/api/tickets/{world.own['id']}/attachments",
+        {"filename": "x.html", "content_type": "text/html", "size": 10},
+        token=world.tokens["customer"],
+    )
+    assert (status, error["error"]["field"]) == (400, "content_type")
+    document = world.openapi["paths"]["/api/tickets/{ticket_id}/attachments"]["post"]
+    assert "MiB" in document["summary"]
+
+
+# ------------------------------------------------------------------------------ idempotency
+def test_a_repeated_create_with_its_idempotency_key_creates_once(
+    stack: RunningStack, world: World
+) -> None:
+    customer = world.tokens["customer"]
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"subject": f"Once {key['Idempotency-Key'][:6]}", "body": "only one please"}
+    # Given a create, when the client repeats it with the same key
+    first = stack.request("POST", "/api/tickets", body, token=customer, headers=key)
+    again = stack.request("POST", "/api/tickets", body, token=customer, headers=key)
+    # Then the answer names the same ticket, and the other body with that key is refused
+    assert (first[0], again[0], again[1]["id"]) == (201, 201, first[1]["id"])
+    status, error = stack.request(
+        "POST", "/api/tickets", {**body, "body": "changed"}, token=customer, headers=key
+    )
+    assert (status, error["error"]["code"]) == (409, "KeyReused")
+    _status, mine = stack.request("GET", "/api/me/tickets?limit=100", token=customer)
+    assert [t["subject"] for t in mine["items"]].count(body["subject"]) == 1
+    # And a reply repeated with its key is stored once
+    reply_key = {"Idempotency-Key": str(uuid.uuid4())}
+    for _ in range(2):
+        status, _ticket = stack.request(
+            "POST",
+            f"/api/tickets/{first[1]['id']}/replies",
+            {"text": "said once"},
+            token=customer,
+            headers=reply_key,
+        )
+        assert status == 201
+    _status, thread = stack.request("GET", f"/api/tickets/{first[1]['id']}", token=customer)
+    assert [m["text"] for m in thread["messages"]].count("said once") == 1
+
+
+# ------------------------------------------------------------------------------ agents' tools
+def test_agent_merges_a_duplicate(stack: RunningStack, world: World) -> None:
+    customer = world.tokens["customer"]
+    # Given a customer's ticket and her duplicate of it
+    _status, target = stack.request(
+        "POST", "/api/tickets", {"subject": "Merge target", "body": "first"}, token=customer
+    )
+    _status, duplicate = stack.request(
+        "POST", "/api/tickets", {"subject": "Merge dup", "body": "second"}, token=customer
+    )
+    path = f"/api/tickets/{duplicate['id']}/merge"
+    body = {"into": str(target["number"])}
+    # Then only staff may merge
+    assert stack.request("POST", path, body)[0] == 401
+    assert stack.request("POST", path, body, token=customer)[0] == 403
+    assert stack.request("POST", path, body, token=world.tokens["stranger"])[0] == 403
+    # When an agent merges it
+    status, merged = stack.request("POST", path, body, token=world.tokens["agent"])
+    assert status == 200, merged
+    # Then the duplicate is closed, and the target's thread quotes it and lists it as related
+    assert merged["duplicate"]["status"] == "closed"
+    _status, thread = stack.request(
+        "GET", f"/api/tickets/{target['id']}", token=world.tokens["agent"]
+    )
+    assert any("second" in m["text"] and m["kind"] == "internal" for m in thread["messages"])
+    _status, related = stack.request(
+        "GET", f"/api/tickets/{target['id']}/related", token=world.tokens["agent"]
+    )
+    assert duplicate["id"] in [t["id"] for t in related["items"]]
+
+
+def test_canned_response_is_rendered_for_a_ticket(stack: RunningStack, world: World) -> None:
+    path = f"/api/tickets/{world.own['id']}/canned-responses/greeting"
+    got = {role: stack.request("GET", path, token=world.tokens[role]) for role in ROLES}
+    assert {role: status for role, (status, _) in got.items()} == {
+        "anonymous": 401,
+        "customer": 403,
+        "stranger": 403,
+        "agent": 200,
+        "admin": 200,
+    }
+    assert got["agent"][1]["text"] == f"Hi Carol, re #{world.own['number']}"

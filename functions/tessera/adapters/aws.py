@@ -27,6 +27,16 @@ def client(service: str) -> Any:
     return make_client(service, region_name=settings.region())
 
 
+def read_object(bucket: str, key: str) -> bytes:
+    """An S3 object's bytes; NotFound when there is no such key."""
+    s3 = client("s3")
+    try:
+        body: bytes = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except s3.exceptions.NoSuchKey:
+        raise NotFound(f"s3://{bucket}/{key}") from None
+    return body
+
+
 class S3RawMailStore:
     """Raw MIME where the SES receipt rule's S3 action stored it."""
 
@@ -34,26 +44,22 @@ class S3RawMailStore:
         self.bucket = bucket
 
     def read(self, key: str) -> bytes:
-        s3 = client("s3")
-        try:
-            body: bytes = s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except s3.exceptions.NoSuchKey:
-            raise NotFound(f"s3://{self.bucket}/{key}") from None
-        return body
+        return read_object(self.bucket, key)
 
 
 class StepFunctionsWorkflow:
     def __init__(self, routing_state_machine_arn: str) -> None:
         self.routing_state_machine_arn = routing_state_machine_arn
 
-    def start_routing(self, ticket_id: str) -> bool:
+    def start_routing(self, ticket_id: str, *, reopening: int | None = None) -> bool:
         sfn = client("stepfunctions")
+        # One execution per ticket (and per reopening): the name makes a repeated start a no-op.
+        name = f"route-{ticket_id}" if reopening is None else f"route-{ticket_id}-r{reopening}"
         try:
             sfn.start_execution(
                 stateMachineArn=self.routing_state_machine_arn,
-                # One execution per ticket: the name makes a repeated start a no-op.
-                name=f"route-{ticket_id}",
-                input=json.dumps({"ticket_id": ticket_id}),
+                name=name,
+                input=json.dumps({"ticket_id": ticket_id, "reopened": reopening is not None}),
             )
         except sfn.exceptions.ExecutionAlreadyExists:
             return False
@@ -104,12 +110,7 @@ class S3AttachmentStore:
         )
 
     def get(self, key: str) -> bytes:
-        s3 = client("s3")
-        try:
-            body: bytes = s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
-        except s3.exceptions.NoSuchKey:
-            raise NotFound(f"s3://{self.bucket}/{key}") from None
-        return body
+        return read_object(self.bucket, key)
 
 
 class EventBridgePublisher:

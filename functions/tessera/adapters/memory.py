@@ -240,6 +240,12 @@ class InMemoryNonces:
         self._claimed[key] = (now + ttl_seconds, value)
         return None
 
+    def settle(self, key: str, *, ttl_seconds: int, value: str) -> None:
+        if ttl_seconds <= 0:
+            self._claimed.pop(key, None)
+        else:
+            self._claimed[key] = (self._clock() + ttl_seconds, value)
+
 
 class InMemoryAgentLoads:
     """:class:`tessera.routing.assignment.AgentLoads` over an in-memory ticket repository; a lock

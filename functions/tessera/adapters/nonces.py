@@ -46,3 +46,9 @@ class DynamoNonces:
             existing = NonceItem.get(f"NONCE#{key}", SK, consistent_read=True)
             return existing.value
         return None
+
+    def settle(self, key: str, *, ttl_seconds: int, value: str) -> None:
+        # A plain put: only the claimant settles its key. A past expires_at releases it, since a
+        # claim may replace an expired item.
+        expires_at = int(time.time()) + ttl_seconds if ttl_seconds > 0 else 0
+        NonceItem(f"NONCE#{key}", SK, value=value, expires_at=expires_at).save()

@@ -21,6 +21,7 @@ from tessera.errors import TesseraError
 # subcommand -> module defining ``register(subparsers)``; each registered parser sets ``run``.
 COMMANDS = {
     "config": "tessera.cli.config",
+    "kb": "tessera.cli.kb",
     "mail": "tessera.cli.mail",
     "rules": "tessera.cli.rules",
 }

@@ -1,4 +1,5 @@
-"""The acknowledgement a requester gets when their mail opens a ticket (a routing step).
+"""The acknowledgement a requester gets when a ticket is opened for them (a routing step):
+by their mail, in the portal, or by an agent through the API.
 
 Localized (the ticket's language, detected from the mail), with the ticket number in the
 subject, the signed thread token, a signed portal link to the ticket, ``Auto-Submitted:
@@ -14,7 +15,7 @@ from typing import Any
 from tessera.deps import Dependencies
 from tessera.mail import outbound, templates
 from tessera.mail.outbound import MailNotSent
-from tessera.tickets import Channel, Event, Message, MessageKind
+from tessera.tickets import Event, Message, MessageKind
 
 ACTOR = "system:routing"
 # Tags intake puts on tickets whose mail gets no automatic answer.
@@ -25,8 +26,6 @@ def acknowledge(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
     """Send the requester the acknowledgement with the ticket number, once."""
     thread = deps.tickets.thread(ticket_id)
     ticket = thread.ticket
-    if ticket.channel is not Channel.EMAIL:
-        return {"sent": False, "why": "not an email ticket"}
     if any(m.kind is MessageKind.SYSTEM for m in thread.messages) or any(
         e.action.startswith("acknowledgement.") for e in thread.events
     ):

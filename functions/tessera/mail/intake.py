@@ -23,6 +23,7 @@ from tessera.mail import language, loops, outbound, templates
 from tessera.mail import parse as mail
 from tessera.mail.filters import MailFilter, MailFilters
 from tessera.ports import Quarantined
+from tessera.sla import clocks as sla_clocks
 from tessera.tickets import (
     Attachment,
     Channel,
@@ -244,6 +245,7 @@ def _open_from_mail(
     )
     first = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC)
     events = [created, *(Event(ticket.id, actor, "mail.classified", why) for actor, why in notes)]
+    events += sla_clocks.refresh(deps, ticket, trigger="created", now=utcnow())
     try:
         deps.tickets.create(ticket, first, events)
     except AlreadyExists:
@@ -271,14 +273,19 @@ def _append_reply(
         events.append(
             Event(ticket.id, INTAKE, "mail.classified", f"automated mail ({automated.reason})")
         )
-    elif ticket.status in {Status.PENDING, Status.SOLVED}:
+    reopened = automated is None and ticket.status is Status.SOLVED
+    if automated is None and ticket.status in {Status.PENDING, Status.SOLVED}:
         events.append(
             ticket.change(actor=INTAKE, reason="the customer replied", status=Status.OPEN)
         )
+    if automated is None:
+        events += sla_clocks.refresh(deps, ticket, trigger="customer_message", now=utcnow())
     try:
         deps.tickets.add_message(ticket, reply, events)
     except AlreadyExists:
         return MailOutcome("duplicate", ticket_id=ticket.id)
+    if reopened:  # the rules decide (on_reopen) whether it is routed again
+        deps.workflow().start_routing(ticket.id, reopening=ticket.version)
     deps.events().publish("ticket.replied", {"id": ticket.id, "number": ticket.number})
     return MailOutcome("reply", ticket_id=ticket.id, number=ticket.number)
 

@@ -24,7 +24,7 @@ from email.utils import formataddr, formatdate
 from urllib.parse import quote
 
 from tessera.deps import Dependencies
-from tessera.errors import TesseraError
+from tessera.errors import Conflict, TesseraError
 from tessera.mail.parse import sanitize_html
 from tessera.sign_in import ticket_link_token
 from tessera.signing import InvalidToken
@@ -189,21 +189,61 @@ def send_reply(
     attachments: Sequence[Attachment] = (),
     actor: str | None = None,
 ) -> SendResult:
-    """Mail a public reply (an agent's, or a notification) to the ticket's requester, with its
-    participants in Cc, and store it in the thread.
+    """Store a public reply (an agent's, or a notification) in the thread, then mail it to the
+    ticket's requester with its participants in Cc.
 
     ``attachments`` are files already in the attachments bucket (e.g. uploaded through the API).
-    The reply is stored whether or not sending succeeds, so nothing an agent wrote is lost;
-    a failure after retries is recorded as a ``mail.failed`` event and reported in the result.
+    The reply is stored before it is sent, so nothing an agent wrote is lost and a retried store
+    never mails twice; a failure after retries is recorded as a ``mail.failed`` event and
+    reported in the result. Callers that store the reply themselves (with a status change in the
+    same write) use :func:`prepare_reply` and :func:`mail_reply`.
     """
+    ticket = deps.tickets.get(ticket_id)
+    message = prepare_reply(
+        deps, ticket, author=author, text=text, html=html, attachments=attachments
+    )
+    who = actor or f"agent:{author}"
+    recipients = [ticket.requester, *sorted(ticket.participants)]
+    added = Event(ticket.id, who, "message.added", f"reply to {', '.join(recipients)}")
+    deps.tickets.add_message(ticket, message, [added])
+    return mail_reply(deps, ticket.id, message, actor=who)
+
+
+def prepare_reply(
+    deps: Dependencies,
+    ticket: Ticket,
+    *,
+    author: str,
+    text: str,
+    html: str | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> Message:
+    """The public message a reply is stored as, with the Message-ID it will be mailed under."""
+    sender, _ = mailbox_identity(deps, ticket)
+    return Message(
+        ticket_id=ticket.id,
+        kind=MessageKind.PUBLIC,
+        author=author,
+        text=text,
+        html=sanitize_html(html) if html else "",
+        attachments=tuple(attachments),
+        mail_message_id=new_message_id(ticket.id, sender),
+    )
+
+
+def mail_reply(deps: Dependencies, ticket_id: str, message: Message, *, actor: str) -> SendResult:
+    """Mail a reply already stored in the thread, and record ``mail.sent`` or ``mail.failed``."""
     thread = deps.tickets.thread(ticket_id)
     ticket = thread.ticket
     sender, brand = mailbox_identity(deps, ticket)
-    ids = [m.mail_message_id for m in thread.messages if m.mail_message_id]
-    message_id = new_message_id(ticket.id, sender)
-    clean_html = sanitize_html(html) if html else None
+    ids = [
+        m.mail_message_id
+        for m in thread.messages
+        if m.mail_message_id and m.mail_message_id != message.mail_message_id
+    ]
     files = [
-        OutboundFile(a.filename, a.content_type, deps.attachments().get(a.key)) for a in attachments
+        OutboundFile(a.filename, a.content_type, deps.attachments().get(a.key))
+        for a in message.attachments
     ]
     raw = compose(
         sender=sender,
@@ -212,38 +252,42 @@ def send_reply(
         to=[ticket.requester],
         cc=sorted(ticket.participants),
         subject=f"[#{ticket.number}] Re: {ticket.subject}",
-        text=text,
-        html=clean_html,
-        message_id=message_id,
+        text=message.text,
+        html=message.html or None,
+        message_id=message.mail_message_id or new_message_id(ticket.id, sender),
         in_reply_to=ids[-1] if ids else None,
         references=ids,
         token=thread_token(deps, ticket.id),
         files=files,
     )
     recipients = [ticket.requester, *sorted(ticket.participants)]
-    who = actor or f"agent:{author}"
     provider_id: str | None = None
     error: str | None = None
     try:
         provider_id = send_with_retries(deps, sender=sender, to=recipients, message=raw)
     except MailNotSent as failure:
         error = str(failure)
-    message = Message(
-        ticket_id=ticket.id,
-        kind=MessageKind.PUBLIC,
-        author=author,
-        text=text,
-        html=clean_html or "",
-        attachments=tuple(attachments),
-        mail_message_id=message_id,
-    )
-    events = [Event(ticket.id, who, "message.added", f"reply to {', '.join(recipients)}")]
     if error is None:
-        events.append(Event(ticket.id, who, "mail.sent", f"sent as {message_id} ({provider_id})"))
+        event = Event(
+            ticket.id, actor, "mail.sent", f"sent as {message.mail_message_id} ({provider_id})"
+        )
     else:
-        events.append(Event(ticket.id, who, "mail.failed", f"not sent after retries: {error}"))
-    deps.tickets.add_message(ticket, message, events)
+        event = Event(ticket.id, actor, "mail.failed", f"not sent after retries: {error}")
+    _record(deps, ticket_id, event)
     return SendResult(message, error is None, provider_id, error)
+
+
+def _record(deps: Dependencies, ticket_id: str, event: Event, attempts: int = 3) -> None:
+    """Save one audit event on a fresh read; the ticket may be saved concurrently (routing)."""
+    for attempt in range(attempts):
+        ticket = deps.tickets.get(ticket_id)
+        try:
+            deps.tickets.save(ticket, [event])
+        except Conflict:
+            if attempt == attempts - 1:
+                raise
+        else:
+            return
 
 
 def send_automatic(

@@ -16,6 +16,7 @@ from tessera.ports import Thread
 from tessera.routing import assignment
 from tessera.routing.directory import ConfigDirectory
 from tessera.routing.rules import Evaluation, Facts, Fired, RuleSet, evaluate, facts_for
+from tessera.sla import clocks as sla_clocks
 from tessera.tickets import Event, Message, MessageKind, Status, Ticket, utcnow
 
 ROUTING = "system:routing"
@@ -63,6 +64,8 @@ def route(deps: Dependencies, ticket_id: str, *, reopened: bool = False) -> dict
     if rule_set is None:
         summary = "no rules config applied"
     events.append(Event(ticket_id=ticket.id, actor=ROUTING, action=EVALUATED, reason=summary))
+    # Group, priority and tags decide the SLA policy: recompute the clocks with them.
+    events += sla_clocks.refresh(deps, ticket, trigger="changed", now=utcnow())
     deps.tickets.save(ticket, events)
 
     for rule_name, text in evaluation.notes:

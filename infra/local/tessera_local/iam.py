@@ -106,7 +106,8 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> Iterable[tupl
         yield f"dynamodb:{operation}", f"{table}/index/{index}" if index else table
     elif service == "s3":
         bucket, key = params.get("Bucket", ""), params.get("Key")
-        yield f"s3:{operation}", f"arn:{PARTITION}:s3:::{bucket}" + (f"/{key}" if key else "")
+        action = "GetObject" if operation == "HeadObject" else operation  # IAM has no HeadObject
+        yield f"s3:{action}", f"arn:{PARTITION}:s3:::{bucket}" + (f"/{key}" if key else "")
     elif service == "stepfunctions":
         yield (
             f"states:{operation}",

@@ -108,6 +108,7 @@ class LocalStack:
         os.environ.update(self.functions.environment())
         self.write_cli_environment()
         self.publish_portal()
+        self.publish_kb()
 
         s3 = self.session.client("s3")
         from moto.ses.models import ses_backends
@@ -164,6 +165,7 @@ class LocalStack:
             "AWS_ENDPOINT_URL",
         )
         env = {**self.functions.environment(), **{n: os.environ[n] for n in names}}
+        env["PORTAL_BUCKET"] = self.template.ref("PortalBucket")  # tessera kb publish --local
         path = self.settings.data_dir / "env.json"
         path.write_text(json.dumps(env, indent=2, sort_keys=True), encoding="utf-8")
 
@@ -192,6 +194,13 @@ class LocalStack:
                 s3.put_object(
                     Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type
                 )
+
+    def publish_kb(self) -> None:
+        """Publish kb/ to the portal bucket, as ``tessera kb publish`` does after a deploy."""
+        from tessera.kb.publish import S3SiteStore, publish
+
+        report = publish(ROOT / "kb", S3SiteStore(self.template.ref("PortalBucket")))
+        log.info("knowledge base: %s articles, %s objects", report.articles, report.written)
 
     def ready_line(self) -> str:
         return (

@@ -1,0 +1,49 @@
+"""``tessera kb publish``: render kb/ (markdown) to static pages and a search index in the
+portal bucket. See docs/portal.md."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("kb", help="the knowledge base: publish kb/ to the portal")
+    actions = parser.add_subparsers(dest="action", required=True)
+    publish = actions.add_parser(
+        "publish", help="render every article and write pages + search index to the portal bucket"
+    )
+    publish.add_argument("--source", type=Path, default=Path("kb"), help="the kb/ folder")
+    publish.add_argument(
+        "--bucket", help="the portal bucket (default: $PORTAL_BUCKET, or the local stack's)"
+    )
+    publish.add_argument(
+        "--local", dest="kb_local", action="store_true", help="publish to the running local stack"
+    )
+    publish.set_defaults(run=run_publish)
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from tessera.cli import use_local_stack
+    from tessera.config import ConfigError
+    from tessera.kb.publish import S3SiteStore, publish
+
+    if args.kb_local:
+        use_local_stack(args.data_dir)
+    bucket = args.bucket or os.environ.get("PORTAL_BUCKET", "").strip()
+    if not bucket:
+        print("tessera: name the portal bucket: --bucket or PORTAL_BUCKET", file=sys.stderr)
+        return 2
+    try:
+        report = publish(args.source, S3SiteStore(bucket))
+    except ConfigError as error:
+        print(f"tessera: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"published {report.articles} articles in {', '.join(report.languages)}: "
+        f"{report.written} objects written, {report.deleted} removed, to s3://{bucket}/"
+    )
+    return 0

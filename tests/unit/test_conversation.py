@@ -1,0 +1,151 @@
+"""People's actions on tickets (tessera.conversation) against fakes: visibility, replies that are
+stored before they are mailed, lost races retried, reopening, agent loads, SLA clocks."""
+
+from __future__ import annotations
+
+import pytest
+
+from tessera import conversation
+from tessera.access import Principal, Role
+from tessera.errors import Conflict, NotFound, PreconditionFailed
+from tessera.routing.assignment import Load
+from tessera.tickets import MessageKind, Status, Ticket
+from tests.fakes import World
+
+AGENT = Principal("alice@example.com", frozenset({Role.AGENT}))
+CAROL = Principal("carol@customer.test", frozenset({Role.CUSTOMER}))
+SAM = Principal("sam@customer.test", frozenset({Role.CUSTOMER}))
+
+
+def carols_ticket(world: World) -> Ticket:
+    return conversation.create_ticket(world.deps, CAROL, subject="Printer", body="Broken")
+
+
+def test_a_stranger_cannot_tell_a_foreign_ticket_from_a_missing_one() -> None:
+    world = World()
+    ticket = carols_ticket(world)
+    with pytest.raises(NotFound) as foreign:
+        conversation.thread_for(world.deps, SAM, ticket.id)
+    with pytest.raises(NotFound) as missing:
+        conversation.thread_for(world.deps, SAM, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    assert str(foreign.value) == str(missing.value)
+
+
+def test_agent_reply_is_stored_then_mailed_and_waits_on_the_customer() -> None:
+    world = World()
+    ticket = carols_ticket(world)
+
+    replied = conversation.reply(world.deps, AGENT, ticket.id, text="Turn it off and on.")
+
+    assert replied.status is Status.PENDING
+    thread = world.tickets.thread(ticket.id)
+    stored = [m for m in thread.messages if m.author == AGENT.email]
+    assert [m.kind for m in stored] == [MessageKind.PUBLIC]
+    [mail] = world.mailer.sent
+    assert mail["to"][0] == "carol@customer.test"
+    assert "Turn it off and on." in mail["text"]
+    assert [e.action for e in thread.events][-2:] == ["ticket.updated", "mail.sent"]
+
+
+def test_a_reply_that_loses_a_race_with_routing_is_retried_on_a_fresh_read() -> None:
+    world = World()
+    ticket = carols_ticket(world)
+    original = world.tickets.add_message
+    calls = {"n": 0}
+
+    def racing(*args: object, **kwargs: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            # routing saved the ticket between our read and our write
+            fresh = world.tickets.get(ticket.id)
+            world.tickets.save(fresh, [])
+            raise Conflict("stale")
+        original(*args, **kwargs)  # type: ignore[arg-type]
+
+    world.tickets.add_message = racing  # type: ignore[method-assign]
+    conversation.reply(world.deps, CAROL, ticket.id, text="Any news?")
+    assert calls["n"] == 2
+    assert [m.text for m in world.tickets.thread(ticket.id).messages][-1] == "Any news?"
+
+
+def test_if_match_with_an_old_version_is_refused_not_retried() -> None:
+    world = World()
+    ticket = carols_ticket(world)
+    conversation.update(world.deps, AGENT, ticket.id, {"priority": "high"}, expected_version=None)
+    with pytest.raises(PreconditionFailed):
+        conversation.update(
+            world.deps, AGENT, ticket.id, {"priority": "low"}, expected_version=ticket.version
+        )
+
+
+def test_a_customer_reply_to_a_solved_ticket_reopens_and_reroutes_it() -> None:
+    world = World()
+    ticket = carols_ticket(world)
+    conversation.update(world.deps, CAROL, ticket.id, {"status": "solved"}, expected_version=None)
+
+    reopened = conversation.reply(world.deps, CAROL, ticket.id, text="It broke again")
+
+    assert reopened.status is Status.OPEN
+    assert world.workflow.started == [ticket.id, f"{ticket.id}-r{reopened.version}"]
+
+
+def test_solving_or_reassigning_gives_the_agent_one_open_ticket_back() -> None:
+    world = World()
+    ticket = carols_ticket(world)
+    world.agent_loads._loads = {  # as if the assign step had counted two tickets on alice
+        "alice@example.com": Load("alice@example.com", 2, 2, 0),
+    }
+    conversation.update(
+        world.deps, AGENT, ticket.id, {"assignee": "alice@example.com"}, expected_version=None
+    )
+    conversation.update(world.deps, AGENT, ticket.id, {"status": "solved"}, expected_version=None)
+    assert world.agent_loads.loads()["alice@example.com"].open == 1
+
+    other = carols_ticket(world)
+    conversation.update(
+        world.deps, AGENT, other.id, {"assignee": "alice@example.com"}, expected_version=None
+    )
+    conversation.update(
+        world.deps, AGENT, other.id, {"assignee": "bob@example.com"}, expected_version=None
+    )
+    assert world.agent_loads.loads()["alice@example.com"].open == 0
+
+
+SLA = """\
+calendars:
+  - name: always
+    timezone: UTC
+    hours:
+      mon-sun: "00:00-24:00"
+default_calendar: always
+policies:
+  - name: standard
+    targets:
+      default:
+        first_response: 4h
+"""
+
+
+def test_the_first_agent_reply_stops_the_first_response_clock() -> None:
+    world = World()
+    world.apply_config("sla", SLA)
+    ticket = carols_ticket(world)
+    assert world.tickets.get(ticket.id).due_at is not None
+
+    conversation.reply(world.deps, AGENT, ticket.id, text="On it.")
+
+    assert world.tickets.get(ticket.id).due_at is None
+
+
+def test_a_portal_ticket_is_acknowledged_by_mail_like_a_mailed_one() -> None:
+    from tessera.mail.acknowledge import acknowledge
+
+    world = World()
+    ticket = carols_ticket(world)
+
+    result = acknowledge(world.deps, ticket.id)
+
+    assert result["sent"] is True
+    [mail] = world.mailer.sent
+    assert mail["to"] == ["carol@customer.test"]
+    assert f"#{ticket.number}" in mail["subject"]
