@@ -465,7 +465,9 @@ def apply_config(call: Call, kind: str) -> Response:
 
 # The routes of each area, registered on import (after `endpoint` exists).
 from api import (  # noqa: E402
+    routes_admin,  # noqa: F401
     routes_agents,  # noqa: F401
     routes_attachments,  # noqa: F401
     routes_kb,  # noqa: F401
+    routes_kb_admin,  # noqa: F401
 )

@@ -1,13 +1,14 @@
-"""Administration: configuration documents through the API (the CLI uses the store directly)."""
+"""Administration: configuration documents through the API (the CLI uses the store directly),
+and staff accounts (agents and admins) in the user pool."""
 
 from __future__ import annotations
 
 from tessera import config
-from tessera.access import Principal, require_admin
+from tessera.access import GROUP_ROLES, Principal, require_admin
 from tessera.config import ConfigError
 from tessera.deps import Dependencies
 from tessera.errors import NotFound, PreconditionFailed, ValidationFailed
-from tessera.ports import StoredConfig
+from tessera.ports import StaffMember, StoredConfig
 
 
 def _known(kind: str) -> None:
@@ -42,3 +43,18 @@ def apply_config(
     return deps.config_store().apply(
         kind, text, actor=principal.actor, expected_version=expected_version
     )
+
+
+def staff(deps: Dependencies, principal: Principal) -> list[StaffMember]:
+    """Every agent and admin with their groups. Admins only."""
+    require_admin(principal)
+    return deps.staff_directory().members()
+
+
+def add_staff(deps: Dependencies, principal: Principal, email: str, group: str) -> StaffMember:
+    """Create a staff account in ``group`` (agents or admins); the user pool mails its
+    temporary password. Admins only; AlreadyExists for an email that has an account."""
+    require_admin(principal)
+    if group not in GROUP_ROLES:
+        raise ValidationFailed("group", f"must be one of {', '.join(sorted(GROUP_ROLES))}")
+    return deps.staff_directory().invite(email.strip().lower(), group)

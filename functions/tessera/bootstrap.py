@@ -23,6 +23,7 @@ from tessera.ports import (
     RateCounters,
     RawMailStore,
     SmsSender,
+    StaffDirectory,
     Workflow,
 )
 from tessera.routing.assignment import AgentLoads
@@ -53,7 +54,15 @@ def dependencies() -> Dependencies:
         sms=_sms,
         file_transfers=_file_transfers,
         rate_counters=_rate_counters,
+        staff_directory=_staff_directory,
     )
+
+
+@cache
+def _staff_directory() -> StaffDirectory:
+    from tessera.adapters.cognito import CognitoStaffDirectory
+
+    return CognitoStaffDirectory(settings.user_pool().pool_id)
 
 
 @cache

@@ -22,6 +22,7 @@ from tessera.ports import (
     RateCounters,
     RawMailStore,
     SmsSender,
+    StaffDirectory,
     TicketRepository,
     Workflow,
 )
@@ -71,6 +72,10 @@ class Dependencies:
     )
     rate_counters: Callable[[], RateCounters] = field(
         repr=False, default=lambda: _unwired("rate_counters")
+    )
+    # Staff accounts (tessera.admin): the user pool.
+    staff_directory: Callable[[], StaffDirectory] = field(
+        repr=False, default=lambda: _unwired("staff_directory")
     )
 
 

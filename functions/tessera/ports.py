@@ -252,3 +252,24 @@ class RateCounters(Protocol):
     def take(self, key: str, *, window_start: int, window_seconds: int, limit: int) -> bool:
         """Count one request of ``key`` in the window starting at ``window_start`` (Unix
         seconds); False, and nothing counted, when ``limit`` were counted in it already."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """An agent or admin as the user pool knows them."""
+
+    email: str
+    groups: tuple[str, ...]  # Cognito group names: "agents", "admins"
+    status: str  # the pool's account status, e.g. FORCE_CHANGE_PASSWORD until the first sign-in
+    enabled: bool
+
+
+class StaffDirectory(Protocol):
+    """The staff accounts (the Cognito user pool in AWS and on the local stack)."""
+
+    def members(self) -> list[StaffMember]:
+        """Everyone in a staff group, by email."""
+
+    def invite(self, email: str, group: str) -> StaffMember:
+        """Create the account (its temporary password mailed by the pool) in ``group``.
+        AlreadyExists when the email has an account."""

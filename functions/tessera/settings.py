@@ -116,5 +116,10 @@ def attachments_bucket() -> str:
 
 
 @cache
+def portal_bucket() -> str:
+    return required("PORTAL_BUCKET")
+
+
+@cache
 def portal_base_url() -> str:
     return required("PORTAL_BASE_URL").rstrip("/")

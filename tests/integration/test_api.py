@@ -115,6 +115,14 @@ MATRIX = [
         (202, 202, 202, 202, 202),
     ),
     ("GET", "/api/admin/kb/report", None, (401, 403, 403, 403, 200)),
+    ("GET", "/api/admin/kb/articles", None, (401, 403, 403, 403, 200)),
+    ("GET", "/api/admin/agents", None, (401, 403, 403, 403, 200)),
+    (
+        "POST",
+        "/api/admin/agents",
+        {"email": "matrix.agent@example.com", "group": "agents"},
+        (401, 403, 403, 403, 201),
+    ),
 ]
 
 
@@ -157,6 +165,10 @@ EXERCISED_ELSEWHERE = {
     ("GET", "/api/tickets/{ticket_id}/attachments/{attachment}"),  # test_attachment_round_trip
     ("POST", "/api/tickets/{ticket_id}/merge"),  # test_agent_merges_a_duplicate
     ("GET", "/api/tickets/{ticket_id}/canned-responses/{canned_id}"),  # test_canned_response...
+    # tests/integration/test_kb_admin.py: every role, and the draft -> published flow
+    ("GET", "/api/admin/kb/articles/{language}/{slug}"),
+    ("PUT", "/api/admin/kb/articles/{language}/{slug}"),
+    ("POST", "/api/admin/kb/articles/{language}/{slug}/publish"),
 }
 
 
@@ -328,6 +340,42 @@ def test_admin_applies_config_with_versions(stack: RunningStack, world: World) -
     )
     assert (status, error["error"]["field"]) == (400, "mailboxes[0]")
     assert "group" in error["error"]["message"]
+
+
+def test_admin_creates_an_agent_who_is_listed_with_their_group(
+    stack: RunningStack, world: World
+) -> None:
+    admin = world.tokens["admin"]
+    email = f"new.{uuid.uuid4().hex[:8]}@example.com"
+    # When an admin creates an agent account (its temporary password is the pool's to mail)
+    status, created = stack.request(
+        "POST", "/api/admin/agents", {"email": email.upper(), "group": "agents"}, token=admin
+    )
+    assert (status, created["email"], created["groups"]) == (201, email, ["agents"])
+    assert created["status"] == "FORCE_CHANGE_PASSWORD"
+    # Then the staff list shows it in its group, beside the existing admin
+    status, listed = stack.request("GET", "/api/admin/agents", token=admin)
+    by_email = {a["email"]: a["groups"] for a in listed["items"]}
+    assert status == 200
+    assert (by_email[email], by_email["admin@example.com"]) == (["agents"], ["admins"])
+    # And the same email again is a conflict, and an unknown group names the field
+    again = stack.request(
+        "POST", "/api/admin/agents", {"email": email, "group": "agents"}, token=admin
+    )
+    assert (again[0], again[1]["error"]["code"]) == (409, "AlreadyExists")
+    status, error = stack.request(
+        "POST", "/api/admin/agents", {"email": f"x{email}", "group": "owners"}, token=admin
+    )
+    assert (status, error["error"]["field"]) == (400, "group")
+    # And every pool call it made is one ApiFunction's policy allows
+    _status, report = stack.request("GET", "/_local/iam")
+    pool_calls = {c["action"] for c in report["calls"] if c["action"].startswith("cognito-idp:")}
+    assert {
+        "cognito-idp:ListUsersInGroup",
+        "cognito-idp:AdminCreateUser",
+        "cognito-idp:AdminAddUserToGroup",
+    } <= pool_calls
+    assert report["denied"] == []
 
 
 # ------------------------------------------------------------------------------ the document

@@ -37,9 +37,9 @@ policies:
       default: {first_response: 3s, resolution: 1h}
       high: {first_response: 1h, resolution: 2h}
 escalation:
-  ladder: [support, tier2]
+  ladder: [support, support-l2]
   contacts:
-    tier2: {lead: tier2-lead@example.com, manager: manager@example.com, sms: true}
+    support-l2: {lead: l2-lead@example.com, manager: manager@example.com, sms: true}
 """
 
 
@@ -102,16 +102,17 @@ def test_a_breach_escalates_up_a_tier_and_notifies_by_mail_and_sms(
     # When nobody answers: the sweep finds the due timer and the escalation execution runs
     def escalated() -> Ticket | None:
         current = deps.tickets.get(ticket.id)
-        return current if current.group == "tier2" else None
+        return current if current.group == "support-l2" else None
 
     moved = wait_for(escalated, timeout=30, interval=0.5)
 
-    # Then the ticket is in tier2, unassigned, at high priority (its clocks recomputed)
+    # Then it is one tier up (support-l2: what groups.yaml says support escalates_to),
+    # unassigned, at high priority (its clocks recomputed)
     assert moved is not None, f"not escalated; trail: {actions(deps, ticket.id)}"
     assert (moved.assignee, moved.priority.value) == (None, "high")
     assert moved.due_what == "resolution-1-1"
 
-    # And tier2's lead and manager got the mail, the on-call phones the SMS
+    # And support-l2's lead and manager got the mail, the on-call phones the SMS
     def notified() -> Any:
         _, outbox = stack.request("GET", "/_local/outbox")
         mails = [
@@ -124,8 +125,8 @@ def test_a_breach_escalates_up_a_tier_and_notifies_by_mail_and_sms(
     found = wait_for(notified, timeout=15, interval=0.5)
     assert found is not None, f"no mail/SMS; trail: {actions(deps, ticket.id)}"
     mails, texts = found
-    assert mails[0]["to"] == ["tier2-lead@example.com", "manager@example.com"]
-    assert texts[0]["attributes"] == {"group": "tier2", "level": "1"}
+    assert mails[0]["to"] == ["l2-lead@example.com", "manager@example.com"]
+    assert texts[0]["attributes"] == {"group": "support-l2", "level": "1"}
     assert {"sla.escalating", "ticket.updated", "sla.notified"} <= set(actions(deps, ticket.id))
 
     # And every AWS call the SLA functions made is allowed by their template policies

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tessera.deps import Dependencies
+from tessera.routing.assignment import Load
 from tessera.sla import clocks, escalation
 from tessera.sla.clocks import SlaState
 from tessera.sla.sweep import sweep
@@ -287,3 +288,32 @@ def test_a_customer_reply_cancels_the_pending_reminder(setup: Setup) -> None:
         "action": "none",
         "why": f"the ticket's next timer is {ticket.due_what}",
     }
+
+
+GROUPS = """\
+groups:
+  - name: support
+    escalates_to: specialists
+  - name: specialists
+agents:
+  - email: alice@example.com
+    groups: [support]
+"""
+
+
+def test_the_groups_directory_decides_the_next_tier_and_the_agent_gets_the_load_back(
+    setup: Setup,
+) -> None:
+    # Given the routing directory says support escalates to specialists, and alice's count
+    setup.world.apply_config("groups", GROUPS)
+    setup.world.agent_loads._loads = {"alice@example.com": Load("alice@example.com", 1, 1, 0)}
+    ticket = stored_ticket(setup)
+    run_execution(setup, ticket.id, "first_response-1-0", at(0.5))
+
+    # When the first response breaches
+    run_execution(setup, ticket.id, "first_response-1-1", at(1))
+
+    # Then the ticket goes to specialists (not the SLA ladder's tier2) and leaves alice's load
+    after = setup.deps.tickets.get(ticket.id)
+    assert (after.group, after.assignee) == ("specialists", None)
+    assert setup.world.agent_loads.loads()["alice@example.com"].open == 0

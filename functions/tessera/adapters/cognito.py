@@ -12,7 +12,8 @@ from typing import Any
 from tessera import settings
 from tessera.access import GROUP_ROLES, Principal
 from tessera.adapters.aws import client
-from tessera.errors import Unauthorized
+from tessera.errors import AlreadyExists, Unauthorized, ValidationFailed
+from tessera.ports import StaffMember
 
 
 def login(email: str, password: str) -> str:
@@ -61,3 +62,64 @@ def verify(token: str) -> Principal:
         raise Unauthorized("invalid token: not an ID token with an email")
     roles = frozenset(GROUP_ROLES[g] for g in claims.get("cognito:groups", []) if g in GROUP_ROLES)
     return Principal(email=str(claims["email"]).lower(), roles=roles)
+
+
+class CognitoStaffDirectory:
+    """Staff accounts in the user pool. Uses exactly ListUsersInGroup, AdminCreateUser and
+    AdminAddUserToGroup (ApiFunction's StaffAccounts policy grants those on the pool)."""
+
+    def __init__(self, pool_id: str) -> None:
+        self.pool_id = pool_id
+
+    def members(self) -> list[StaffMember]:
+        # One listing per staff group rather than ListUsers + a group lookup per user: the
+        # calls grow with pages, not with people. An account in no group is not staff.
+        cognito = client("cognito-idp")
+        found: dict[str, tuple[dict[str, Any], list[str]]] = {}
+        for group in sorted(GROUP_ROLES):
+            pages = cognito.get_paginator("list_users_in_group").paginate(
+                UserPoolId=self.pool_id, GroupName=group
+            )
+            for page in pages:
+                for user in page["Users"]:
+                    email = _email(user.get("Attributes", []))
+                    found.setdefault(email, (user, []))[1].append(group)
+        return [
+            StaffMember(
+                email=email,
+                groups=tuple(groups),
+                status=str(user.get("UserStatus", "")),
+                enabled=bool(user.get("Enabled", True)),
+            )
+            for email, (user, groups) in sorted(found.items())
+        ]
+
+    def invite(self, email: str, group: str) -> StaffMember:
+        cognito = client("cognito-idp")
+        try:
+            # No MessageAction: the pool mails the temporary password (the emulator mails
+            # nothing, so local accounts made this way are listed but cannot sign in yet).
+            created = cognito.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=email,
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+                DesiredDeliveryMediums=["EMAIL"],
+            )["User"]
+        except cognito.exceptions.UsernameExistsException:
+            raise AlreadyExists(f"{email} already has a staff account") from None
+        except cognito.exceptions.InvalidParameterException as error:
+            raise ValidationFailed("email", str(error.response["Error"]["Message"])) from None
+        cognito.admin_add_user_to_group(UserPoolId=self.pool_id, Username=email, GroupName=group)
+        return StaffMember(
+            email=email,
+            groups=(group,),
+            status=str(created.get("UserStatus", "")),
+            enabled=bool(created.get("Enabled", True)),
+        )
+
+
+def _email(attributes: list[dict[str, str]]) -> str:
+    return next((a["Value"] for a in attributes if a["Name"] == "email"), "").lower()

@@ -20,10 +20,13 @@ from tessera.errors import TesseraError
 
 # subcommand -> module defining ``register(subparsers)``; each registered parser sets ``run``.
 COMMANDS = {
+    "agents": "tessera.cli.agents",
     "config": "tessera.cli.config",
     "kb": "tessera.cli.kb",
+    "login": "tessera.cli.login",
     "mail": "tessera.cli.mail",
     "rules": "tessera.cli.rules",
+    "tickets": "tessera.cli.tickets",
 }
 
 

@@ -38,7 +38,7 @@ def run_publish(args: argparse.Namespace) -> int:
         print("tessera: name the portal bucket: --bucket or PORTAL_BUCKET", file=sys.stderr)
         return 2
     try:
-        report = publish(args.source, S3SiteStore(bucket))
+        report = publish(_with_api_articles(args.source), S3SiteStore(bucket))
     except ConfigError as error:
         print(f"tessera: {error}", file=sys.stderr)
         return 1
@@ -47,3 +47,21 @@ def run_publish(args: argparse.Namespace) -> int:
         f"{report.written} objects written, {report.deleted} removed, to s3://{bucket}/"
     )
     return 0
+
+
+def _with_api_articles(source: Path) -> Any:
+    """kb/ plus the articles admins published through the API (tessera.kb.articles), which a
+    publish of kb/ alone would remove from the bucket. Without TABLE_NAME: kb/ only, said."""
+    from tessera.adapters.kb_articles import DynamoArticleStore
+    from tessera.kb.articles import combined, published_articles
+    from tessera.kb.source import load
+
+    table = os.environ.get("TABLE_NAME", "").strip()
+    if not table:
+        print(
+            "tessera: TABLE_NAME is not set: publishing kb/ only; pages of articles published "
+            "through the admin API are removed until they are published again",
+            file=sys.stderr,
+        )
+        return source
+    return combined(load(source), published_articles(DynamoArticleStore(table)))

@@ -207,9 +207,10 @@ def _sitemap(library: Library) -> bytes:
 MANAGED_PREFIX = "kb/"
 
 
-def publish(source: Path, store: SiteStore) -> Report:
-    """Read ``source`` (a ``kb/`` folder), render it and write it to ``store``."""
-    library = load(source)
+def publish(source: Path | Library, store: SiteStore) -> Report:
+    """Render ``source`` (a ``kb/`` folder, or a library already read: kb/ with the admin API's
+    articles, tessera.kb.articles) and write it to ``store``."""
+    library = load(source) if isinstance(source, Path) else source
     site = build_site(library)
     for key, page in sorted(site.items()):
         store.put(key, page)

@@ -16,6 +16,7 @@ from typing import Any
 
 from tessera.deps import Dependencies
 from tessera.errors import ValidationFailed
+from tessera.routing.directory import ConfigDirectory
 from tessera.sla import clocks
 from tessera.sla.clocks import SYSTEM, SlaState
 from tessera.sla.policies import TARGETS, SlaConfig
@@ -138,7 +139,8 @@ def escalate(
         return _cancelled(deps, ticket, f"{target}-{cycle}", "escalation", now)
     config = _config(deps)
     changes: dict[str, Any] = {}
-    tier = config.escalation.next_tier(ticket.group)
+    previous_assignee = ticket.assignee
+    tier = _next_tier(deps, config, ticket.group)
     if tier is not None:
         changes.update(group=tier, assignee=None)
     index = _PRIORITIES.index(ticket.priority.value)
@@ -150,7 +152,19 @@ def escalate(
     events = [ticket.change(actor=_actor(ticket), reason=why, **changes)] if changes else []
     events += clocks.refresh(deps, ticket, trigger="changed", now=now)
     deps.tickets.save(ticket, events)
+    if previous_assignee is not None and ticket.assignee is None:
+        deps.agent_loads().release(previous_assignee)  # the ticket left their queue
     return {"proceed": True, "group": ticket.group, "priority": ticket.priority.value}
+
+
+def _next_tier(deps: Dependencies, config: SlaConfig, group: str | None) -> str | None:
+    """The group one tier up: the groups directory's ``escalates_to`` for a group it knows
+    (None at the top of its chain), else the SLA config's own ladder."""
+    directory: ConfigDirectory | None = deps.config().get("groups")
+    known = directory.group(group) if directory is not None and group is not None else None
+    if known is not None:
+        return known.escalates_to
+    return config.escalation.next_tier(group)
 
 
 def notify(

@@ -106,7 +106,13 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> Iterable[tupl
         yield f"dynamodb:{operation}", f"{table}/index/{index}" if index else table
     elif service == "s3":
         bucket, key = params.get("Bucket", ""), params.get("Key")
-        action = "GetObject" if operation == "HeadObject" else operation  # IAM has no HeadObject
+        if operation == "DeleteObjects":  # IAM checks s3:DeleteObject on each key
+            for item in params.get("Delete", {}).get("Objects", []):
+                yield "s3:DeleteObject", f"arn:{PARTITION}:s3:::{bucket}/{item['Key']}"
+            return
+        # IAM has no HeadObject or ListObjectsV2 action: they are GetObject and ListBucket.
+        renamed = {"HeadObject": "GetObject", "ListObjectsV2": "ListBucket"}
+        action = renamed.get(operation, operation)
         yield f"s3:{action}", f"arn:{PARTITION}:s3:::{bucket}" + (f"/{key}" if key else "")
     elif service == "stepfunctions":
         yield (
@@ -126,6 +132,8 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> Iterable[tupl
     elif service == "sns":
         # Publish to a phone number has no resource ARN: IAM wants "*" for it (never granted).
         yield f"sns:{operation}", params.get("TopicArn") or params.get("TargetArn") or "*"
+    elif service == "cognito-idp" and "UserPoolId" in params:
+        yield f"cognito-idp:{operation}", _arn("cognito-idp", f"userpool/{params['UserPoolId']}")
     else:
         yield f"{service}:{operation}", "*"
 

@@ -166,6 +166,7 @@ class LocalStack:
         )
         env = {**self.functions.environment(), **{n: os.environ[n] for n in names}}
         env["PORTAL_BUCKET"] = self.template.ref("PortalBucket")  # tessera kb publish --local
+        env["TESSERA_API_URL"] = self.http_url  # tessera login / tickets / agents
         path = self.settings.data_dir / "env.json"
         path.write_text(json.dumps(env, indent=2, sort_keys=True), encoding="utf-8")
 
@@ -196,10 +197,16 @@ class LocalStack:
                 )
 
     def publish_kb(self) -> None:
-        """Publish kb/ to the portal bucket, as ``tessera kb publish`` does after a deploy."""
+        """Publish kb/ and the admin API's published articles (kept from an earlier run) to the
+        portal bucket, as ``tessera kb publish`` does after a deploy."""
+        from tessera.adapters.kb_articles import DynamoArticleStore
+        from tessera.kb.articles import combined, published_articles
         from tessera.kb.publish import S3SiteStore, publish
+        from tessera.kb.source import load
 
-        report = publish(ROOT / "kb", S3SiteStore(self.template.ref("PortalBucket")))
+        written = published_articles(DynamoArticleStore(self.template.ref("TicketsTable")))
+        library = combined(load(ROOT / "kb"), written)
+        report = publish(library, S3SiteStore(self.template.ref("PortalBucket")))
         log.info("knowledge base: %s articles, %s objects", report.articles, report.written)
 
     def ready_line(self) -> str:

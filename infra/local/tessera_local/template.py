@@ -164,6 +164,11 @@ class Template:
                 name = str(self.resolve(props.get("TopicName", f"{STACK_NAME}-{logical_id}")))
                 topic_arn = arn.format(service="sns", rest=name)
                 self._set(logical_id, topic_arn, Arn=topic_arn, TopicArn=topic_arn, TopicName=name)
+            elif kind == "AWS::Cognito::UserPool":
+                # The emulator assigns the id; provisioning replaces both with its own.
+                pool_arn = arn.format(service="cognito-idp", rest=f"userpool/{logical_id}")
+                self.physical_ids.setdefault(logical_id, logical_id)
+                self.attributes.setdefault((logical_id, "Arn"), pool_arn)
             else:
                 # Cognito ids are assigned by the emulator; provisioning fills them in.
                 self.physical_ids.setdefault(logical_id, logical_id)
