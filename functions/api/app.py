@@ -135,6 +135,28 @@ def login(call: Call) -> dict[str, Any]:
 
 @endpoint(
     "POST",
+    "/api/auth/new-password",
+    roles=PUBLIC,
+    tag="auth",
+    body=schemas.NEW_PASSWORD,
+    summary=(
+        "Agents and admins, first sign-in: trade the temporary password for your own "
+        "(login answers 401 PasswordChangeRequired until then)"
+    ),
+    errors=frozenset({401}),
+    responses={200: schemas.TOKEN},
+)
+def new_password(call: Call) -> dict[str, Any]:
+    from tessera.adapters import cognito
+
+    token = cognito.set_first_password(
+        call.body["email"].strip().lower(), call.body["password"], call.body["new_password"]
+    )
+    return {"token": token}
+
+
+@endpoint(
+    "POST",
     "/api/auth/magic-link",
     roles=PUBLIC,
     tag="auth",

@@ -14,7 +14,10 @@ from tessera.access import GROUP_ROLES
 from tessera.ports import StaffMember
 
 GROUP = {"type": "string", "enum": sorted(GROUP_ROLES)}
-NEW_AGENT = schemas.obj({"email": schemas.EMAIL, "group": GROUP}, ["email", "group"])
+PASSWORD = {"type": "string", "minLength": 12, "maxLength": 256}
+NEW_AGENT = schemas.obj(
+    {"email": schemas.EMAIL, "group": GROUP, "temporary_password": PASSWORD}, ["email", "group"]
+)
 AGENT = schemas.obj(
     {
         "email": {"type": "string"},
@@ -66,6 +69,10 @@ def list_agents(call: Call) -> dict[str, Any]:
 )
 def create_agent(call: Call) -> Response:
     member = admin.add_staff(
-        bootstrap.dependencies(), call.caller, call.body["email"], call.body["group"]
+        bootstrap.dependencies(),
+        call.caller,
+        call.body["email"],
+        call.body["group"],
+        call.body.get("temporary_password"),
     )
     return Response(body=agent_json(member), status_code=201)

@@ -43,6 +43,14 @@ LOGIN = obj(
     ["email", "password"],
 )
 MAGIC_LINK = obj({"email": EMAIL}, ["email"])
+NEW_PASSWORD = obj(
+    {
+        "email": EMAIL,
+        "password": {"type": "string", "minLength": 1, "maxLength": 256},
+        "new_password": {"type": "string", "minLength": 12, "maxLength": 256},
+    },
+    ["email", "password", "new_password"],
+)
 TOKEN_EXCHANGE = obj({"token": {"type": "string", "minLength": 1, "maxLength": 2048}}, ["token"])
 NEW_TICKET = obj(
     {

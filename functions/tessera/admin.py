@@ -51,10 +51,17 @@ def staff(deps: Dependencies, principal: Principal) -> list[StaffMember]:
     return deps.staff_directory().members()
 
 
-def add_staff(deps: Dependencies, principal: Principal, email: str, group: str) -> StaffMember:
-    """Create a staff account in ``group`` (agents or admins); the user pool mails its
-    temporary password. Admins only; AlreadyExists for an email that has an account."""
+def add_staff(
+    deps: Dependencies,
+    principal: Principal,
+    email: str,
+    group: str,
+    temporary_password: str | None = None,
+) -> StaffMember:
+    """Create a staff account in ``group`` (agents or admins) with a temporary password (the
+    given one, or one the user pool makes up and mails); the first sign-in replaces it.
+    Admins only; AlreadyExists for an email that has an account."""
     require_admin(principal)
     if group not in GROUP_ROLES:
         raise ValidationFailed("group", f"must be one of {', '.join(sorted(GROUP_ROLES))}")
-    return deps.staff_directory().invite(email.strip().lower(), group)
+    return deps.staff_directory().invite(email.strip().lower(), group, temporary_password)

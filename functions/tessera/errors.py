@@ -40,6 +40,10 @@ class Unauthorized(TesseraError):
     """No valid credentials were presented."""
 
 
+class PasswordChangeRequired(Unauthorized):
+    """The password was right but is temporary: choose a new one (POST /api/auth/new-password)."""
+
+
 class Forbidden(TesseraError):
     """Valid credentials, but this principal may not do this."""
 

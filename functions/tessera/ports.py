@@ -270,6 +270,6 @@ class StaffDirectory(Protocol):
     def members(self) -> list[StaffMember]:
         """Everyone in a staff group, by email."""
 
-    def invite(self, email: str, group: str) -> StaffMember:
-        """Create the account (its temporary password mailed by the pool) in ``group``.
-        AlreadyExists when the email has an account."""
+    def invite(self, email: str, group: str, temporary_password: str | None = None) -> StaffMember:
+        """Create the account in ``group`` with a temporary password (the given one, or one the
+        pool makes up and mails). AlreadyExists when the email has an account."""

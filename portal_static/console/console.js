@@ -10,7 +10,11 @@ async function api(path, options = {}) {
   const response = await fetch(`/api${path}`, { ...options, headers });
   const body = await response.json().catch(() => ({}));
   if (response.status === 401 && state.token) signOut();
-  if (!response.ok) throw new Error(body.error?.message || `HTTP ${response.status}`);
+  if (!response.ok) {
+    const error = new Error(body.error?.message || `HTTP ${response.status}`);
+    error.code = body.error?.code;
+    throw error;
+  }
   return body;
 }
 
@@ -76,15 +80,25 @@ $("sign-in").addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = new FormData(event.target);
   $("sign-in-error").textContent = "";
+  const choosing = !$("new-password-label").hidden;
   try {
-    const { token } = await api("/auth/login", {
+    // A new account's first sign-in trades the temporary password for the agent's own.
+    const { token } = await api(choosing ? "/auth/new-password" : "/auth/login", {
       method: "POST",
-      body: JSON.stringify({ email: form.get("email"), password: form.get("password") }),
+      body: JSON.stringify({
+        email: form.get("email"),
+        password: form.get("password"),
+        ...(choosing ? { new_password: form.get("new_password") } : {}),
+      }),
     });
     state.token = token;
     sessionStorage.setItem("tessera.token", token);
     await loadTickets();
   } catch (error) {
+    if (error.code === "PasswordChangeRequired") {
+      $("new-password-label").hidden = false;
+      $("new-password-label").querySelector("input").focus();
+    }
     $("sign-in-error").textContent = error.message;
   }
 });

@@ -26,14 +26,14 @@ def send_html_mail(stack: RunningStack, subject: str, html: str) -> None:
 def sign_in(page: Page, stack: RunningStack) -> None:
     page.goto(f"{stack.url}/console/")
     page.get_by_label("Email").fill("admin@example.com")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
 
 def test_wrong_password_shows_an_error(page: Page, stack: RunningStack) -> None:
     page.goto(f"{stack.url}/console/")
     page.get_by_label("Email").fill("admin@example.com")
-    page.get_by_label("Password").fill("not the password")
+    page.get_by_label("Password", exact=True).fill("not the password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("wrong email or password")
     expect(page.get_by_role("heading", name="Tickets")).to_be_hidden()
@@ -95,3 +95,28 @@ def test_refresh_shows_mail_that_arrived_after_sign_in(page: Page, stack: Runnin
         return page.get_by_role("row").filter(has_text=subject).count() == 1
 
     assert wait_for(shown_after_refresh, timeout=10, interval=0.5)
+
+
+def test_a_new_agent_chooses_their_own_password_at_first_sign_in(
+    page: Page, stack: RunningStack
+) -> None:
+    # Given an account an admin made with a temporary password
+    email = f"new.{uuid.uuid4().hex[:8]}@example.com"
+    status, _ = stack.request(
+        "POST",
+        "/api/admin/agents",
+        {"email": email, "group": "agents", "temporary_password": "Temporary-pass-1"},
+        token=stack.login(),
+    )
+    assert status == 201
+    # When the agent signs in with it, the console asks for their own password
+    page.goto(f"{stack.url}/console/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill("Temporary-pass-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("temporary")
+    page.get_by_label("Choose your own password").fill("Chosen-password-2")
+    page.get_by_role("button", name="Sign in").click()
+    # Then they are in, and their own password works from then on
+    expect(page.get_by_role("heading", name="Tickets")).to_be_visible()
+    assert stack.login(email, "Chosen-password-2")

@@ -158,6 +158,7 @@ EXERCISED_ELSEWHERE = {
     ("GET", "/api/openapi.json"),
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/magic-link"),
+    ("POST", "/api/auth/new-password"),
     ("POST", "/api/auth/session"),
     ("POST", "/api/auth/ticket-link"),
     ("POST", "/api/tickets"),
@@ -376,6 +377,45 @@ def test_admin_creates_an_agent_who_is_listed_with_their_group(
         "cognito-idp:AdminAddUserToGroup",
     } <= pool_calls
     assert report["denied"] == []
+
+
+def test_a_new_agent_signs_in_first_by_choosing_their_own_password(
+    stack: RunningStack, world: World
+) -> None:
+    # Given an agent account an admin made with a temporary password
+    email = f"first.{uuid.uuid4().hex[:8]}@example.com"
+    temporary, chosen = "Temporary-pass-1", "Chosen-password-2"
+    status, _ = stack.request(
+        "POST",
+        "/api/admin/agents",
+        {"email": email, "group": "agents", "temporary_password": temporary},
+        token=world.tokens["admin"],
+    )
+    assert status == 201
+    # When the agent signs in with it, they are told to choose their own
+    status, error = stack.request(
+        "POST", "/api/auth/login", {"email": email, "password": temporary}
+    )
+    assert (status, error["error"]["code"]) == (401, "PasswordChangeRequired")
+    # And a too-short new password is refused naming the field
+    status, error = stack.request(
+        "POST",
+        "/api/auth/new-password",
+        {"email": email, "password": temporary, "new_password": "short"},
+    )
+    assert (status, error["error"]["field"]) == (400, "new_password")
+    # When they choose one, they are signed in, and it is their password from then on
+    status, body = stack.request(
+        "POST",
+        "/api/auth/new-password",
+        {"email": email, "password": temporary, "new_password": chosen},
+    )
+    assert status == 200
+    assert stack.request("GET", "/api/tickets", token=body["token"])[0] == 200
+    assert stack.login(email, chosen)
+    assert (
+        stack.request("POST", "/api/auth/login", {"email": email, "password": temporary})[0] == 401
+    )
 
 
 # ------------------------------------------------------------------------------ the document

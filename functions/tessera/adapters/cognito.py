@@ -12,7 +12,7 @@ from typing import Any
 from tessera import settings
 from tessera.access import GROUP_ROLES, Principal
 from tessera.adapters.aws import client
-from tessera.errors import AlreadyExists, Unauthorized, ValidationFailed
+from tessera.errors import AlreadyExists, PasswordChangeRequired, Unauthorized, ValidationFailed
 from tessera.ports import StaffMember
 
 
@@ -29,9 +29,38 @@ def login(email: str, password: str) -> str:
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
         raise Unauthorized("wrong email or password") from None
     tokens = result.get("AuthenticationResult")
+    if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+        raise PasswordChangeRequired("the password is temporary: choose a new one first")
     if not tokens:
         raise Unauthorized(f"sign-in needs another step first: {result.get('ChallengeName')}")
     return str(tokens["IdToken"])
+
+
+def set_first_password(email: str, temporary_password: str, new_password: str) -> str:
+    """A new staff member's first sign-in: trade the temporary password for their own; returns
+    an ID token. Raises Unauthorized, or ValidationFailed naming ``new_password``."""
+    pool = settings.user_pool()
+    cognito = client("cognito-idp")
+    try:
+        started = cognito.initiate_auth(
+            ClientId=pool.client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": temporary_password},
+        )
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
+        raise Unauthorized("wrong email or password") from None
+    if started.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
+        raise Unauthorized("this password is not a temporary one; sign in with it")
+    try:
+        answered = cognito.respond_to_auth_challenge(
+            ClientId=pool.client_id,
+            ChallengeName="NEW_PASSWORD_REQUIRED",
+            Session=started["Session"],
+            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": new_password},
+        )
+    except cognito.exceptions.InvalidPasswordException as error:
+        raise ValidationFailed("new_password", str(error.response["Error"]["Message"])) from None
+    return str(answered["AuthenticationResult"]["IdToken"])
 
 
 @cache
@@ -94,7 +123,7 @@ class CognitoStaffDirectory:
             for email, (user, groups) in sorted(found.items())
         ]
 
-    def invite(self, email: str, group: str) -> StaffMember:
+    def invite(self, email: str, group: str, temporary_password: str | None = None) -> StaffMember:
         cognito = client("cognito-idp")
         try:
             # No MessageAction: the pool mails the temporary password (the emulator mails
@@ -107,6 +136,9 @@ class CognitoStaffDirectory:
                     {"Name": "email_verified", "Value": "true"},
                 ],
                 DesiredDeliveryMediums=["EMAIL"],
+                # An admin may set the temporary password (to hand it over another way);
+                # without one the pool makes one up.
+                **({"TemporaryPassword": temporary_password} if temporary_password else {}),
             )["User"]
         except cognito.exceptions.UsernameExistsException:
             raise AlreadyExists(f"{email} already has a staff account") from None
