@@ -207,11 +207,19 @@ def ticket_link(call: Call) -> dict[str, Any]:
     "/api/tickets",
     roles=STAFF,
     tag="tickets",
-    summary="Agents: a view of the tickets, newest first (all, mine, or a group's)",
+    summary=(
+        "Agents: a view of the tickets, newest first: all, mine, a group's queue, or its "
+        "unassigned tickets; optionally one priority"
+    ),
     query={
-        "view": {"type": "string", "enum": ["all", "mine", "group"], "default": "all"},
+        "view": {
+            "type": "string",
+            "enum": ["all", "mine", "group", "unassigned"],
+            "default": "all",
+        },
         "group": schemas.NAME,
         "status": {**schemas.STATUS, "default": "open"},
+        "priority": schemas.PRIORITY,
         "limit": schemas.LIMIT,
         "cursor": schemas.CURSOR,
     },
@@ -225,6 +233,7 @@ def list_tickets(call: Call) -> dict[str, Any]:
         view=q["view"],
         group=q.get("group"),
         status=q["status"],
+        priority=q.get("priority"),
         limit=q["limit"],
         cursor=q.get("cursor"),
     )

@@ -36,19 +36,30 @@ def view(
     status: str,
     limit: int,
     cursor: str | None,
+    priority: str | None = None,
 ) -> Page:
     """The agents' views: every ticket; mine (assigned to me) in one status; a group's queue in
-    one status. Each page is one Query on one index."""
+    one status, or only its unassigned tickets; each optionally narrowed to one priority. Each
+    page is one Query on one index; "unassigned" and a priority filter the page (so a page may
+    hold fewer than ``limit``: follow the cursor to the end)."""
     require_staff(principal)
     if view == "all":
-        return deps.tickets.recent(limit=limit, cursor=cursor)
-    if view == "mine":
-        return deps.tickets.assigned(
+        page = deps.tickets.recent(limit=limit, cursor=cursor)
+    elif view == "mine":
+        page = deps.tickets.assigned(
             assignee=principal.email, status=Status(status), limit=limit, cursor=cursor
         )
-    if group is None:
-        raise ValidationFailed("group", "is required for view=group")
-    return deps.tickets.queue(group=group, status=Status(status), limit=limit, cursor=cursor)
+    else:
+        if group is None:
+            raise ValidationFailed("group", f"is required for view={view}")
+        page = deps.tickets.queue(group=group, status=Status(status), limit=limit, cursor=cursor)
+    items = [
+        t
+        for t in page.items
+        if (view != "unassigned" or t.assignee is None)
+        and (priority is None or t.priority.value == priority)
+    ]
+    return Page(items=items, cursor=page.cursor)
 
 
 def mine(

@@ -149,3 +149,26 @@ def test_a_portal_ticket_is_acknowledged_by_mail_like_a_mailed_one() -> None:
     [mail] = world.mailer.sent
     assert mail["to"] == ["carol@customer.test"]
     assert f"#{ticket.number}" in mail["subject"]
+
+
+def test_agent_views_narrow_to_unassigned_and_to_one_priority() -> None:
+    from tessera import queries
+
+    world = World()
+    first, second, third = (carols_ticket(world) for _ in range(3))
+    for ticket, changes in (
+        (first, {"group": "support", "status": "open"}),
+        (second, {"group": "support", "status": "open", "assignee": "alice@example.com"}),
+        (third, {"group": "support", "status": "open", "priority": "urgent"}),
+    ):
+        conversation.update(world.deps, AGENT, ticket.id, changes, expected_version=None)
+
+    def ids(**query: str | None) -> set[str]:
+        page = queries.view(
+            world.deps, AGENT, group="support", status="open", limit=25, cursor=None, **query
+        )
+        return {t.id for t in page.items}
+
+    assert ids(view="group") == {first.id, second.id, third.id}
+    assert ids(view="unassigned") == {first.id, third.id}
+    assert ids(view="unassigned", priority="urgent") == {third.id}
