@@ -25,8 +25,9 @@ from tessera.config import ConfigError
 from tessera.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
 from tessera.kb.source import LANGUAGE, SLUG, Article, Library, load
 
-# Where the repository's kb/ is, beside the code (as tessera.kb.render finds the UI strings).
-REPOSITORY_KB = Path(__file__).resolve().parents[3] / "kb"
+# The repository's kb/, through a symbolic link inside the package: `sam build` copies what the
+# link points at, so the API function can render kb/ beside the articles written through the API.
+REPOSITORY_KB = Path(__file__).parent / "bundled" / "kb"
 
 
 @dataclass(frozen=True)

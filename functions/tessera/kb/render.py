@@ -18,7 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markdown_it import MarkdownIt
 
 TEMPLATES = Path(__file__).parent / "templates"
-STRINGS = Path(__file__).resolve().parents[3] / "portal_static" / "assets" / "i18n.js"
+# A symbolic link to portal_static/assets/i18n.js inside the package, so `sam build` (which copies
+# what links point at) ships the UI strings with the functions.
+STRINGS = Path(__file__).parent / "bundled" / "i18n.js"
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "dl", "dt", "em",

@@ -1,0 +1,1 @@
+../../../../portal_static/assets/i18n.js
