@@ -31,6 +31,7 @@ KINDS: dict[str, str] = {
     "rules": "tessera.routing.rules:parse_rules",
     "groups": "tessera.routing.directory:parse_groups",
     "canned": "tessera.canned:parse_canned",
+    "fields": "tessera.fields:parse_fields",
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from tessera.access import Principal, require_staff, visible
 from tessera.deps import Dependencies
 from tessera.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from tessera.fields import Fields
 from tessera.mail import outbound
 from tessera.mail.parse import sanitize_html
 from tessera.ports import Thread
@@ -44,6 +45,13 @@ def _check_version(ticket: Ticket, expected_version: int | None) -> None:
         raise PreconditionFailed(f"ticket is at version {ticket.version}, not {expected_version}")
 
 
+def _check_fields(deps: Dependencies, values: Mapping[str, str], principal: Principal) -> None:
+    """Custom fields against their definitions (the ``fields`` config), when there are any."""
+    definitions: Fields | None = deps.config().get("fields")
+    if definitions is not None:
+        definitions.check(values, by_customer=not principal.is_staff)
+
+
 def _publish(deps: Dependencies, detail_type: str, ticket: Ticket, **extra: Any) -> None:
     deps.events().publish(detail_type, {**ticket.snapshot(), **extra})
 
@@ -67,6 +75,7 @@ def create_ticket(
     if priority is not None:
         values["priority"] = priority
     if custom_fields:
+        _check_fields(deps, custom_fields, principal)
         values["custom_fields"] = dict(custom_fields)
     ticket, created = open_ticket(
         number=deps.tickets.next_number(),
@@ -247,6 +256,8 @@ def update(
             if changes.get("status") not in {Status.SOLVED.value, Status.OPEN.value}:
                 raise ValidationFailed("status", "customers can mark solved or reopen only")
         before = (ticket.status, ticket.assignee)
+        if "custom_fields" in changes:
+            _check_fields(deps, changes["custom_fields"], principal)
         event = ticket.change(actor=principal.actor, reason=reason or "edited", **changes)
         if event.changes:
             sla_events = sla_clocks.refresh(deps, ticket, trigger="changed", now=utcnow())

@@ -172,3 +172,53 @@ def test_agent_views_narrow_to_unassigned_and_to_one_priority() -> None:
     assert ids(view="group") == {first.id, second.id, third.id}
     assert ids(view="unassigned") == {first.id, third.id}
     assert ids(view="unassigned", priority="urgent") == {third.id}
+
+
+FIELDS = """\
+fields:
+  - key: product
+    type: choice
+    choices: [Web app, Billing]
+    customer_visible: true
+  - key: plan
+    type: choice
+    choices: [free, pro]
+"""
+
+
+def test_custom_fields_follow_their_definitions() -> None:
+    from tessera.errors import ValidationFailed
+
+    world = World()
+    world.apply_config("fields", FIELDS)
+    # A customer may set a customer-visible field to one of its choices
+    ticket = conversation.create_ticket(
+        world.deps, CAROL, subject="s", body="b", custom_fields={"product": "Billing"}
+    )
+    assert ticket.custom_fields == {"product": "Billing"}
+    # but not a staff-only field, an unknown field, or a value outside the choices
+    for fields, name in (
+        ({"plan": "pro"}, "custom_fields.plan"),
+        ({"colour": "red"}, "custom_fields.colour"),
+        ({"product": "Cheese"}, "custom_fields.product"),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            conversation.create_ticket(
+                world.deps, CAROL, subject="s", body="b", custom_fields=fields
+            )
+        assert refused.value.field == name
+    # while an agent may set the staff-only field
+    changed = conversation.update(
+        world.deps, AGENT, ticket.id, {"custom_fields": {"plan": "pro"}}, expected_version=None
+    )
+    assert changed.custom_fields == {"plan": "pro"}
+
+
+def test_field_definitions_are_refused_naming_the_line() -> None:
+    from tessera import config
+    from tessera.config import ConfigError
+
+    bad = FIELDS.replace("    choices: [free, pro]\n", "")
+    with pytest.raises(ConfigError) as refused:
+        config.validate("fields", bad, "fields.yaml")
+    assert str(refused.value).startswith("fields.yaml:6: fields[1]: a choice field needs")
