@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from tessera.adapters.aws import client
+from tessera.adapters.rate_counters import take_in_window
 from tessera.tickets import utcnow
 
 
@@ -39,23 +40,13 @@ class DynamoMailLedger:
         return "Item" in item
 
     def take_auto_response(self, address: str, *, limit: int, window_seconds: int) -> bool:
-        dynamodb = client("dynamodb")
         now = int(time.time())
         window = now - now % window_seconds
-        try:
-            dynamodb.update_item(
-                TableName=self.table_name,
-                Key={"pk": {"S": f"ADDR#{address.lower()}"}, "sk": {"S": f"AR#{window}"}},
-                UpdateExpression="ADD #n :one SET expires_at = :expires, #t = :type",
-                ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
-                ExpressionAttributeNames={"#n": "count", "#t": "type"},
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(limit)},
-                    ":expires": {"N": str(window + 2 * window_seconds)},
-                    ":type": {"S": "auto-responses"},
-                },
-            )
-        except dynamodb.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+        return take_in_window(
+            self.table_name,
+            f"ADDR#{address.lower()}",
+            f"AR#{window}",
+            limit=limit,
+            expires_at=window + 2 * window_seconds,
+            kind="auto-responses",
+        )
