@@ -36,6 +36,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from tessera import settings
+from tessera.adapters.checks import check_belongs, check_limit
 from tessera.errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationFailed
 from tessera.ports import DueTimer, Page, Quarantined, Thread
 from tessera.tickets import (
@@ -500,7 +501,7 @@ class DynamoTicketRepository:
 
     # -- writes -----------------------------------------------------------------------------
     def create(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
-        _check_belongs(ticket, [message], events)
+        check_belongs(ticket, [message], events)
         self._commit(
             [
                 *_claim(message),
@@ -515,12 +516,12 @@ class DynamoTicketRepository:
         )
 
     def save(self, ticket: Ticket, events: Sequence[Event]) -> None:
-        _check_belongs(ticket, [], events)
+        check_belongs(ticket, [], events)
         self._commit([_versioned(ticket), *(_Write(event_item(e)) for e in events)])
         ticket.version += 1
 
     def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
-        _check_belongs(ticket, [message], events)
+        check_belongs(ticket, [message], events)
         self._commit(
             [
                 *_claim(message),
@@ -618,7 +619,7 @@ class DynamoTicketRepository:
     ) -> Page:
         """Newest first. One item more per request than asked for: if it exists, PynamoDB's
         key of the last returned item is the cursor, so the last page has none."""
-        _check_limit(limit)
+        check_limit(limit)
         key_names = {"pk", "sk", partition[0], "created"}
         start = None if cursor is None else decode_cursor(cursor, key_names, partition)
         results = index.query(
@@ -632,7 +633,7 @@ class DynamoTicketRepository:
         return Page(items=tickets, cursor=encode_cursor(results.last_evaluated_key))
 
     def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
-        _check_limit(limit)
+        check_limit(limit)
         keys = DueTimerKeys.due_timers.query(
             "due", range_key_condition=DueTimerKeys.due_at <= now, limit=limit
         )
@@ -642,7 +643,7 @@ class DynamoTicketRepository:
         ]
 
     def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
-        _check_limit(limit)
+        check_limit(limit)
         items = QuarantineItem.by_kind.query("quarantine", limit=limit)
         return [quarantined_from_item(item) for item in items]
 
@@ -675,16 +676,3 @@ def _versioned(ticket: Ticket) -> _Write:
         return Conflict(f"ticket {ticket.id} changed since version {ticket.version}")
 
     return _Write(item, TicketItem.version == ticket.version, failed)
-
-
-def _check_belongs(ticket: Ticket, messages: Sequence[Message], events: Sequence[Event]) -> None:
-    # Keys come from the objects' own ticket_id; a stray one would land in another partition.
-    if any(m.ticket_id != ticket.id for m in messages):
-        raise ValidationFailed("ticket_id", f"a message does not belong to ticket {ticket.id}")
-    if any(e.ticket_id != ticket.id for e in events):
-        raise ValidationFailed("ticket_id", f"an event does not belong to ticket {ticket.id}")
-
-
-def _check_limit(limit: int) -> None:
-    if limit < 1:
-        raise ValidationFailed("limit", "must be at least 1")

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
+from tessera.adapters.checks import check_belongs, check_limit
 from tessera.errors import AlreadyExists, Conflict, NotFound, ValidationFailed
 from tessera.ports import DueTimer, Page, Quarantined, StoredConfig, Thread
 from tessera.routing.assignment import Load
@@ -42,20 +43,20 @@ class InMemoryTicketRepository:
         return FIRST_NUMBER - 1 + self._numbers_issued
 
     def create(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
-        _check_belongs(ticket, [message], events)
+        check_belongs(ticket, [message], events)
         self._check_claim(message)
         if ticket.id in self._tickets:
             raise AlreadyExists(f"ticket {ticket.id} exists already")
         self._write(ticket, message, events)
 
     def save(self, ticket: Ticket, events: Sequence[Event]) -> None:
-        _check_belongs(ticket, [], events)
+        check_belongs(ticket, [], events)
         self._check_version(ticket)
         ticket.version += 1
         self._write(ticket, None, events)
 
     def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
-        _check_belongs(ticket, [message], events)
+        check_belongs(ticket, [message], events)
         self._check_claim(message)
         self._check_version(ticket)
         ticket.version += 1
@@ -132,7 +133,7 @@ class InMemoryTicketRepository:
         self, listing: str, wanted: Callable[[Ticket], bool], limit: int, cursor: str | None
     ) -> Page:
         """Newest first, by (created_at, id) as the indexes' ``created`` sort key orders them."""
-        _check_limit(limit)
+        check_limit(limit)
         tickets = sorted(
             (t for t in self._tickets.values() if wanted(t)),
             key=lambda t: (t.created_at, t.id),
@@ -147,7 +148,7 @@ class InMemoryTicketRepository:
         return Page(items=copy.deepcopy(page), cursor=next_cursor)
 
     def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
-        _check_limit(limit)
+        check_limit(limit)
         if now.tzinfo is None:
             raise ValueError("a naive datetime has no time zone; pass an aware (UTC) one")
         due = sorted(
@@ -164,7 +165,7 @@ class InMemoryTicketRepository:
         self._quarantine[item.key] = item
 
     def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
-        _check_limit(limit)
+        check_limit(limit)
         return sorted(self._quarantine.values(), key=lambda q: (q.at, q.key))[:limit]
 
     def release(self, key: str) -> None:
@@ -187,18 +188,6 @@ def _decode_cursor(cursor: str, listing: str) -> tuple[datetime, str]:
     except (ValueError, TypeError):  # bad base64, UTF-8, JSON or shape
         pass
     raise ValidationFailed("cursor", "is not a cursor this listing returned")
-
-
-def _check_belongs(ticket: Ticket, messages: Sequence[Message], events: Sequence[Event]) -> None:
-    if any(m.ticket_id != ticket.id for m in messages):
-        raise ValidationFailed("ticket_id", f"a message does not belong to ticket {ticket.id}")
-    if any(e.ticket_id != ticket.id for e in events):
-        raise ValidationFailed("ticket_id", f"an event does not belong to ticket {ticket.id}")
-
-
-def _check_limit(limit: int) -> None:
-    if limit < 1:
-        raise ValidationFailed("limit", "must be at least 1")
 
 
 class InMemoryConfigStore:
