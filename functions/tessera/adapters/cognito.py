@@ -16,18 +16,24 @@ from tessera.errors import AlreadyExists, PasswordChangeRequired, Unauthorized, 
 from tessera.ports import StaffMember
 
 
-def login(email: str, password: str) -> str:
-    """Exchange an email and password for an ID token. Raises Unauthorized."""
+def _start_sign_in(email: str, password: str) -> dict[str, Any]:
+    """Cognito's answer to an email and password: tokens, or a challenge. Raises Unauthorized."""
     pool = settings.user_pool()
     cognito = client("cognito-idp")
     try:
-        result = cognito.initiate_auth(
+        result: dict[str, Any] = cognito.initiate_auth(
             ClientId=pool.client_id,
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": email, "PASSWORD": password},
         )
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
         raise Unauthorized("wrong email or password") from None
+    return result
+
+
+def login(email: str, password: str) -> str:
+    """Exchange an email and password for an ID token. Raises Unauthorized."""
+    result = _start_sign_in(email, password)
     tokens = result.get("AuthenticationResult")
     if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
         raise PasswordChangeRequired("the password is temporary: choose a new one first")
@@ -39,16 +45,9 @@ def login(email: str, password: str) -> str:
 def set_first_password(email: str, temporary_password: str, new_password: str) -> str:
     """A new staff member's first sign-in: trade the temporary password for their own; returns
     an ID token. Raises Unauthorized, or ValidationFailed naming ``new_password``."""
+    started = _start_sign_in(email, temporary_password)
     pool = settings.user_pool()
     cognito = client("cognito-idp")
-    try:
-        started = cognito.initiate_auth(
-            ClientId=pool.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": temporary_password},
-        )
-    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
-        raise Unauthorized("wrong email or password") from None
     if started.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
         raise Unauthorized("this password is not a temporary one; sign in with it")
     try:
