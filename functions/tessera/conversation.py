@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from tessera import queries
 from tessera.access import Principal, require_staff, visible
 from tessera.deps import Dependencies
 from tessera.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
@@ -97,24 +98,19 @@ def create_ticket(
 def thread_for(deps: Dependencies, principal: Principal, ticket_id: str) -> Thread:
     """A ticket's thread as the principal may see it: customers get the public messages and no
     audit trail; staff get everything."""
-    thread = deps.tickets.thread(_ticket(deps, principal, ticket_id).id)
+    thread = deps.tickets.thread(find_ticket(deps, principal, ticket_id).id)
     if principal.is_staff:
         return thread
     public = [m for m in thread.messages if m.kind is not MessageKind.INTERNAL]
     return Thread(ticket=thread.ticket, messages=public, events=[])
 
 
-def _resolve_id(deps: Dependencies, ticket_id: str) -> str:
-    if ticket_id.isdigit():
-        return deps.tickets.get_by_number(int(ticket_id)).id
-    return ticket_id
-
-
-def _ticket(deps: Dependencies, principal: Principal, ticket_id: str) -> Ticket:
+def find_ticket(deps: Dependencies, principal: Principal, ticket_id: str) -> Ticket:
     """The ticket by id or number, if the principal may see it. A ticket that does not exist
-    and one the principal may not see raise the same NotFound, message included."""
+    and one the principal may not see raise the same NotFound, message included (every use case
+    that takes a ticket id from a caller goes through here: attachments, merge, canned...)."""
     try:
-        return visible(principal, deps.tickets.get(_resolve_id(deps, ticket_id)))
+        return visible(principal, deps.tickets.get(queries.resolve_id(deps, ticket_id)))
     except NotFound:
         raise NotFound(NO_SUCH_TICKET) from None
 
@@ -209,7 +205,7 @@ def _with_retries(
     not depend on what else changed (the routing workflow may be saving the same ticket), so a
     lost race is retried on a fresh read; with one, the mismatch is the caller's to resolve."""
     for attempt in range(ATTEMPTS):
-        ticket = _ticket(deps, principal, ticket_id)
+        ticket = find_ticket(deps, principal, ticket_id)
         _check_version(ticket, expected_version)
         try:
             return ticket, write(ticket)
@@ -298,9 +294,3 @@ def rate(deps: Dependencies, principal: Principal, ticket_id: str, rating: Ratin
     ticket, _ = _with_retries(deps, principal, ticket_id, None, write)
     _publish(deps, "ticket.rated", ticket, score=rating.score)
     return ticket
-
-
-def find_ticket(deps: Dependencies, principal: Principal, ticket_id: str) -> Ticket:
-    """The ticket by id or number if the principal may see it; the same NotFound otherwise
-    (for the use cases of other modules: attachments, merge, canned responses)."""
-    return _ticket(deps, principal, ticket_id)

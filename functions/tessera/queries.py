@@ -16,15 +16,16 @@ CUSTOMER_TABS = {
 }
 
 
-def list_tickets(deps: Dependencies, *, limit: int, cursor: str | None) -> Page:
-    return deps.tickets.recent(limit=limit, cursor=cursor)
+def resolve_id(deps: Dependencies, ticket_id: str) -> str:
+    """A ticket's id from its id, or from its number when ``ticket_id`` is digits (``1042``)."""
+    if ticket_id.isdigit():
+        return deps.tickets.get_by_number(int(ticket_id)).id
+    return ticket_id
 
 
 def ticket_thread(deps: Dependencies, ticket_id: str) -> Thread:
-    """A ticket by id, or by number when ``ticket_id`` is digits (``1042``)."""
-    if ticket_id.isdigit():
-        ticket_id = deps.tickets.get_by_number(int(ticket_id)).id
-    return deps.tickets.thread(ticket_id)
+    """A ticket's thread, by id or number (no visibility check: the CLI and workflow steps)."""
+    return deps.tickets.thread(resolve_id(deps, ticket_id))
 
 
 def view(
