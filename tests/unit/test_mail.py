@@ -85,3 +85,15 @@ def test_mail_without_a_usable_sender_is_unreadable(message: bytes) -> None:
 
 def test_missing_message_id_is_none() -> None:
     assert mail.parse(raw("From: a@b.test\nSubject: s")).message_id is None
+
+
+def test_a_charset_name_with_a_nul_byte_is_an_unknown_charset() -> None:
+    # Given a mail whose declared charset holds a NUL byte (found by the mutation property test)
+    raw = (
+        b"From: carol@customer.test\r\nTo: support@example.com\r\nSubject: hi\r\n"
+        b'Content-Type: text/plain; charset="utf\x00-8"\r\n\r\nhello'
+    )
+    # When it is parsed
+    parsed = mail.parse(raw)
+    # Then the body is decoded with a fallback, not a parser crash
+    assert parsed.text.strip() == "hello"

@@ -145,7 +145,7 @@ def _codec(charset: str | None) -> str | None:
     name = _CHARSET_ALIASES.get(name, name)
     try:
         codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a name with a NUL byte in it
         return None
     return name
 
