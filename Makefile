@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # apt-get needs root; elsewhere sudo provides it.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint unit integration e2e template-check bench lock clean
+.PHONY: run test lint unit integration e2e bench-check template-check bench lock clean
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ integration: $(STAMP)
 
 e2e: $(STAMP) $(CHROMIUM)
 	TZ=UTC $(BIN)/pytest -q tests/e2e
+
+## Each bench/ script once, small: it runs and prints every figure it promises.
+bench-check: $(STAMP)
+	TZ=UTC $(BIN)/pytest -q tests/bench
 
 bench: $(STAMP)
 	$(BIN)/python bench/cold_start.py

@@ -8,7 +8,7 @@ authentication, validation, rate counters and the use case are all measured. Sta
 through ``POST /api/auth/login`` (moto's Cognito); the only substitution is where the ID token's
 signing key comes from: moto's published JWKS read from its package, since nothing listens on
 the JWKS URL in-process. A customer signs in through ``POST /api/auth/session`` with a magic
-link signed as ``tessera.sign_in.request_magic_link`` signs it.
+link signed as ``tessera.identity.customers.request_magic_link`` signs it.
 
 Every AWS call is counted by wrapping botocore's ``BaseClient._make_api_call``. A list route (one
 answering with a page of tickets) must make exactly one Query per page and no Scan; a route that
@@ -104,7 +104,7 @@ def _use_moto_signing_keys() -> None:
             kid = jwt.get_unverified_header(token).get("kid")
             return jwt.PyJWK(next(k for k in keys if k.get("kid") == kid))
 
-    cognito._jwks = MotoKeys  # type: ignore[assignment]
+    cognito._jwks = lambda url: MotoKeys()  # type: ignore[assignment]
 
 
 class Api:
@@ -137,7 +137,8 @@ def _world(api: Api, template: Any) -> dict[str, Any]:
     """Staff and a customer signed in, tickets enough for more than a page."""
     import boto3
 
-    from tessera import bootstrap, sign_in
+    from tessera import bootstrap
+    from tessera.identity import customers
     from tessera_local.demo import create_staff
 
     create_staff(template, boto3.client("cognito-idp"), PASSWORD)
@@ -165,9 +166,9 @@ def _world(api: Api, template: Any) -> dict[str, Any]:
         tickets.append(ticket)
     # The link request_magic_link would mail (reading it back from moto's SES adds nothing).
     link = bootstrap.signer().sign(
-        sign_in.MAGIC_LINK,
+        customers.MAGIC_LINK,
         "carol@customer.test",
-        ttl_seconds=sign_in.MAGIC_LINK_TTL,
+        ttl_seconds=customers.MAGIC_LINK_TTL,
         n=secrets.token_urlsafe(12),
     )
     status, body = api("POST", "/api/auth/session", {"token": link})
@@ -249,7 +250,7 @@ def measure(runs: int) -> tuple[float, list[Row]]:
 
 def _ticket_key(ticket_id: str) -> dict[str, Any]:
     """The key of the ticket's own item, as the repository reads it."""
-    from tessera.adapters.dynamodb import TICKET_SK
+    from tessera.adapters.dynamodb.tickets import TICKET_SK
 
     return {"pk": {"S": f"T#{ticket_id}"}, "sk": {"S": TICKET_SK}}
 

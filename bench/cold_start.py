@@ -44,12 +44,17 @@ print((time.perf_counter() - start) * 1000)
 """
 
 # What each handler imports lazily on its first invocation (see tessera.bootstrap).
-_EVERY_HANDLER = ("boto3", "tessera.adapters.dynamodb", "tessera.adapters.aws")
+_EVERY_HANDLER = ("boto3", "tessera.adapters.dynamodb.tickets", "tessera.adapters.clients")
 FIRST_CALL_IMPORTS = {
     "api.app": (*_EVERY_HANDLER, "tessera.adapters.cognito", "jwt"),
-    "intake.app": (*_EVERY_HANDLER, "aws_lambda_powertools.logging"),
-    "rules.app": _EVERY_HANDLER,
-    "sla.app": (*_EVERY_HANDLER, "aws_lambda_powertools.logging"),
+    "intake.app": (*_EVERY_HANDLER, "tessera.adapters.s3", "aws_lambda_powertools.logging"),
+    "routing.app": (*_EVERY_HANDLER, "tessera.adapters.ses"),
+    "sla_sweep.app": (
+        *_EVERY_HANDLER,
+        "tessera.adapters.stepfunctions",
+        "aws_lambda_powertools.logging",
+    ),
+    "escalation.app": (*_EVERY_HANDLER, "tessera.adapters.ses", "tessera.adapters.sns"),
 }
 
 

@@ -129,17 +129,14 @@ def aws_calls() -> dict[str, Counter[str]]:
     import moto
     from botocore.client import BaseClient
 
-    from tessera.adapters.aws import (
-        EventBridgePublisher,
-        S3AttachmentStore,
-        S3RawMailStore,
-        StepFunctionsWorkflow,
-    )
-    from tessera.adapters.config_store import DynamoConfigStore
-    from tessera.adapters.dynamodb import DynamoTicketRepository
-    from tessera.adapters.mail_ledger import DynamoMailLedger
+    from tessera.adapters.dynamodb.config_store import DynamoConfigStore
+    from tessera.adapters.dynamodb.mail_ledger import DynamoMailLedger
+    from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
+    from tessera.adapters.eventbridge import EventBridgePublisher
+    from tessera.adapters.s3 import S3AttachmentStore, S3RawMailStore
+    from tessera.adapters.stepfunctions import StepFunctionsWorkflow
     from tessera.config import ConfigReader
-    from tessera.deps import Dependencies
+    from tessera.ports import Dependencies
     from tessera_local.provision import create_tables
     from tessera_local.template import Template
 

@@ -103,12 +103,12 @@ def aws_calls_per_ticket() -> dict[str, Counter[str]]:
     import moto
     from botocore.client import BaseClient
 
-    from tessera.adapters.agent_loads import DynamoAgentLoads
-    from tessera.adapters.config_store import DynamoConfigStore
-    from tessera.adapters.dynamodb import DynamoTicketRepository
+    from tessera.adapters.dynamodb.agent_loads import DynamoAgentLoads
+    from tessera.adapters.dynamodb.config_store import DynamoConfigStore
+    from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
     from tessera.config import ConfigReader
     from tessera.routing import workflow
-    from tessera.tickets import Channel, Message, MessageKind, open_ticket
+    from tessera.tickets.model import Channel, Message, MessageKind, open_ticket
     from tessera_local.provision import create_tables
     from tessera_local.template import Template
     from tests.fakes import World

@@ -102,7 +102,7 @@ def main() -> None:
 
 def _deps(**given: Any) -> Any:
     """Dependencies with what the bench uses; anything else fails if touched."""
-    from tessera.deps import Dependencies
+    from tessera.ports import Dependencies
 
     def unused() -> Any:
         raise AssertionError("the bench does not wire this")
@@ -112,9 +112,9 @@ def _deps(**given: Any) -> Any:
 
 
 def sweep_reads(table: str, counter: Counter) -> None:
-    from tessera.adapters.dynamodb import DynamoTicketRepository, TicketItem, ticket_item
+    from tessera.adapters.dynamodb.tickets import DynamoTicketRepository, TicketItem, ticket_item
     from tessera.sla.sweep import sweep
-    from tessera.tickets import Channel, Ticket
+    from tessera.tickets.model import Channel, Ticket
 
     repository = DynamoTicketRepository(table)
     now = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
@@ -200,11 +200,11 @@ def _assign(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 
 def lifecycles(table: str) -> None:
-    from tessera.adapters.config_store import DynamoConfigStore
-    from tessera.adapters.dynamodb import DynamoTicketRepository
+    from tessera.adapters.dynamodb.config_store import DynamoConfigStore
+    from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
     from tessera.config import ConfigReader
     from tessera.sla import clocks, escalation
-    from tessera.tickets import Channel, Message, MessageKind, Status, open_ticket
+    from tessera.tickets.model import Channel, Message, MessageKind, Status, open_ticket
 
     store = DynamoConfigStore(table)
     store.apply("sla", CONFIG, actor="bench", expected_version=None)

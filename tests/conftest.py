@@ -1,8 +1,16 @@
-"""Fixtures shared by every test tier."""
+"""Fixtures shared by every test tier.
+
+``stack`` is the one local stack the integration and browser tests share (session-scoped: one
+start per run). Tests on it make their own data (their own addresses, subjects, tickets) and
+never assume the stack is empty. A test that needs a stack of its own (other settings, a
+restart, hostile traffic) starts one with :func:`tests.localstack.start_stack`.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import moto
@@ -10,6 +18,8 @@ import pytest
 
 from tessera_local.provision import create_tables
 from tessera_local.template import Template
+from tests.factories import REPO_KB
+from tests.localstack import RunningStack, start_stack, stop_stack
 
 
 @pytest.fixture
@@ -31,3 +41,17 @@ def tickets_table(aws: None) -> str:
     template = Template.load()
     create_tables(template, boto3.client("dynamodb"))
     return str(template.ref("TicketsTable"))
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    """A copy of the repository's kb/ that a test may change."""
+    return Path(shutil.copytree(REPO_KB, tmp_path / "kb"))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The shared local stack: fresh data, no demo mail, the test password for the demo staff."""
+    running = start_stack(tmp_path_factory.mktemp("stack"), fresh=True)
+    yield running
+    stop_stack(running)

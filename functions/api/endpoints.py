@@ -18,7 +18,6 @@ from typing import Any
 
 from chalice.app import Chalice, ChaliceViewError, Request, Response
 
-from tessera.access import Principal, Role
 from tessera.errors import (
     Conflict,
     Forbidden,
@@ -28,7 +27,8 @@ from tessera.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from tessera.rate_limits import RateLimited
+from tessera.identity.access import Principal, Role
+from tessera.safeguards.rate_limits import RateLimited
 
 View = Callable[..., Any]
 
@@ -95,7 +95,8 @@ class Endpoint:
     responses: Mapping[int, Mapping[str, Any]] = field(default_factory=dict)
     headers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     errors: frozenset[int] = frozenset()  # error statuses beyond those the shape implies
-    # Counted against the caller's budget (tessera.rate_limits): public and customer routes.
+    # Counted against the caller's budget (tessera.safeguards.rate_limits): public and customer
+    # routes.
     throttled: bool = False
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.ports import Thread
-from tessera.tickets import Event, Message, Priority, Status, Ticket
+from tessera.tickets.model import Event, Message, Priority, Status, Ticket
 
 Schema = dict[str, Any]
 
@@ -19,6 +19,7 @@ TICKET_ID: Schema = {"type": "string", "pattern": "^([0-9A-HJKMNP-TV-Z]{26}|[0-9
 STATUS: Schema = {"type": "string", "enum": [s.value for s in Status]}
 PRIORITY: Schema = {"type": "string", "enum": [p.value for p in Priority]}
 NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 128}
+LANGUAGE: Schema = {"type": "string", "pattern": "^[a-z]{2,3}$"}
 TAGS: Schema = {"type": "array", "items": NAME, "maxItems": 50, "uniqueItems": True}
 CUSTOM_FIELDS: Schema = {
     "type": "object",

@@ -1,7 +1,8 @@
 """The one place where adapters are chosen and wired to the use cases.
 
 Every handler asks :func:`dependencies` on its first invocation (never at import). Each adapter
-is built on first use, so a handler pays only for the clients it touches.
+is built on first use, so a handler pays only for the clients it touches, and a missing setting
+fails when first needed, naming its environment variable (tessera.settings).
 """
 
 from __future__ import annotations
@@ -10,10 +11,15 @@ from functools import cache
 
 from tessera import settings
 from tessera.config import ConfigReader
-from tessera.deps import Dependencies
+from tessera.identity.tokens import Signer
+from tessera.kb.articles import ArticleStore
+from tessera.kb.feedback import FeedbackStore
+from tessera.kb.site import SiteStore
 from tessera.ports import (
+    AgentLoads,
     AttachmentStore,
     ConfigStore,
+    Dependencies,
     Escalations,
     EventPublisher,
     FileTransfers,
@@ -26,13 +32,11 @@ from tessera.ports import (
     StaffDirectory,
     Workflow,
 )
-from tessera.routing.assignment import AgentLoads
-from tessera.signing import Signer
 
 
 @cache
 def dependencies() -> Dependencies:
-    from tessera.adapters.dynamodb import DynamoTicketRepository
+    from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 
     return Dependencies(
         tickets=DynamoTicketRepository(settings.table_name()),
@@ -58,86 +62,109 @@ def dependencies() -> Dependencies:
     )
 
 
+# ------------------------------------------------------------------ the knowledge base's stores
+def kb_articles() -> ArticleStore:
+    """The admin API's articles, in the tickets table (a store holds only the table's name)."""
+    from tessera.adapters.dynamodb.kb import DynamoArticleStore
+
+    return DynamoArticleStore(settings.table_name())
+
+
+def kb_feedback() -> FeedbackStore:
+    """Readers' votes and missed searches, in the tickets table."""
+    from tessera.adapters.dynamodb.kb import DynamoFeedbackStore
+
+    return DynamoFeedbackStore(settings.table_name())
+
+
+def portal_site(bucket: str | None = None) -> SiteStore:
+    """The portal bucket the knowledge base is published to (PORTAL_BUCKET unless named)."""
+    from tessera.adapters.s3 import S3SiteStore
+
+    return S3SiteStore(bucket or settings.portal_bucket())
+
+
+# ------------------------------------------------------------------ the use cases' ports
 @cache
 def _staff_directory() -> StaffDirectory:
     from tessera.adapters.cognito import CognitoStaffDirectory
 
-    return CognitoStaffDirectory(settings.user_pool().pool_id)
+    return CognitoStaffDirectory(settings.user_pool())
 
 
 @cache
 def _file_transfers() -> FileTransfers:
-    from tessera.adapters.s3_files import S3FileTransfers
+    from tessera.adapters.s3 import S3FileTransfers
 
     return S3FileTransfers(settings.attachments_bucket())
 
 
 @cache
 def _rate_counters() -> RateCounters:
-    from tessera.adapters.rate_counters import DynamoRateCounters
+    from tessera.adapters.dynamodb.rate_counters import DynamoRateCounters
 
     return DynamoRateCounters(settings.table_name())
 
 
 @cache
 def _escalations() -> Escalations:
-    from tessera.adapters.aws import StepFunctionsEscalations
+    from tessera.adapters.stepfunctions import StepFunctionsEscalations
 
     return StepFunctionsEscalations(settings.escalation_state_machine_arn())
 
 
 @cache
 def _sms() -> SmsSender:
-    from tessera.adapters.aws import SnsSms
+    from tessera.adapters.sns import SnsSms
 
     return SnsSms(settings.sms_topic_arn())
 
 
 @cache
 def _attachments() -> AttachmentStore:
-    from tessera.adapters.aws import S3AttachmentStore
+    from tessera.adapters.s3 import S3AttachmentStore
 
     return S3AttachmentStore(settings.attachments_bucket())
 
 
 @cache
 def _mail_ledger() -> MailLedger:
-    from tessera.adapters.mail_ledger import DynamoMailLedger
+    from tessera.adapters.dynamodb.mail_ledger import DynamoMailLedger
 
     return DynamoMailLedger(settings.table_name())
 
 
 @cache
 def _raw_mail() -> RawMailStore:
-    from tessera.adapters.aws import S3RawMailStore
+    from tessera.adapters.s3 import S3RawMailStore
 
     return S3RawMailStore(settings.mail_intake().raw_mail_bucket)
 
 
 @cache
 def _workflow() -> Workflow:
-    from tessera.adapters.aws import StepFunctionsWorkflow
+    from tessera.adapters.stepfunctions import StepFunctionsWorkflow
 
     return StepFunctionsWorkflow(settings.routing_state_machine_arn())
 
 
 @cache
 def _mailer() -> Mailer:
-    from tessera.adapters.aws import SesMailer
+    from tessera.adapters.ses import SesMailer
 
     return SesMailer()
 
 
 @cache
 def _events() -> EventPublisher:
-    from tessera.adapters.aws import EventBridgePublisher
+    from tessera.adapters.eventbridge import EventBridgePublisher
 
     return EventBridgePublisher(settings.event_bus_name())
 
 
 @cache
 def config_store() -> ConfigStore:
-    from tessera.adapters.config_store import DynamoConfigStore
+    from tessera.adapters.dynamodb.config_store import DynamoConfigStore
 
     return DynamoConfigStore(settings.table_name())
 
@@ -149,21 +176,21 @@ def _config() -> ConfigReader:
 
 @cache
 def signer() -> Signer:
-    from tessera.adapters.aws import signing_key
+    from tessera.adapters.secretsmanager import signing_key
 
     return Signer(signing_key(settings.signing_secret_arn()))
 
 
 @cache
 def _nonces() -> Nonces:
-    from tessera.adapters.nonces import DynamoNonces
+    from tessera.adapters.dynamodb.nonces import DynamoNonces
 
     return DynamoNonces(settings.table_name())
 
 
 @cache
 def _agent_loads() -> AgentLoads:
-    from tessera.adapters.agent_loads import DynamoAgentLoads
+    from tessera.adapters.dynamodb.agent_loads import DynamoAgentLoads
 
     dependencies()  # the ticket models must point at the table before the counters join them
     return DynamoAgentLoads(settings.table_name())

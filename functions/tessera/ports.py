@@ -1,17 +1,22 @@
-"""What the domain needs from the outside world, as protocols.
+"""What the domain needs from the outside world, as protocols, and :class:`Dependencies`, the
+ports a use case may touch, bundled.
 
-Adapters in :mod:`tessera.adapters` implement these against AWS; :mod:`tessera.adapters.memory`
-implements the repository in memory so logic tests need neither moto nor a network.
+Adapters in :mod:`tessera.adapters` implement these against AWS; :mod:`tessera.bootstrap` wires
+them. Tests wire in-memory fakes (``tests/fakes``), so logic tests need neither moto nor a
+network. The knowledge base's own stores are declared beside its use cases (``tessera.kb``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from tessera.tickets import Event, Message, Status, Ticket
+from tessera.errors import ConfigurationError
+from tessera.identity.access import Principal
+from tessera.identity.tokens import Signer
+from tessera.tickets.model import Event, Message, Status, Ticket
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,17 @@ class ConfigStore(Protocol):
         """Applied versions, newest first."""
 
 
+class Configuration(Protocol):
+    """The applied configuration documents, validated and typed (tessera.config.ConfigReader)."""
+
+    def get(self, kind: str) -> Any | None:
+        """The typed configuration of ``kind`` (see tessera.config.KINDS), or None when none
+        was ever applied."""
+
+    def forget(self, kind: str) -> None:
+        """Drop what this container keeps of ``kind``: the next :meth:`get` reads the store."""
+
+
 class RawMailStore(Protocol):
     def read(self, key: str) -> bytes:
         """The raw MIME stored by the SES receipt rule. Raises NotFound."""
@@ -247,7 +263,7 @@ class FileTransfers(Protocol):
 
 
 class RateCounters(Protocol):
-    """Requests counted per caller in fixed windows (see tessera.rate_limits)."""
+    """Requests counted per caller in fixed windows (see tessera.safeguards.rate_limits)."""
 
     def take(self, key: str, *, window_start: int, window_seconds: int, limit: int) -> bool:
         """Count one request of ``key`` in the window starting at ``window_start`` (Unix
@@ -265,7 +281,19 @@ class StaffMember:
 
 
 class StaffDirectory(Protocol):
-    """The staff accounts (the Cognito user pool in AWS and on the local stack)."""
+    """The staff accounts and their sign-in (the Cognito user pool in AWS and on the local
+    stack)."""
+
+    def sign_in(self, email: str, password: str) -> str:
+        """An ID token for the email and password. Unauthorized when they are wrong;
+        PasswordChangeRequired while the password is a temporary one."""
+
+    def set_first_password(self, email: str, temporary_password: str, new_password: str) -> str:
+        """Answer the first-password challenge; an ID token. Unauthorized when the password is
+        not a temporary one, ValidationFailed naming ``new_password`` when the pool refuses it."""
+
+    def verify(self, token: str) -> Principal:
+        """The staff member an ID token names. Unauthorized for any invalid token."""
 
     def members(self) -> list[StaffMember]:
         """Everyone in a staff group, by email."""
@@ -273,3 +301,81 @@ class StaffDirectory(Protocol):
     def invite(self, email: str, group: str, temporary_password: str | None = None) -> StaffMember:
         """Create the account in ``group`` with a temporary password (the given one, or one the
         pool makes up and mails). AlreadyExists when the email has an account."""
+
+
+@dataclass(frozen=True)
+class Load:
+    """One agent's counters as stored: open tickets, assignments ever, last ticket number."""
+
+    agent: str
+    open: int = 0
+    assigned: int = 0
+    last_ticket: int = 0
+
+
+class AgentLoads(Protocol):
+    """Per-agent counters next to the tickets (docs/data-model.md: ``#LOAD`` items)."""
+
+    def loads(self) -> Mapping[str, Load]:
+        """Every agent's counters (agents never assigned are absent)."""
+
+    def assign(self, ticket: Ticket, events: Sequence[Event], *, seen: Load, capacity: int) -> None:
+        """Save ``ticket`` (versioned, as TicketRepository.save) with ``events`` and count it on
+        ``seen.agent``, all or nothing, only if the agent's counters are still ``seen`` and its
+        open tickets below ``capacity``. Conflict otherwise; bumps ``ticket.version``."""
+
+    def release(self, agent: str) -> None:
+        """One open ticket fewer for ``agent`` (solved, closed or reassigned); never below 0."""
+
+
+@dataclass
+class Dependencies:
+    """Everything a use case may touch. Built lazily: a handler only pays for what it uses."""
+
+    tickets: TicketRepository
+    raw_mail: Callable[[], RawMailStore] = field(repr=False)
+    workflow: Callable[[], Workflow] = field(repr=False)
+    mailer: Callable[[], Mailer] = field(repr=False)
+    events: Callable[[], EventPublisher] = field(repr=False)
+    config: Callable[[], Configuration] = field(repr=False)
+    config_store: Callable[[], ConfigStore] = field(repr=False)
+    signer: Callable[[], Signer] = field(repr=False)
+    nonces: Callable[[], Nonces] = field(repr=False)
+    support_addresses: Callable[[], frozenset[str]] = field(repr=False)
+    from_address: Callable[[], str] = field(repr=False)
+    # Mail's own ports (tessera.mail). Defaulted so callers that never touch mail files,
+    # bounces or portal links need not wire them; using one unwired fails, naming it.
+    attachments: Callable[[], AttachmentStore] = field(
+        repr=False, default=lambda: _unwired("attachments")
+    )
+    mail_ledger: Callable[[], MailLedger] = field(
+        repr=False, default=lambda: _unwired("mail_ledger")
+    )
+    portal_base_url: Callable[[], str] = field(
+        repr=False, default=lambda: _unwired("portal_base_url")
+    )
+    # Routing's per-agent counters (tessera.routing.assignment); only the assign step uses them.
+    agent_loads: Callable[[], AgentLoads] = field(
+        repr=False, default=lambda: _unwired("agent_loads")
+    )
+    # SLA's ports (tessera.sla): the sweep starts escalations, escalation steps send SMS.
+    escalations: Callable[[], Escalations] = field(
+        repr=False, default=lambda: _unwired("escalations")
+    )
+    sms: Callable[[], SmsSender] = field(repr=False, default=lambda: _unwired("sms"))
+    # The API's own ports: presigned file transfers (tessera.tickets.attachments) and per-caller
+    # request counters (tessera.safeguards.rate_limits).
+    file_transfers: Callable[[], FileTransfers] = field(
+        repr=False, default=lambda: _unwired("file_transfers")
+    )
+    rate_counters: Callable[[], RateCounters] = field(
+        repr=False, default=lambda: _unwired("rate_counters")
+    )
+    # Staff accounts and their sign-in (tessera.identity.staff): the user pool.
+    staff_directory: Callable[[], StaffDirectory] = field(
+        repr=False, default=lambda: _unwired("staff_directory")
+    )
+
+
+def _unwired(name: str) -> Any:
+    raise ConfigurationError(f"dependency {name} is not wired (tessera.bootstrap)")

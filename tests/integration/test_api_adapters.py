@@ -6,9 +6,9 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from tessera.adapters.nonces import DynamoNonces
-from tessera.adapters.rate_counters import DynamoRateCounters
-from tessera.adapters.s3_files import S3FileTransfers
+from tessera.adapters.dynamodb.nonces import DynamoNonces
+from tessera.adapters.dynamodb.rate_counters import DynamoRateCounters
+from tessera.adapters.s3 import S3FileTransfers
 
 pytestmark = pytest.mark.integration
 

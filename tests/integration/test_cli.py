@@ -7,21 +7,13 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.localstack import PASSWORD, RunningStack, customer_session, start_stack, stop_stack
+from tests.localstack import PASSWORD, RunningStack, customer_session
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("cli"), fresh=True)
-    yield running
-    stop_stack(running)
 
 
 def tessera(

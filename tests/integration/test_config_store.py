@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tessera.adapters.config_store import DynamoConfigStore
+from tessera.adapters.dynamodb.config_store import DynamoConfigStore
 from tessera.errors import Conflict
 
 

@@ -5,20 +5,12 @@ bucket; drafts do not change the page until published; stale If-Match is 412."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from tests.localstack import RunningStack, customer_session, start_stack, stop_stack
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("kb-admin"), fresh=True)
-    yield running
-    stop_stack(running)
 
 
 def greek(body: str) -> dict[str, object]:

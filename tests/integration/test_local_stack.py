@@ -9,7 +9,6 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -18,13 +17,6 @@ import pytest
 from tests.localstack import RunningStack, start_stack, stop_stack, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"), fresh=True)
-    yield running
-    stop_stack(running)
 
 
 @pytest.fixture(scope="module")
@@ -216,13 +208,13 @@ def test_every_call_a_function_made_is_allowed_by_its_template_policy(
     def acknowledged() -> dict | None:
         _status, report = stack.request("GET", "/_local/iam")
         actions = {(c["function"], c["action"]) for c in report["calls"]}
-        return report if ("RulesFunction", "ses:SendRawEmail") in actions else None
+        return report if ("RoutingFunction", "ses:SendRawEmail") in actions else None
 
     report = wait_for(acknowledged, timeout=15)
     assert report is not None, "the rules function never sent the acknowledgement"
 
     # Then the calls cover every function that ran, and the template's policies allow each one
-    assert {"IntakeFunction", "RulesFunction", "ApiFunction"} <= {
+    assert {"IntakeFunction", "RoutingFunction", "ApiFunction"} <= {
         c["function"] for c in report["calls"]
     }
     assert report["denied"] == []

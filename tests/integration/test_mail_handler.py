@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import boto3
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from intake import app
 from tessera import bootstrap, settings
 from tessera.errors import NotFound
+from tests import events
 from tests.fakes import World
 
 
@@ -23,24 +23,6 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
-
-
-def ses_event(message_id: str) -> dict[str, Any]:
-    return {
-        "Records": [
-            {
-                "eventSource": "aws:ses",
-                "ses": {
-                    "mail": {"messageId": message_id},
-                    "receipt": {
-                        "recipients": ["support@example.com"],
-                        "spamVerdict": {"status": "PASS"},
-                        "virusVerdict": {"status": "PASS"},
-                    },
-                },
-            }
-        ]
-    }
 
 
 @pytest.fixture
@@ -70,9 +52,9 @@ def test_the_same_ses_delivery_twice_runs_intake_once(world: World, tickets_tabl
     world.raw_mail.objects["inbound/ses-a"] = MAIL
 
     # When SES's event for it arrives twice
-    first = app.handler(ses_event("ses-a"), Context())
+    first = app.handler(events.ses_inbound("ses-a"), Context())
     world.raw_mail.objects.clear()  # a second run of the use case would now fail
-    second = app.handler(ses_event("ses-a"), Context())
+    second = app.handler(events.ses_inbound("ses-a"), Context())
 
     # Then the second answer is the first's, from the idempotency record in the table
     assert first == second
@@ -99,11 +81,11 @@ def _idempotency_sk(table: str) -> str:
 def test_a_failed_attempt_is_retried_for_real(world: World) -> None:
     # Given an event whose mail is not readable yet (the first attempt fails)
     with pytest.raises(NotFound):
-        app.handler(ses_event("ses-b"), Context())
+        app.handler(events.ses_inbound("ses-b"), Context())
 
     # When Lambda retries once the mail is there
     world.raw_mail.objects["inbound/ses-b"] = MAIL
-    retried = app.handler(ses_event("ses-b"), Context())
+    retried = app.handler(events.ses_inbound("ses-b"), Context())
 
     # Then the retry ran intake and made the ticket
     assert retried["results"][0]["result"] == "created"

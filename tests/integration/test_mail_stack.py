@@ -18,10 +18,10 @@ from typing import Any
 import boto3
 import pytest
 
-from tessera.adapters.dynamodb import DynamoTicketRepository
+from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.ports import Thread
-from tessera.tickets import MessageKind
-from tests.localstack import RunningStack, start_stack, stop_stack, wait_for
+from tessera.tickets.model import MessageKind
+from tests.localstack import RunningStack, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -36,13 +36,6 @@ class Emulated:
     s3: Any
     dynamodb: Any
     env: dict[str, str]
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("mailstack"), fresh=True)
-    yield running
-    stop_stack(running)
 
 
 @pytest.fixture(scope="module")

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tessera.adapters.agent_loads import DynamoAgentLoads
-from tessera.adapters.dynamodb import DynamoTicketRepository
+from tessera.adapters.dynamodb.agent_loads import DynamoAgentLoads
+from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.errors import Conflict
-from tessera.routing.assignment import Load
-from tessera.tickets import Channel, Message, MessageKind, Ticket, open_ticket
+from tessera.ports import Load
+from tessera.tickets.model import Channel, Message, MessageKind, Ticket, open_ticket
 
 
 def stored_ticket(repo: DynamoTicketRepository) -> Ticket:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import smtplib
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
@@ -20,13 +19,6 @@ import pytest
 from tests.localstack import RunningStack, start_stack, stop_stack, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    running = start_stack(tmp_path_factory.mktemp("routing"), fresh=True)
-    yield running
-    stop_stack(running)
 
 
 class Aws:

@@ -14,33 +14,30 @@ from typing import Any
 
 import pytest
 
-from tessera.adapters.config_store import DynamoConfigStore
-from tessera.adapters.dynamodb import DynamoTicketRepository
+from tessera.adapters.dynamodb.config_store import DynamoConfigStore
+from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.config import ConfigReader
-from tessera.deps import Dependencies
+from tessera.ports import Dependencies
 from tessera.sla import clocks
-from tessera.tickets import Channel, Message, MessageKind, Ticket, open_ticket, utcnow
+from tessera.tickets.model import Channel, Message, MessageKind, Ticket, open_ticket, utcnow
+from tests.factories import sla_config
 from tests.fakes import World
 from tests.localstack import RunningStack, start_stack, stop_stack, wait_for
 
 pytestmark = pytest.mark.integration
 
-SECONDS_SLA = """\
-calendars:
-  - name: always
-    timezone: UTC
-    hours: {mon-sun: "00:00-24:00"}
-default_calendar: always
-policies:
-  - name: fast
-    targets:
-      default: {first_response: 3s, resolution: 1h}
-      high: {first_response: 1h, resolution: 2h}
+SECONDS_SLA = sla_config(
+    "default: {first_response: 3s, resolution: 1h}",
+    "high: {first_response: 1h, resolution: 2h}",
+    calendar="always",
+    policy="fast",
+    rest="""\
 escalation:
   ladder: [support, support-l2]
   contacts:
     support-l2: {lead: l2-lead@example.com, manager: manager@example.com, sms: true}
-"""
+""",
+)
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +129,7 @@ def test_a_breach_escalates_up_a_tier_and_notifies_by_mail_and_sms(
     # And every AWS call the SLA functions made is allowed by their template policies
     _, report = stack.request("GET", "/_local/iam")
     functions = {c["function"] for c in report["calls"]}
-    assert {"SlaFunction", "EscalationFunction"} <= functions
+    assert {"SlaSweepFunction", "EscalationFunction"} <= functions
     assert report["denied"] == []
 
 

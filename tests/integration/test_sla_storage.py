@@ -7,24 +7,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tessera.adapters.dynamodb import DynamoTicketRepository
-from tessera.adapters.memory import InMemoryTicketRepository
+from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.config import parse
 from tessera.ports import DueTimer, TicketRepository
 from tessera.sla import clocks
 from tessera.sla.policies import parse_sla
-from tessera.tickets import Channel, Message, MessageKind, open_ticket
+from tessera.tickets.model import Channel, Message, MessageKind, open_ticket
+from tests.factories import sla_config
+from tests.fakes.memory import InMemoryTicketRepository
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 CONFIG = parse_sla(
-    parse(
-        """\
-calendars: [{name: office, timezone: UTC, hours: {mon-fri: "09:00-17:00"}}]
-default_calendar: office
-policies: [{name: p, targets: {default: {first_response: 1h, resolution: 8h}}}]
-""",
-        "sla.yaml",
-    )
+    parse(sla_config("default: {first_response: 1h, resolution: 8h}", policy="p"), "sla.yaml")
 )
 
 

@@ -12,11 +12,10 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
-from tessera.adapters.dynamodb import DynamoTicketRepository
-from tessera.adapters.memory import InMemoryTicketRepository
+from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.errors import AlreadyExists, Conflict, NotFound, ValidationFailed
 from tessera.ports import DueTimer, Quarantined, TicketRepository
-from tessera.tickets import (
+from tessera.tickets.model import (
     Attachment,
     Channel,
     Event,
@@ -26,6 +25,7 @@ from tessera.tickets import (
     Ticket,
     open_ticket,
 )
+from tests.fakes.memory import InMemoryTicketRepository
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tessera import canned, config, conversation, merge, related
-from tessera.access import Principal, Role
+from tessera import config
 from tessera.config import ConfigError
 from tessera.errors import Forbidden, NotFound, ValidationFailed
-from tessera.tickets import MessageKind, Status
+from tessera.identity.access import Principal, Role
+from tessera.tickets import canned, conversation, merge, reading
+from tessera.tickets.model import MessageKind, Status
 from tests.fakes import World
 
 CAROL = Principal("carol@customer.test", frozenset({Role.CUSTOMER}))
@@ -105,10 +106,10 @@ def test_requester_history_lists_the_requesters_other_tickets() -> None:
     first = conversation.create_ticket(world.deps, DANA, subject="one", body="x")
     second = conversation.create_ticket(world.deps, DANA, subject="two", body="x")
     conversation.create_ticket(world.deps, CAROL, subject="not hers", body="x")
-    page = related.requester_history(world.deps, ALICE, second.id, limit=10, cursor=None)
+    page = reading.requester_history(world.deps, ALICE, second.id, limit=10, cursor=None)
     assert [t.id for t in page.items] == [first.id]
     with pytest.raises(Forbidden):
-        related.requester_history(world.deps, DANA, second.id, limit=10, cursor=None)
+        reading.requester_history(world.deps, DANA, second.id, limit=10, cursor=None)
 
 
 def test_merge_into_an_unknown_ticket_names_the_field() -> None:

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tessera import attachments, conversation, idempotency, rate_limits
-from tessera.access import Principal, Role
-from tessera.deps import Dependencies
 from tessera.errors import Conflict, NotFound, ValidationFailed
-from tessera.ports import PresignedUpload, StoredFile
-from tessera.tickets import Attachment, Message, MessageKind, Ticket
+from tessera.identity.access import Principal, Role
+from tessera.ports import Dependencies, PresignedUpload, StoredFile
+from tessera.safeguards import idempotency, rate_limits
+from tessera.tickets import attachments, conversation
+from tessera.tickets.model import Attachment, Message, MessageKind, Ticket
 from tests.fakes import World
 
 CAROL = Principal("carol@customer.test", frozenset({Role.CUSTOMER}))

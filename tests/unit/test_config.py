@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tessera import config
-from tessera.adapters.memory import InMemoryConfigStore
 from tessera.cli import main as cli
 from tessera.config import ConfigError, ConfigReader
 from tessera.errors import ConfigurationError, Conflict
+from tests.fakes.memory import InMemoryConfigStore
 
 ROOT = Path(__file__).resolve().parents[2]
 

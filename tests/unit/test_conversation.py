@@ -1,15 +1,16 @@
-"""People's actions on tickets (tessera.conversation) against fakes: visibility, replies that are
-stored before they are mailed, lost races retried, reopening, agent loads, SLA clocks."""
+"""People's actions on tickets (tessera.tickets.conversation) against fakes: visibility, replies
+that are stored before they are mailed, lost races retried, reopening, agent loads, SLA clocks."""
 
 from __future__ import annotations
 
 import pytest
 
-from tessera import conversation
-from tessera.access import Principal, Role
 from tessera.errors import Conflict, NotFound, PreconditionFailed
-from tessera.routing.assignment import Load
-from tessera.tickets import MessageKind, Status, Ticket
+from tessera.identity.access import Principal, Role
+from tessera.ports import Load
+from tessera.tickets import conversation, reading
+from tessera.tickets.model import MessageKind, Status, Ticket
+from tests.factories import sla_config
 from tests.fakes import World
 
 AGENT = Principal("alice@example.com", frozenset({Role.AGENT}))
@@ -25,9 +26,9 @@ def test_a_stranger_cannot_tell_a_foreign_ticket_from_a_missing_one() -> None:
     world = World()
     ticket = carols_ticket(world)
     with pytest.raises(NotFound) as foreign:
-        conversation.thread_for(world.deps, SAM, ticket.id)
+        reading.thread_for(world.deps, SAM, ticket.id)
     with pytest.raises(NotFound) as missing:
-        conversation.thread_for(world.deps, SAM, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        reading.thread_for(world.deps, SAM, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
     assert str(foreign.value) == str(missing.value)
 
 
@@ -111,19 +112,7 @@ def test_solving_or_reassigning_gives_the_agent_one_open_ticket_back() -> None:
     assert world.agent_loads.loads()["alice@example.com"].open == 0
 
 
-SLA = """\
-calendars:
-  - name: always
-    timezone: UTC
-    hours:
-      mon-sun: "00:00-24:00"
-default_calendar: always
-policies:
-  - name: standard
-    targets:
-      default:
-        first_response: 4h
-"""
+SLA = sla_config(calendar="always")
 
 
 def test_the_first_agent_reply_stops_the_first_response_clock() -> None:
@@ -152,7 +141,7 @@ def test_a_portal_ticket_is_acknowledged_by_mail_like_a_mailed_one() -> None:
 
 
 def test_agent_views_narrow_to_unassigned_and_to_one_priority() -> None:
-    from tessera import queries
+    from tessera.tickets import reading
 
     world = World()
     first, second, third = (carols_ticket(world) for _ in range(3))
@@ -164,7 +153,7 @@ def test_agent_views_narrow_to_unassigned_and_to_one_priority() -> None:
         conversation.update(world.deps, AGENT, ticket.id, changes, expected_version=None)
 
     def ids(**query: str | None) -> set[str]:
-        page = queries.view(
+        page = reading.view(
             world.deps, AGENT, group="support", status="open", limit=25, cursor=None, **query
         )
         return {t.id for t in page.items}

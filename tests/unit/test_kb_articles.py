@@ -4,43 +4,36 @@ publishing merged with kb/ into the same pages and search index, collisions refu
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from tessera.access import Principal, Role
 from tessera.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from tessera.identity.access import Principal, Role
 from tessera.kb import articles
-from tessera.kb.publish import MemorySiteStore, publish
+from tessera.kb.publish import publish
 from tessera.kb.source import load
+from tests.factories import REPO_KB, kb_draft
+from tests.fakes.kb import MemoryArticleStore, MemorySiteStore
 
-REPO_KB = Path(__file__).resolve().parents[2] / "kb"
 ADMIN = Principal("admin@example.com", frozenset({Role.ADMIN}))
 AGENT = Principal("alice@example.com", frozenset({Role.AGENT}))
 
 
-def draft(
-    body: str = "Πατήστε **Εκτύπωση**.", title: str = "Εκτύπωση τιμολογίου"
-) -> articles.Draft:
-    return articles.Draft(
-        title=title, description="Πώς τυπώνετε ένα τιμολόγιο.", category="billing", body=body
-    )
-
-
 @pytest.fixture
-def store() -> articles.MemoryArticleStore:
-    return articles.MemoryArticleStore()
+def store() -> MemoryArticleStore:
+    return MemoryArticleStore()
 
 
 def test_saving_a_draft_adds_a_version_and_a_stale_version_is_refused(
-    store: articles.MemoryArticleStore,
+    store: MemoryArticleStore,
 ) -> None:
     # Given an article saved twice
-    first = articles.save_draft(store, ADMIN, "el", "print-invoice", draft(), expected_version=None)
+    first = articles.save_draft(
+        store, ADMIN, "el", "print-invoice", kb_draft(), expected_version=None
+    )
     second = articles.save_draft(
-        store, ADMIN, "el", "print-invoice", draft("Νέο κείμενο."), expected_version=1
+        store, ADMIN, "el", "print-invoice", kb_draft("Νέο κείμενο."), expected_version=1
     )
     # Then each save is a version, by its author, and nothing is published yet
     assert (first.number, second.number, second.author) == (1, 2, "admin:admin@example.com")
@@ -53,13 +46,13 @@ def test_saving_a_draft_adds_a_version_and_a_stale_version_is_refused(
     )
     # And a save against version 1 is refused, changing nothing
     with pytest.raises(PreconditionFailed):
-        articles.save_draft(store, ADMIN, "el", "print-invoice", draft("x"), expected_version=1)
+        articles.save_draft(store, ADMIN, "el", "print-invoice", kb_draft("x"), expected_version=1)
     assert store.summary("el", "print-invoice").draft == 2  # type: ignore[union-attr]
 
 
-def test_only_admins_write_or_read_drafts(store: articles.MemoryArticleStore) -> None:
+def test_only_admins_write_or_read_drafts(store: MemoryArticleStore) -> None:
     with pytest.raises(Forbidden):
-        articles.save_draft(store, AGENT, "el", "x", draft(), expected_version=None)
+        articles.save_draft(store, AGENT, "el", "x", kb_draft(), expected_version=None)
     with pytest.raises(Forbidden):
         articles.listing(store, AGENT)
     with pytest.raises(NotFound):
@@ -67,12 +60,12 @@ def test_only_admins_write_or_read_drafts(store: articles.MemoryArticleStore) ->
 
 
 def test_publishing_renders_the_api_article_with_kb_into_the_same_site(
-    store: articles.MemoryArticleStore,
+    store: MemoryArticleStore,
 ) -> None:
     # Given a Greek draft and the repository's kb/
     library = load(REPO_KB)
     articles.save_draft(
-        store, ADMIN, "el", "print-invoice", draft(), expected_version=None, library=library
+        store, ADMIN, "el", "print-invoice", kb_draft(), expected_version=None, library=library
     )
     # When it is published and the site rendered
     site_library, version = articles.publish(
@@ -92,7 +85,7 @@ def test_publishing_renders_the_api_article_with_kb_into_the_same_site(
     assert report.articles == len(library.articles) + 1
 
     # When the draft changes, the published version stays until published again
-    articles.save_draft(store, ADMIN, "el", "print-invoice", draft("Άλλο."), expected_version=1)
+    articles.save_draft(store, ADMIN, "el", "print-invoice", kb_draft("Άλλο."), expected_version=1)
     assert [a.body for a in articles.published_articles(store)] == ["Πατήστε **Εκτύπωση**."]
     with pytest.raises(PreconditionFailed):
         articles.publish(store, ADMIN, "el", "print-invoice", expected_version=1, library=library)
@@ -101,18 +94,18 @@ def test_publishing_renders_the_api_article_with_kb_into_the_same_site(
 
 
 def test_an_article_with_the_slug_of_a_kb_file_is_refused(
-    store: articles.MemoryArticleStore,
+    store: MemoryArticleStore,
 ) -> None:
     library = load(REPO_KB)
     with pytest.raises(Conflict, match="kb/el/"):
         articles.save_draft(
-            store, ADMIN, "el", "reset-password", draft(), expected_version=None, library=library
+            store, ADMIN, "el", "reset-password", kb_draft(), expected_version=None, library=library
         )
     assert store.summaries() == []
 
 
 def test_an_unknown_category_or_language_names_the_field(
-    store: articles.MemoryArticleStore,
+    store: MemoryArticleStore,
 ) -> None:
     library = load(REPO_KB)
     wrong = articles.Draft(title="T", description="D", category="gardening", body="text")
@@ -121,63 +114,22 @@ def test_an_unknown_category_or_language_names_the_field(
     assert error.value.field == "category"
     with pytest.raises(ValidationFailed) as error:
         articles.save_draft(
-            store, ADMIN, "de", "x", draft(), expected_version=None, library=library
+            store, ADMIN, "de", "x", kb_draft(), expected_version=None, library=library
         )
     assert error.value.field == "language"
 
 
 def test_a_publish_that_lost_a_race_to_a_newer_draft_is_a_conflict(
-    store: articles.MemoryArticleStore,
+    store: MemoryArticleStore,
 ) -> None:
     # Given a draft at version 1, and a save of version 2 landing after the publish read it
-    articles.save_draft(store, ADMIN, "el", "x", draft(), expected_version=None)
-    articles.save_draft(store, ADMIN, "el", "x", draft("two"), expected_version=1)
+    articles.save_draft(store, ADMIN, "el", "x", kb_draft(), expected_version=None)
+    articles.save_draft(store, ADMIN, "el", "x", kb_draft("two"), expected_version=1)
     # Then the store refuses to publish version 1 over a newer draft
     with pytest.raises(Conflict):
         store.set_published("el", "x", 1, actor="admin:admin@example.com")
 
 
 # ------------------------------------------------------------------------------ the table
-def test_the_dynamo_store_keeps_versions_and_refuses_a_lost_race(tickets_table: str) -> None:
-    from tessera.adapters.kb_articles import DynamoArticleStore
-
-    # Given two saves on the real table shape
-    table = DynamoArticleStore(tickets_table)
-    articles.save_draft(table, ADMIN, "el", "x", draft(), expected_version=None)
-    articles.save_draft(table, ADMIN, "el", "x", draft("δύο"), expected_version=1)
-    # Then both versions are kept and the head points at the second
-    assert table.version("el", "x", 1).body == "Πατήστε **Εκτύπωση**."
-    assert [(s.slug, s.draft, s.published) for s in table.summaries()] == [("x", 2, 0)]
-    # And a writer that read version 1 loses, as does publishing a draft that is not the latest
-    late = articles.Version(1, "T", "D", "billing", "late", "", (), "admin:b", first_time())
-    with pytest.raises(Conflict):
-        table.add_version("el", "x", replace(late, number=2), expected_draft=1)
-    with pytest.raises(Conflict):
-        table.set_published("el", "x", 1, actor="admin:admin@example.com")
-    table.set_published("el", "x", 2, actor="admin:admin@example.com")
-    assert [a.body for a in articles.published_articles(table)] == ["δύο"]
-
-
-def test_the_cli_publish_keeps_the_api_articles_pages(
-    tickets_table: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import boto3
-
-    from tessera.adapters.kb_articles import DynamoArticleStore
-    from tessera.cli import main
-
-    # Given an article published through the API, and the portal bucket
-    table = DynamoArticleStore(tickets_table)
-    articles.save_draft(table, ADMIN, "el", "print-invoice", draft(), expected_version=None)
-    articles.publish(table, ADMIN, "el", "print-invoice", expected_version=1, library=load(REPO_KB))
-    boto3.client("s3").create_bucket(Bucket="portal")
-    monkeypatch.setenv("TABLE_NAME", tickets_table)
-    # When an operator publishes kb/ with the CLI
-    assert main(["kb", "publish", "--source", str(REPO_KB), "--bucket", "portal"]) == 0
-    # Then the API article's page is there beside kb/'s
-    page = boto3.client("s3").get_object(Bucket="portal", Key="kb/el/print-invoice.html")
-    assert "Εκτύπωση τιμολογίου" in page["Body"].read().decode()
-
-
 def first_time() -> datetime:
     return datetime(2026, 1, 1, tzinfo=UTC)

@@ -12,6 +12,7 @@ from tessera_local.http import Route, api_routes, proxy_event
 from tessera_local.smtp import ReceiptRule, receipt_rules, ses_event
 from tessera_local.stack import Settings
 from tessera_local.template import Template, TemplateError
+from tests import events
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +90,17 @@ def test_ses_event_carries_message_id_recipients_and_verdicts() -> None:
     assert ses["receipt"]["recipients"] == ["support@example.com"]
     assert ses["receipt"]["spamVerdict"] == {"status": "PASS"}
     assert ses["receipt"]["action"]["type"] == "Lambda"
+    # And it has the shape of the event SES delivers (tests/events/ses_inbound.json)
+    assert events.shape(event) == events.shape(events.load("ses_inbound"))
 
 
 def test_schedules_come_from_the_template(template: Template) -> None:
-    assert schedules(template) == [Schedule("SlaFunction", "Sweep", 60)]
-    event = scheduled_event(Schedule("SlaFunction", "Sweep", 60), datetime(2026, 1, 2, tzinfo=UTC))
+    assert schedules(template) == [Schedule("SlaSweepFunction", "Sweep", 60)]
+    event = scheduled_event(
+        Schedule("SlaSweepFunction", "Sweep", 60), datetime(2026, 1, 2, tzinfo=UTC)
+    )
     assert (event["detail-type"], event["time"]) == ("Scheduled Event", "2026-01-02T00:00:00Z")
+    assert events.shape(event) == events.shape(events.load("schedule_sweep"))
 
 
 def test_settings_from_environment_and_bad_flags() -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tessera.identity.tokens import Signer
 from tessera.mail import acknowledge, intake
 from tessera.mail.intake import Verdicts
-from tessera.signing import Signer
-from tessera.tickets import MessageKind, Status
+from tessera.tickets.model import MessageKind, Status
 from tests.fakes import World
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "mail"

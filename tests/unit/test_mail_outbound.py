@@ -10,7 +10,7 @@ from email.policy import default
 import pytest
 
 from tessera.mail import intake, outbound
-from tessera.tickets import Attachment
+from tessera.tickets.model import Attachment
 from tests.fakes import World
 
 MAILBOXES = """

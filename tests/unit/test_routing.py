@@ -12,10 +12,11 @@ import pytest
 from tessera import config
 from tessera.errors import Conflict
 from tessera.mail import intake
+from tessera.ports import Load
 from tessera.routing import assignment, workflow
-from tessera.routing.assignment import Load, choose
+from tessera.routing.assignment import choose
 from tessera.routing.directory import ConfigDirectory
-from tessera.tickets import Channel, MessageKind, Status, Ticket, open_ticket
+from tessera.tickets.model import Channel, MessageKind, Status, Ticket, open_ticket
 from tests.fakes import World
 
 RULES = """\

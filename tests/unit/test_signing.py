@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tessera.signing import InvalidToken, Signer
+from tessera.identity.tokens import InvalidToken, Signer
 
 SIGNER = Signer(b"k" * 32)
 

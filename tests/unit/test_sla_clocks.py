@@ -10,36 +10,29 @@ import pytest
 
 from tessera.sla import clocks
 from tessera.sla.clocks import Record, SlaState, Trigger
-from tessera.tickets import Channel, Event, Priority, Status, Ticket, open_ticket
+from tessera.tickets.model import Channel, Event, Priority, Status, Ticket, open_ticket
+from tests.factories import sla_config
 from tests.fakes import World
 
 MON_9 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
-CONFIG = """\
-calendars:
-  - name: office
-    timezone: UTC
-    hours: {mon-fri: "09:00-17:00"}
-default_calendar: office
-policies:
-  - name: standard
-    pause:
-      pending: [first_response, next_reply, periodic_update, resolution]
-      on-hold: [resolution]
-    targets:
-      urgent: {first_response: 1h, next_reply: 1h, periodic_update: 2h, resolution: 4h}
-      default:
-        first_response: {within: 2h, warn_at: 50%}
-        next_reply: 4h
-        periodic_update: 8h
-        resolution: 16h
+CONFIG = sla_config(
+    "urgent: {first_response: 1h, next_reply: 1h, periodic_update: 2h, resolution: 4h}",
+    "default: {first_response: {within: 2h, warn_at: 50%}, next_reply: 4h, periodic_update: 8h,"
+    " resolution: 16h}",
+    pause=(
+        "pending: [first_response, next_reply, periodic_update, resolution]",
+        "on-hold: [resolution]",
+    ),
+    rest="""\
 escalation: {warn_at: 75%}
 automations:
   pending_reminder_after: 3d
   pending_close_after: 7d
   solved_close_after: 4d
   csat_survey_on_solve: true
-"""
+""",
+)
 
 
 def at(hours: float = 0, days: int = 0) -> datetime:

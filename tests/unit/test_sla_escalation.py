@@ -11,27 +11,20 @@ from typing import Any
 
 import pytest
 
-from tessera.deps import Dependencies
-from tessera.routing.assignment import Load
+from tessera.ports import Dependencies, Load
 from tessera.sla import clocks, escalation
 from tessera.sla.clocks import SlaState
 from tessera.sla.sweep import sweep
-from tessera.tickets import Channel, Message, MessageKind, Status, Ticket, open_ticket
+from tessera.tickets.model import Channel, Message, MessageKind, Status, Ticket, open_ticket
+from tests.factories import sla_config
 from tests.fakes import World
 
 MON_9 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 
-CONFIG = """\
-calendars:
-  - name: office
-    timezone: UTC
-    hours: {mon-fri: "09:00-17:00"}
-default_calendar: office
-policies:
-  - name: standard
-    targets:
-      default: {first_response: {within: 1h, warn_at: 50%}, resolution: 8h}
-      high: {first_response: 30m, resolution: 4h}
+CONFIG = sla_config(
+    "default: {first_response: {within: 1h, warn_at: 50%}, resolution: 8h}",
+    "high: {first_response: 30m, resolution: 4h}",
+    rest="""\
 escalation:
   ladder: [support, tier2]
   contacts:
@@ -42,7 +35,8 @@ automations:
   pending_close_after: 5d
   solved_close_after: 1d
   csat_survey_on_solve: true
-"""
+""",
+)
 
 
 @dataclass

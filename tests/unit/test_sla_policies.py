@@ -11,21 +11,12 @@ import pytest
 from tessera import config
 from tessera.config import ConfigError
 from tessera.sla.policies import SlaConfig, parse_duration
-from tessera.tickets import Channel, Priority, open_ticket
+from tessera.tickets.model import Channel, Priority, open_ticket
+from tests.factories import sla_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
-MINIMAL = """\
-calendars:
-  - name: office
-    timezone: UTC
-    hours: {mon-fri: "09:00-17:00"}
-default_calendar: office
-policies:
-  - name: standard
-    targets:
-      default: {first_response: 4h}
-"""
+MINIMAL = sla_config()
 
 
 def sla(text: str) -> SlaConfig:

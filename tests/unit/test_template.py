@@ -30,7 +30,7 @@ TEMPLATE = Template.load()
 FUNCTIONS = sorted(TEMPLATE.of_type("AWS::Serverless::Function"))
 STATE_MACHINES = sorted(TEMPLATE.of_type("AWS::Serverless::StateMachine"))
 API_FUNCTION = "ApiFunction"
-SLA_SWEEP_FUNCTION = "SlaFunction"
+SLA_SWEEP_FUNCTION = "SlaSweepFunction"
 INTAKE_FUNCTION = "IntakeFunction"
 DUE_TIMERS_INDEX = "DueTimers"
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tessera.errors import InvalidTransition, ValidationFailed
-from tessera.tickets import (
+from tessera.tickets.model import (
     Channel,
     Priority,
     Status,

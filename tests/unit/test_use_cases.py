@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tessera import queries
 from tessera.errors import NotFound
 from tessera.mail import acknowledge, intake
 from tessera.routing import workflow
-from tessera.tickets import MessageKind, Status
+from tessera.tickets import reading
+from tessera.tickets.model import MessageKind, Status
 from tests.fakes import World
 
 
@@ -159,6 +159,6 @@ def test_routing_failure_lands_on_the_audit_trail() -> None:
 def test_thread_by_number_and_unknown_number() -> None:
     world = World()
     created = deliver(world, mail())
-    assert queries.ticket_thread(world.deps, "1001").ticket.id == created.ticket_id
+    assert reading.ticket_thread(world.deps, "1001").ticket.id == created.ticket_id
     with pytest.raises(NotFound):
-        queries.ticket_thread(world.deps, "9999")
+        reading.ticket_thread(world.deps, "9999")

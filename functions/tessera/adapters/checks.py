@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tessera.errors import ValidationFailed
-from tessera.tickets import Event, Message, Ticket
+from tessera.tickets.model import Event, Message, Ticket
 
 
 def check_belongs(ticket: Ticket, messages: Sequence[Message], events: Sequence[Event]) -> None:

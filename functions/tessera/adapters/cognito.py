@@ -1,4 +1,5 @@
-"""Sign-in for agents and admins with the Cognito user pool, and verification of its tokens.
+"""The Cognito user pool: staff sign-in (email and password, the first-password challenge),
+verification of its ID tokens, and the staff accounts (:class:`tessera.ports.StaffDirectory`).
 
 Tokens are verified in the function itself (signature against the pool's JWKS, audience, issuer,
 expiry, token use) so the same checks run behind API Gateway and on the local stack.
@@ -9,95 +10,91 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from tessera import settings
-from tessera.access import GROUP_ROLES, Principal
-from tessera.adapters.aws import client
+from tessera.adapters.clients import client
 from tessera.errors import AlreadyExists, PasswordChangeRequired, Unauthorized, ValidationFailed
+from tessera.identity.access import GROUP_ROLES, Principal
 from tessera.ports import StaffMember
-
-
-def _start_sign_in(email: str, password: str) -> dict[str, Any]:
-    """Cognito's answer to an email and password: tokens, or a challenge. Raises Unauthorized."""
-    pool = settings.user_pool()
-    cognito = client("cognito-idp")
-    try:
-        result: dict[str, Any] = cognito.initiate_auth(
-            ClientId=pool.client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": password},
-        )
-    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
-        raise Unauthorized("wrong email or password") from None
-    return result
-
-
-def login(email: str, password: str) -> str:
-    """Exchange an email and password for an ID token. Raises Unauthorized."""
-    result = _start_sign_in(email, password)
-    tokens = result.get("AuthenticationResult")
-    if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
-        raise PasswordChangeRequired("the password is temporary: choose a new one first")
-    if not tokens:
-        raise Unauthorized(f"sign-in needs another step first: {result.get('ChallengeName')}")
-    return str(tokens["IdToken"])
-
-
-def set_first_password(email: str, temporary_password: str, new_password: str) -> str:
-    """A new staff member's first sign-in: trade the temporary password for their own; returns
-    an ID token. Raises Unauthorized, or ValidationFailed naming ``new_password``."""
-    started = _start_sign_in(email, temporary_password)
-    pool = settings.user_pool()
-    cognito = client("cognito-idp")
-    if started.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
-        raise Unauthorized("this password is not a temporary one; sign in with it")
-    try:
-        answered = cognito.respond_to_auth_challenge(
-            ClientId=pool.client_id,
-            ChallengeName="NEW_PASSWORD_REQUIRED",
-            Session=started["Session"],
-            ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": new_password},
-        )
-    except cognito.exceptions.InvalidPasswordException as error:
-        raise ValidationFailed("new_password", str(error.response["Error"]["Message"])) from None
-    return str(answered["AuthenticationResult"]["IdToken"])
+from tessera.settings import UserPool
 
 
 @cache
-def _jwks() -> Any:
+def _jwks(jwks_url: str) -> Any:
     import jwt
 
-    return jwt.PyJWKClient(settings.user_pool().jwks_url, cache_keys=True, lifespan=3600)
-
-
-def verify(token: str) -> Principal:
-    """The principal an ID token names. Raises Unauthorized for any invalid token."""
-    import jwt
-
-    pool = settings.user_pool()
-    try:
-        key = _jwks().get_signing_key_from_jwt(token)
-        claims = jwt.decode(
-            token,
-            key.key,
-            algorithms=["RS256"],
-            audience=pool.client_id,
-            issuer=pool.issuer,
-            options={"require": ["exp", "iat", "iss", "aud", "token_use"]},
-        )
-    except jwt.PyJWTError as error:
-        raise Unauthorized(f"invalid token: {error}") from None
-    if claims.get("token_use") != "id" or not claims.get("email"):
-        raise Unauthorized("invalid token: not an ID token with an email")
-    roles = frozenset(GROUP_ROLES[g] for g in claims.get("cognito:groups", []) if g in GROUP_ROLES)
-    return Principal(email=str(claims["email"]).lower(), roles=roles)
+    return jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=3600)
 
 
 class CognitoStaffDirectory:
-    """Staff accounts in the user pool. Uses exactly ListUsersInGroup, AdminCreateUser and
-    AdminAddUserToGroup (ApiFunction's StaffAccounts policy grants those on the pool)."""
+    """Staff accounts and their sign-in in the user pool. Uses InitiateAuth,
+    RespondToAuthChallenge (the pool's app client) and exactly ListUsersInGroup, AdminCreateUser
+    and AdminAddUserToGroup (ApiFunction's StaffAccounts policy grants those on the pool)."""
 
-    def __init__(self, pool_id: str) -> None:
-        self.pool_id = pool_id
+    def __init__(self, pool: UserPool) -> None:
+        self.pool = pool
+        self.pool_id = pool.pool_id
+
+    def _start_sign_in(self, email: str, password: str) -> dict[str, Any]:
+        """Cognito's answer to an email and password: tokens, or a challenge. Unauthorized."""
+        cognito = client("cognito-idp")
+        try:
+            result: dict[str, Any] = cognito.initiate_auth(
+                ClientId=self.pool.client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": email, "PASSWORD": password},
+            )
+        except (
+            cognito.exceptions.NotAuthorizedException,
+            cognito.exceptions.UserNotFoundException,
+        ):
+            raise Unauthorized("wrong email or password") from None
+        return result
+
+    def sign_in(self, email: str, password: str) -> str:
+        result = self._start_sign_in(email, password)
+        tokens = result.get("AuthenticationResult")
+        if result.get("ChallengeName") == "NEW_PASSWORD_REQUIRED":
+            raise PasswordChangeRequired("the password is temporary: choose a new one first")
+        if not tokens:
+            raise Unauthorized(f"sign-in needs another step first: {result.get('ChallengeName')}")
+        return str(tokens["IdToken"])
+
+    def set_first_password(self, email: str, temporary_password: str, new_password: str) -> str:
+        started = self._start_sign_in(email, temporary_password)
+        cognito = client("cognito-idp")
+        if started.get("ChallengeName") != "NEW_PASSWORD_REQUIRED":
+            raise Unauthorized("this password is not a temporary one; sign in with it")
+        try:
+            answered = cognito.respond_to_auth_challenge(
+                ClientId=self.pool.client_id,
+                ChallengeName="NEW_PASSWORD_REQUIRED",
+                Session=started["Session"],
+                ChallengeResponses={"USERNAME": email, "NEW_PASSWORD": new_password},
+            )
+        except cognito.exceptions.InvalidPasswordException as error:
+            message = str(error.response["Error"]["Message"])
+            raise ValidationFailed("new_password", message) from None
+        return str(answered["AuthenticationResult"]["IdToken"])
+
+    def verify(self, token: str) -> Principal:
+        import jwt
+
+        try:
+            key = _jwks(self.pool.jwks_url).get_signing_key_from_jwt(token)
+            claims = jwt.decode(
+                token,
+                key.key,
+                algorithms=["RS256"],
+                audience=self.pool.client_id,
+                issuer=self.pool.issuer,
+                options={"require": ["exp", "iat", "iss", "aud", "token_use"]},
+            )
+        except jwt.PyJWTError as error:
+            raise Unauthorized(f"invalid token: {error}") from None
+        if claims.get("token_use") != "id" or not claims.get("email"):
+            raise Unauthorized("invalid token: not an ID token with an email")
+        groups = claims.get("cognito:groups", [])
+        roles = frozenset(GROUP_ROLES[g] for g in groups if g in GROUP_ROLES)
+        return Principal(email=str(claims["email"]).lower(), roles=roles)
 
     def members(self) -> list[StaffMember]:
         # One listing per staff group rather than ListUsers + a group lookup per user: the

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tessera.access import GROUP_ROLES
 from tessera.cli.http import add_api_option, api_url, call, reports_api_errors, saved_token
+from tessera.identity.access import GROUP_ROLES
 
 
 def register(subparsers: Any) -> None:

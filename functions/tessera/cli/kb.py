@@ -27,9 +27,10 @@ def register(subparsers: Any) -> None:
 
 
 def run_publish(args: argparse.Namespace) -> int:
+    from tessera import bootstrap
     from tessera.cli import use_local_stack
     from tessera.config import ConfigError
-    from tessera.kb.publish import S3SiteStore, publish
+    from tessera.kb.publish import publish_site
 
     if args.kb_local:
         use_local_stack(args.data_dir)
@@ -38,7 +39,7 @@ def run_publish(args: argparse.Namespace) -> int:
         print("tessera: name the portal bucket: --bucket or PORTAL_BUCKET", file=sys.stderr)
         return 2
     try:
-        report = publish(_with_api_articles(args.source), S3SiteStore(bucket))
+        report = publish_site(args.source, _api_articles(), bootstrap.portal_site(bucket))
     except ConfigError as error:
         print(f"tessera: {error}", file=sys.stderr)
         return 1
@@ -49,19 +50,16 @@ def run_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_api_articles(source: Path) -> Any:
-    """kb/ plus the articles admins published through the API (tessera.kb.articles), which a
-    publish of kb/ alone would remove from the bucket. Without TABLE_NAME: kb/ only, said."""
-    from tessera.adapters.kb_articles import DynamoArticleStore
-    from tessera.kb.articles import combined, published_articles
-    from tessera.kb.source import load
+def _api_articles() -> Any:
+    """The store of the articles admins published through the API (tessera.kb.articles), which
+    a publish of kb/ alone would remove from the bucket. Without TABLE_NAME: none, said."""
+    from tessera import bootstrap
 
-    table = os.environ.get("TABLE_NAME", "").strip()
-    if not table:
+    if not os.environ.get("TABLE_NAME", "").strip():
         print(
             "tessera: TABLE_NAME is not set: publishing kb/ only; pages of articles published "
             "through the admin API are removed until they are published again",
             file=sys.stderr,
         )
-        return source
-    return combined(load(source), published_articles(DynamoArticleStore(table)))
+        return None
+    return bootstrap.kb_articles()

@@ -70,11 +70,11 @@ def run_test(args: argparse.Namespace) -> int:
             print(f"tessera: cannot read {target}: {error}", file=sys.stderr)
             return 1
     else:
-        from tessera import queries
         from tessera.bootstrap import dependencies
         from tessera.routing.workflow import facts_of
+        from tessera.tickets import reading
 
-        facts = facts_of(queries.ticket_thread(dependencies(), args.target), rule_set)
+        facts = facts_of(reading.ticket_thread(dependencies(), args.target), rule_set)
     from tessera.routing.rules import evaluate
 
     evaluation = evaluate(rule_set, facts)
@@ -95,7 +95,7 @@ def since(text: str) -> timedelta:
 def run_simulate(args: argparse.Namespace) -> int:
     from tessera.bootstrap import dependencies
     from tessera.routing import simulation
-    from tessera.tickets import utcnow
+    from tessera.tickets.model import utcnow
 
     changed = _load(args.rules)
     if changed is None:

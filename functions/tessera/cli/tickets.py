@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from tessera.cli.http import add_api_option, api_url, call, reports_api_errors, saved_token
-from tessera.tickets import Status
+from tessera.tickets.model import Status
 
 
 def register(subparsers: Any) -> None:

@@ -3,12 +3,12 @@
 The repository's ``kb/`` folder stays the reviewed source; these are the articles admins write
 in the console. Each article (a slug in one language) has numbered, immutable versions; the
 *draft* is the latest version, the *published* one is what the portal shows. Saving a draft adds
-a version (``If-Match``: the draft's version); publishing points *published* at the draft and
-re-renders the whole site (:func:`tessera.kb.publish.publish`) from ``kb/`` plus every published
-API article, so both end in the same pages and the same search index.
+a version (``If-Match``: the draft's version); publishing points *published* at the draft, and
+the whole site is rendered again (:func:`tessera.kb.publish.publish_site`) from ``kb/`` plus
+every published API article, so both end in the same pages and the same search index.
 
 An API article may not share its slug and language with a file in ``kb/`` (refused, 409): one
-article has one source. Storage: :mod:`tessera.adapters.kb_articles` (docs/data-model.md).
+article has one source. Storage: :mod:`tessera.adapters.dynamodb.kb` (docs/data-model.md).
 """
 
 from __future__ import annotations
@@ -16,13 +16,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Protocol
 
-from tessera.access import Principal, require_admin
 from tessera.config import ConfigError
-from tessera.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from tessera.errors import (
+    ConfigurationError,
+    Conflict,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
+from tessera.identity.access import Principal, require_admin
 from tessera.kb.source import LANGUAGE, SLUG, Article, Library, load
 
 # The repository's kb/, through a symbolic link inside the package: `sam build` copies what the
@@ -228,63 +233,13 @@ def _check_fits(library: Library, articles: Sequence[Article]) -> Library:
         raise ValidationFailed(error.key or "body", error.problem) from None
 
 
-def repository_library() -> Library:
-    """The repository's kb/ (it must be deployed beside the code; see docs/portal.md)."""
-    from tessera.errors import ConfigurationError
-
+def repository_kb() -> Path:
+    """The repository's kb/ folder (it must be deployed beside the code; see docs/portal.md)."""
     if not REPOSITORY_KB.is_dir():
         raise ConfigurationError(f"the knowledge base source {REPOSITORY_KB} is not deployed")
-    return load(REPOSITORY_KB)
+    return REPOSITORY_KB
 
 
-class MemoryArticleStore:
-    """The store in a dict (unit tests)."""
-
-    def __init__(self) -> None:
-        self.heads: dict[tuple[str, str], Summary] = {}
-        self.versions: dict[tuple[str, str, int], Version] = {}
-
-    def summaries(self) -> list[Summary]:
-        return list(self.heads.values())
-
-    def summary(self, language: str, slug: str) -> Summary | None:
-        return self.heads.get((language, slug))
-
-    def version(self, language: str, slug: str, number: int) -> Version:
-        try:
-            return self.versions[(language, slug, number)]
-        except KeyError:
-            raise NotFound(f"article {language}/{slug} version {number}") from None
-
-    def add_version(
-        self, language: str, slug: str, version: Version, *, expected_draft: int
-    ) -> None:
-        head = self.heads.get((language, slug))
-        if (head.draft if head else 0) != expected_draft:
-            raise Conflict(f"{language}/{slug} was changed by someone else; save again")
-        self.versions[(language, slug, version.number)] = version
-        self.heads[(language, slug)] = Summary(
-            language,
-            slug,
-            version.title,
-            version.category,
-            version.number,
-            head.published if head else 0,
-            version.author,
-            version.created_at,
-        )
-
-    def set_published(self, language: str, slug: str, number: int, *, actor: str) -> None:
-        head = self.heads[(language, slug)]
-        if head.draft != number:
-            raise Conflict(f"{language}/{slug} has a newer draft; publish again")
-        self.heads[(language, slug)] = replace(head, published=number, updated_by=actor)
-
-
-@cache
-def store() -> ArticleStore:
-    """The deployed store: the tickets table (TABLE_NAME)."""
-    from tessera import settings
-    from tessera.adapters.kb_articles import DynamoArticleStore
-
-    return DynamoArticleStore(settings.table_name())
+def repository_library() -> Library:
+    """The repository's kb/, read and checked."""
+    return load(repository_kb())

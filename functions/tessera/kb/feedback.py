@@ -5,24 +5,21 @@
 - **Searches with no result**: the normalised query per language, counted — the articles to
   write next.
 
-Stored in the tickets table under one partition, ``KB#FEEDBACK``, so the report is one Query:
-``A#<language>#<article>`` (counters ``helpful``, ``unhelpful``, ``deflected``) and
-``Q#<language>#<normalised query>`` (``count``, the last query as typed). Each record is one
-UpdateItem with ``ADD`` — concurrent votes never lose a count.
+Each record has a key — ``A#<language>#<article>`` (counters ``helpful``, ``unhelpful``,
+``deflected``) or ``Q#<language>#<normalised query>`` (``count``, the last query as typed) — and
+a :class:`FeedbackStore` adds to its counters atomically and lists them all for the report
+(in the tickets table: :mod:`tessera.adapters.dynamodb.kb`).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Protocol
 
 from tessera.errors import ValidationFailed
 from tessera.kb.normalise import tokens
 from tessera.kb.source import LANGUAGE, SLUG
 
-PARTITION = "KB#FEEDBACK"
 MAX_QUERY = 100
 
 
@@ -49,9 +46,12 @@ class Report:
 
 
 class FeedbackStore(Protocol):
-    def add(self, sk: str, counters: dict[str, int], last: str = "") -> None: ...
+    def add(self, sk: str, counters: dict[str, int], last: str = "") -> None:
+        """Add ``counters`` to the record ``sk`` (made on first use), atomically; ``last``
+        (a query as typed) replaces the record's ``last_query``."""
 
-    def all(self) -> list[dict[str, Any]]: ...
+    def all(self) -> list[dict[str, Any]]:
+        """Every record: ``sk``, its counters and ``last_query``."""
 
 
 def _check(language: str, article: str | None = None) -> None:
@@ -98,64 +98,3 @@ def report(store: FeedbackStore) -> Report:
     missed.sort(key=lambda m: (-m.count, m.language, m.query))
     articles.sort(key=lambda a: (a.language, a.article))
     return Report(articles, missed)
-
-
-class DynamoFeedbackStore:
-    def __init__(self, table_name: str) -> None:
-        self.table_name = table_name
-
-    def add(self, sk: str, counters: dict[str, int], last: str = "") -> None:
-        from tessera.adapters.aws import client
-
-        names = {f"#c{i}": name for i, name in enumerate(counters)}
-        values: dict[str, Any] = {f":c{i}": {"N": str(n)} for i, n in enumerate(counters.values())}
-        update = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters)))
-        update += " SET updated_at = :now"
-        values[":now"] = {"N": str(int(time.time()))}
-        if last:
-            update += ", last_query = :last"
-            values[":last"] = {"S": last}
-        client("dynamodb").update_item(
-            TableName=self.table_name,
-            Key={"pk": {"S": PARTITION}, "sk": {"S": sk}},
-            UpdateExpression=update,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-
-    def all(self) -> list[dict[str, Any]]:
-        from tessera.adapters.aws import client
-
-        items: list[dict[str, Any]] = []
-        paginator = client("dynamodb").get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self.table_name,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": PARTITION}},
-        ):
-            for raw in page.get("Items", []):
-                items.append({k: next(iter(v.values())) for k, v in raw.items()})
-        return items
-
-
-class MemoryFeedbackStore:
-    def __init__(self) -> None:
-        self.items: dict[str, dict[str, Any]] = {}
-
-    def add(self, sk: str, counters: dict[str, int], last: str = "") -> None:
-        item = self.items.setdefault(sk, {"pk": PARTITION, "sk": sk})
-        for name, n in counters.items():
-            item[name] = int(item.get(name, 0)) + n
-        if last:
-            item["last_query"] = last
-
-    def all(self) -> list[dict[str, Any]]:
-        return [dict(item) for item in self.items.values()]
-
-
-@cache
-def store() -> FeedbackStore:
-    """The deployed store: the tickets table (TABLE_NAME)."""
-    from tessera import settings
-
-    return DynamoFeedbackStore(settings.table_name())

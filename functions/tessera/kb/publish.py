@@ -1,8 +1,10 @@
 """Publishing: the knowledge base as static objects in the portal bucket.
 
-:func:`build_site` is pure (a :class:`~tessera.kb.source.Library` in, ``{key: Page}`` out), so
-tests need no S3. :func:`publish` writes the objects and removes those a previous publish wrote
-that no longer exist (a deleted article), under the ``kb/`` prefix only. The layout::
+:func:`publish_site` is the one publish use case: ``kb/`` and the admin API's published
+articles, rendered and written. :func:`build_site` is pure (a :class:`~tessera.kb.source.Library`
+in, ``{key: Page}`` out), so tests need no S3. :func:`publish` writes the objects to a
+:class:`~tessera.kb.site.SiteStore` and removes those a previous publish wrote that no longer
+exist (a deleted article), under the ``kb/`` prefix only. The layout::
 
     kb/index.html                    links to each language (and sends browsers to theirs)
     kb/<lang>/index.html             categories, sections and their articles
@@ -18,36 +20,15 @@ Links are relative, so the site works under any prefix or domain, as S3 serves i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from tessera.kb import render
+from tessera.kb.articles import ArticleStore, combined, published_articles
 from tessera.kb.search import Entry, build
+from tessera.kb.site import HTML, JSON, Page, SiteStore
 from tessera.kb.source import Article, Library, is_rtl, load
-
-HTML = "text/html; charset=utf-8"
-JSON = "application/json; charset=utf-8"
-# Pages may change on the next publish; the index and pages are small. Browsers revalidate.
-CACHE_PAGES = "public, max-age=300"
-
-
-@dataclass(frozen=True)
-class Page:
-    body: bytes
-    content_type: str
-    cache_control: str = CACHE_PAGES
-
-
-class SiteStore(Protocol):
-    """Where published objects go (the portal bucket)."""
-
-    def put(self, key: str, page: Page) -> None: ...
-
-    def keys(self, prefix: str) -> list[str]: ...
-
-    def delete(self, keys: list[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -207,9 +188,20 @@ def _sitemap(library: Library) -> bytes:
 MANAGED_PREFIX = "kb/"
 
 
+def publish_site(source: Path, articles: ArticleStore | None, store: SiteStore) -> Report:
+    """The knowledge-base publish: ``source`` (a ``kb/`` folder) with every article admins
+    published through the API (``articles``; None: kb/ alone), rendered and written to
+    ``store``. The admin API (after publishing an article), ``tessera kb publish`` and the local
+    stack's start all publish through here, so they cannot render different sites."""
+    library = load(source)
+    if articles is not None:
+        library = combined(library, published_articles(articles))
+    return publish(library, store)
+
+
 def publish(source: Path | Library, store: SiteStore) -> Report:
-    """Render ``source`` (a ``kb/`` folder, or a library already read: kb/ with the admin API's
-    articles, tessera.kb.articles) and write it to ``store``."""
+    """Render ``source`` (a ``kb/`` folder, or a library already read) and write it to
+    ``store``, removing what an earlier publish wrote that is gone now."""
     library = load(source) if isinstance(source, Path) else source
     site = build_site(library)
     for key, page in sorted(site.items()):
@@ -223,55 +215,3 @@ def publish(source: Path | Library, store: SiteStore) -> Report:
         articles=len(library.articles),
         languages=library.languages(),
     )
-
-
-class S3SiteStore:
-    """The portal bucket."""
-
-    def __init__(self, bucket: str, client: Any = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client("s3")
-        self.bucket, self.client = bucket, client
-
-    def put(self, key: str, page: Page) -> None:
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=key,
-            Body=page.body,
-            ContentType=page.content_type,
-            CacheControl=page.cache_control,
-        )
-
-    def keys(self, prefix: str) -> list[str]:
-        found: list[str] = []
-        for listing in self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=prefix
-        ):
-            found += [item["Key"] for item in listing.get("Contents", [])]
-        return found
-
-    def delete(self, keys: list[str]) -> None:
-        for start in range(0, len(keys), 1000):
-            chunk = keys[start : start + 1000]
-            self.client.delete_objects(
-                Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in chunk]}
-            )
-
-
-class MemorySiteStore:
-    """A dict standing in for the bucket (tests, and building the site to look at it)."""
-
-    def __init__(self, objects: Mapping[str, Page] | None = None) -> None:
-        self.objects: dict[str, Page] = dict(objects or {})
-
-    def put(self, key: str, page: Page) -> None:
-        self.objects[key] = page
-
-    def keys(self, prefix: str) -> list[str]:
-        return [k for k in self.objects if k.startswith(prefix)]
-
-    def delete(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            self.objects.pop(key, None)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tessera.deps import Dependencies
 from tessera.mail import outbound, templates
 from tessera.mail.outbound import MailNotSent
-from tessera.tickets import Event, Message, MessageKind
+from tessera.ports import Dependencies
+from tessera.tickets.model import Event, Message, MessageKind
 
 ACTOR = "system:routing"
 # Tags intake puts on tickets whose mail gets no automatic answer.

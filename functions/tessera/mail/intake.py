@@ -17,14 +17,13 @@ from email.policy import compat32
 from email.utils import parseaddr
 from typing import Any, Literal
 
-from tessera.deps import Dependencies
 from tessera.errors import AlreadyExists, NotFound
 from tessera.mail import language, loops, outbound, templates
 from tessera.mail import parse as mail
 from tessera.mail.filters import MailFilter, MailFilters
-from tessera.ports import Quarantined
+from tessera.ports import Dependencies, Quarantined
 from tessera.sla import clocks as sla_clocks
-from tessera.tickets import (
+from tessera.tickets.model import (
     Attachment,
     Channel,
     Event,

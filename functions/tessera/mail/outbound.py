@@ -23,12 +23,12 @@ from email.policy import SMTP
 from email.utils import formataddr, formatdate
 from urllib.parse import quote
 
-from tessera.deps import Dependencies
 from tessera.errors import Conflict, TesseraError
+from tessera.identity.customers import ticket_link_token
+from tessera.identity.tokens import InvalidToken
 from tessera.mail.parse import sanitize_html
-from tessera.sign_in import ticket_link_token
-from tessera.signing import InvalidToken
-from tessera.tickets import Attachment, Event, Message, MessageKind, Ticket
+from tessera.ports import Dependencies
+from tessera.tickets.model import Attachment, Event, Message, MessageKind, Ticket
 
 THREAD_PURPOSE = "mail-thread"
 THREAD_TOKEN_TTL = 2 * 365 * 24 * 3600  # replies to year-old mail still thread
@@ -76,7 +76,8 @@ def ticket_of_token(deps: Dependencies, *texts: str) -> str | None:
 
 def portal_link(deps: Dependencies, ticket: Ticket, email: str) -> str:
     """A signed link that opens this one ticket in the portal for ``email`` (the token of
-    :func:`tessera.sign_in.ticket_link_token`, exchanged by ``POST /api/auth/ticket-link``)."""
+    :func:`tessera.identity.customers.ticket_link_token`, exchanged by
+    ``POST /api/auth/ticket-link``)."""
     token = ticket_link_token(deps.signer(), ticket.id, email)
     return f"{deps.portal_base_url()}/signin.html#ticket={quote(token)}"
 

@@ -24,37 +24,13 @@ from datetime import datetime
 from typing import Protocol
 
 from tessera.errors import Conflict
+from tessera.ports import AgentLoads, Load
 from tessera.routing.directory import Agent, Directory, Group
-from tessera.tickets import Event, Ticket
+from tessera.tickets.model import Event, Ticket
 
 ACTOR = "system:assignment"
 SKILL_TAG = "skill:"
 ATTEMPTS = 8  # conflicts are retried this often within one step before the step fails
-
-
-@dataclass(frozen=True)
-class Load:
-    """One agent's counters as stored: open tickets, assignments ever, last ticket number."""
-
-    agent: str
-    open: int = 0
-    assigned: int = 0
-    last_ticket: int = 0
-
-
-class AgentLoads(Protocol):
-    """Per-agent counters next to the tickets (docs/data-model.md: ``#LOAD`` items)."""
-
-    def loads(self) -> Mapping[str, Load]:
-        """Every agent's counters (agents never assigned are absent)."""
-
-    def assign(self, ticket: Ticket, events: Sequence[Event], *, seen: Load, capacity: int) -> None:
-        """Save ``ticket`` (versioned, as TicketRepository.save) with ``events`` and count it on
-        ``seen.agent``, all or nothing, only if the agent's counters are still ``seen`` and its
-        open tickets below ``capacity``. Conflict otherwise; bumps ``ticket.version``."""
-
-    def release(self, agent: str) -> None:
-        """One open ticket fewer for ``agent`` (solved, closed or reassigned); never below 0."""
 
 
 @dataclass(frozen=True)

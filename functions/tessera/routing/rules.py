@@ -43,7 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tessera.config import Document, Path, type_name
-from tessera.tickets import Priority
+from tessera.tickets.model import Priority
 
 # ------------------------------------------------------------------------------------- facts
 

@@ -12,7 +12,7 @@ from tessera.mail.parse import ParsedMail
 from tessera.ports import TicketRepository
 from tessera.routing.rules import Evaluation, Facts, RuleSet, evaluate, facts_for
 from tessera.routing.workflow import facts_of
-from tessera.tickets import Ticket, utcnow
+from tessera.tickets.model import Ticket, utcnow
 
 
 def facts_of_mail(mail: ParsedMail, rule_set: RuleSet | None, now: datetime | None = None) -> Facts:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tessera.deps import Dependencies
 from tessera.mail.acknowledge import acknowledge
-from tessera.ports import Thread
+from tessera.ports import Dependencies, Thread
 from tessera.routing import assignment
 from tessera.routing.directory import ConfigDirectory
 from tessera.routing.rules import Evaluation, Facts, Fired, RuleSet, evaluate, facts_for
 from tessera.sla import clocks as sla_clocks
-from tessera.tickets import Event, Message, MessageKind, Status, Ticket, utcnow
+from tessera.tickets.model import Event, Message, MessageKind, Status, Ticket, utcnow
 
 ROUTING = "system:routing"
 EVALUATED = "routing.evaluated"  # the audit event that marks a ticket's rules as applied

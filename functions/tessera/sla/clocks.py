@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from tessera.deps import Dependencies
+from tessera.ports import Dependencies
 from tessera.sla.policies import TARGETS, Policy, SlaConfig, Target
-from tessera.tickets import Event, Status, Ticket
+from tessera.tickets.model import Event, Status, Ticket
 
 Trigger = Literal["created", "customer_message", "agent_reply", "changed"]
 SYSTEM = "system:sla"

@@ -14,13 +14,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tessera.deps import Dependencies
 from tessera.errors import ValidationFailed
+from tessera.ports import Dependencies
 from tessera.routing.directory import ConfigDirectory
 from tessera.sla import clocks
 from tessera.sla.clocks import SYSTEM, SlaState
 from tessera.sla.policies import TARGETS, SlaConfig
-from tessera.tickets import Event, Priority, Status, Ticket
+from tessera.tickets.model import Event, Priority, Status, Ticket
 
 _PRIORITIES = [p.value for p in Priority]
 

@@ -53,7 +53,7 @@ from tessera.sla.calendar import (
     parse_hours,
     parse_ical_holidays,
 )
-from tessera.tickets import Priority, Status, Ticket
+from tessera.tickets.model import Priority, Status, Ticket
 
 TARGETS = ("first_response", "next_reply", "periodic_update", "resolution")
 PAUSABLE = (Status.PENDING.value, Status.ON_HOLD.value)

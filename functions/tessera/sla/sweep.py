@@ -12,8 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tessera.deps import Dependencies
-from tessera.ports import DueTimer
+from tessera.ports import Dependencies, DueTimer
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ _current_function: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 
 # API calls that need no IAM permission (unauthenticated by design).
-UNSIGNED = {("cognito-idp", "InitiateAuth")}
+UNSIGNED = {("cognito-idp", "InitiateAuth"), ("cognito-idp", "RespondToAuthChallenge")}
 
 
 @dataclass(frozen=True)

@@ -199,14 +199,10 @@ class LocalStack:
     def publish_kb(self) -> None:
         """Publish kb/ and the admin API's published articles (kept from an earlier run) to the
         portal bucket, as ``tessera kb publish`` does after a deploy."""
-        from tessera.adapters.kb_articles import DynamoArticleStore
-        from tessera.kb.articles import combined, published_articles
-        from tessera.kb.publish import S3SiteStore, publish
-        from tessera.kb.source import load
+        from tessera import bootstrap
+        from tessera.kb.publish import publish_site
 
-        written = published_articles(DynamoArticleStore(self.template.ref("TicketsTable")))
-        library = combined(load(ROOT / "kb"), written)
-        report = publish(library, S3SiteStore(self.template.ref("PortalBucket")))
+        report = publish_site(ROOT / "kb", bootstrap.kb_articles(), bootstrap.portal_site())
         log.info("knowledge base: %s articles, %s objects", report.articles, report.written)
 
     def ready_line(self) -> str:

@@ -1,0 +1,1 @@
+"""The API's routes by area, each declared once with ``@endpoint`` (api.service)."""

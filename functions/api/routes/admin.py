@@ -1,0 +1,396 @@
+"""Admins run the desk: configuration documents (validate, apply as the next version), staff
+accounts in the user pool, knowledge-base articles (drafts as numbered versions, then publish,
+which renders the portal's KB pages and search indexes again) and the KB feedback report.
+
+The renderer (Jinja2, markdown-it-py) is imported only by the publish route, so the API's cold
+start does not pay for it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from chalice.app import Response
+
+from api import schemas
+from api.endpoints import ADMINS, Call
+from api.service import IF_MATCH, endpoint, expected_version, with_etag
+from tessera import bootstrap
+from tessera.config import admin as config_admin
+from tessera.identity import staff
+from tessera.identity.access import GROUP_ROLES
+from tessera.kb import articles, feedback
+from tessera.ports import StaffMember, StoredConfig
+
+# ------------------------------------------------------------------ configuration documents
+KIND_PATH = {"kind": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,40}$"}}
+
+
+def _config_json(kind: str, stored: StoredConfig | None) -> Response:
+    body = {
+        "kind": kind,
+        "version": stored.version if stored else 0,
+        "text": stored.text if stored else "",
+        "applied_by": stored.applied_by if stored else None,
+    }
+    return with_etag(body)
+
+
+@endpoint(
+    "GET",
+    "/api/admin/config/{kind}",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    summary="The applied version of a configuration document",
+    responses={200: schemas.CONFIG_DOCUMENT},
+)
+def get_config(call: Call, kind: str) -> Response:
+    return _config_json(kind, config_admin.current_config(bootstrap.dependencies(), kind))
+
+
+@endpoint(
+    "POST",
+    "/api/admin/config/{kind}/validate",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    body=schemas.CONFIG_TEXT,
+    summary="Check a configuration document without applying it",
+    responses={200: schemas.ACCEPTED},
+)
+def validate_config(call: Call, kind: str) -> dict[str, Any]:
+    config_admin.validate_config(kind, call.body["text"])
+    return {"status": "valid"}
+
+
+@endpoint(
+    "PUT",
+    "/api/admin/config/{kind}",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    body=schemas.CONFIG_TEXT,
+    headers=IF_MATCH,
+    summary="Validate and apply a configuration document as the next version",
+    responses={200: schemas.CONFIG_DOCUMENT},
+)
+def apply_config(call: Call, kind: str) -> Response:
+    stored = config_admin.apply_config(
+        bootstrap.dependencies(),
+        call.caller,
+        kind,
+        call.body["text"],
+        expected_version=expected_version(call, "a document version"),
+    )
+    return _config_json(kind, stored)
+
+
+# ------------------------------------------------------------------ staff accounts
+GROUP = {"type": "string", "enum": sorted(GROUP_ROLES)}
+PASSWORD = {"type": "string", "minLength": 12, "maxLength": 256}
+NEW_AGENT = schemas.obj(
+    {"email": schemas.EMAIL, "group": GROUP, "temporary_password": PASSWORD}, ["email", "group"]
+)
+AGENT = schemas.obj(
+    {
+        "email": {"type": "string"},
+        "groups": {"type": "array", "items": GROUP},
+        "status": {
+            "type": "string",
+            "description": "The pool's account status: FORCE_CHANGE_PASSWORD until first sign-in",
+        },
+        "enabled": {"type": "boolean"},
+    },
+    ["email", "groups", "status", "enabled"],
+)
+
+
+def agent_json(member: StaffMember) -> dict[str, Any]:
+    return {
+        "email": member.email,
+        "groups": list(member.groups),
+        "status": member.status,
+        "enabled": member.enabled,
+    }
+
+
+@endpoint(
+    "GET",
+    "/api/admin/agents",
+    roles=ADMINS,
+    tag="admin",
+    summary="Admins: the staff accounts (agents and admins) with their groups",
+    responses={200: schemas.obj({"items": {"type": "array", "items": AGENT}}, ["items"])},
+)
+def list_agents(call: Call) -> dict[str, Any]:
+    members = staff.staff(bootstrap.dependencies(), call.caller)
+    return {"items": [agent_json(m) for m in members]}
+
+
+@endpoint(
+    "POST",
+    "/api/admin/agents",
+    roles=ADMINS,
+    tag="admin",
+    body=NEW_AGENT,
+    errors=frozenset({409}),
+    summary=(
+        "Admins: create a staff account in a group; the user pool mails a temporary password "
+        "(409 when the email has an account)"
+    ),
+    responses={201: AGENT},
+)
+def create_agent(call: Call) -> Response:
+    member = staff.add_staff(
+        bootstrap.dependencies(),
+        call.caller,
+        call.body["email"],
+        call.body["group"],
+        call.body.get("temporary_password"),
+    )
+    return Response(body=agent_json(member), status_code=201)
+
+
+# ------------------------------------------------------------------ knowledge-base articles
+ARTICLE_PATH = {
+    "language": schemas.LANGUAGE,
+    "slug": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,80}$"},
+}
+DRAFT_IF_MATCH = {"If-Match": {"type": "string", "description": 'The draft\'s version, e.g. "3"'}}
+SHORT = {"type": "string", "minLength": 1, "maxLength": 300}
+DRAFT = schemas.obj(
+    {
+        "title": SHORT,
+        "description": SHORT,
+        "category": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,80}$"},
+        "body": {"type": "string", "minLength": 1, "maxLength": 100000},
+        "section": {"type": "string", "maxLength": 200},
+        "keywords": {"type": "array", "items": SHORT, "maxItems": 30},
+    },
+    ["title", "description", "category", "body"],
+)
+VERSION = schemas.obj(
+    {
+        "version": {"type": "integer"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "category": {"type": "string"},
+        "body": {"type": "string"},
+        "section": {"type": "string"},
+        "keywords": {"type": "array", "items": {"type": "string"}},
+        "author": {"type": "string"},
+        "created_at": {"type": "string"},
+    },
+    ["version", "title", "description", "category", "body", "author", "created_at"],
+)
+SUMMARY_FIELDS = {
+    "language": {"type": "string"},
+    "slug": {"type": "string"},
+    "title": {"type": "string"},
+    "category": {"type": "string"},
+    "draft_version": {"type": "integer"},
+    "published_version": {"type": "integer", "description": "0 before the first publish"},
+    "updated_by": {"type": "string"},
+    "updated_at": {"type": "string"},
+}
+SUMMARY = schemas.obj(SUMMARY_FIELDS, list(SUMMARY_FIELDS))
+ARTICLE = schemas.obj(
+    {**SUMMARY_FIELDS, "draft": VERSION, "published": {"oneOf": [VERSION, {"type": "null"}]}},
+    [*SUMMARY_FIELDS, "draft", "published"],
+)
+PUBLISHED = schemas.obj(
+    {
+        **SUMMARY_FIELDS,
+        "url": {"type": "string", "description": "The page's key in the portal bucket"},
+        "written": {"type": "integer"},
+        "deleted": {"type": "integer"},
+    },
+    [*SUMMARY_FIELDS, "url", "written", "deleted"],
+)
+
+
+def _summary_json(summary: articles.Summary) -> dict[str, Any]:
+    return {
+        "language": summary.language,
+        "slug": summary.slug,
+        "title": summary.title,
+        "category": summary.category,
+        "draft_version": summary.draft,
+        "published_version": summary.published,
+        "updated_by": summary.updated_by,
+        "updated_at": summary.updated_at.isoformat(),
+    }
+
+
+def _version_json(version: articles.Version) -> dict[str, Any]:
+    return {
+        "version": version.number,
+        "title": version.title,
+        "description": version.description,
+        "category": version.category,
+        "body": version.body,
+        "section": version.section,
+        "keywords": list(version.keywords),
+        "author": version.author,
+        "created_at": version.created_at.isoformat(),
+    }
+
+
+def _article_response(language: str, slug: str, call: Call, status: int = 200) -> Response:
+    summary, draft, published = articles.article(
+        bootstrap.kb_articles(), call.caller, language, slug
+    )
+    body = {
+        **_summary_json(summary),
+        "draft": _version_json(draft),
+        "published": _version_json(published) if published else None,
+    }
+    return with_etag(body, status, version=summary.draft)
+
+
+@endpoint(
+    "GET",
+    "/api/admin/kb/articles",
+    roles=ADMINS,
+    tag="kb",
+    summary="Admins: the articles written through the API, with their draft and published versions",
+    responses={200: schemas.obj({"items": {"type": "array", "items": SUMMARY}}, ["items"])},
+)
+def list_articles(call: Call) -> dict[str, Any]:
+    found = articles.listing(bootstrap.kb_articles(), call.caller)
+    return {"items": [_summary_json(s) for s in found]}
+
+
+@endpoint(
+    "GET",
+    "/api/admin/kb/articles/{language}/{slug}",
+    roles=ADMINS,
+    tag="kb",
+    path_params=ARTICLE_PATH,
+    summary="Admins: one article, its draft and its published version (ETag: the draft's)",
+    responses={200: ARTICLE},
+)
+def get_article(call: Call, language: str, slug: str) -> Response:
+    return _article_response(language, slug, call)
+
+
+@endpoint(
+    "PUT",
+    "/api/admin/kb/articles/{language}/{slug}",
+    roles=ADMINS,
+    tag="kb",
+    path_params=ARTICLE_PATH,
+    body=DRAFT,
+    headers=DRAFT_IF_MATCH,
+    summary=(
+        "Admins: save the draft as a new version (the published page does not change); "
+        "refused if kb/ has an article with this slug and language"
+    ),
+    errors=frozenset({409, 412}),
+    responses={200: ARTICLE},
+)
+def save_draft(call: Call, language: str, slug: str) -> Response:
+    b = call.body
+    articles.save_draft(
+        bootstrap.kb_articles(),
+        call.caller,
+        language,
+        slug,
+        articles.Draft(
+            title=b["title"],
+            description=b["description"],
+            category=b["category"],
+            body=b["body"],
+            section=b.get("section", ""),
+            keywords=tuple(b.get("keywords", [])),
+        ),
+        expected_version=expected_version(call, "the draft's version"),
+        library=articles.repository_library(),
+    )
+    return _article_response(language, slug, call)
+
+
+@endpoint(
+    "POST",
+    "/api/admin/kb/articles/{language}/{slug}/publish",
+    roles=ADMINS,
+    tag="kb",
+    path_params=ARTICLE_PATH,
+    headers=DRAFT_IF_MATCH,
+    summary=(
+        "Admins: publish the draft, then re-render the knowledge base (kb/ and every published "
+        "API article) to the portal bucket"
+    ),
+    errors=frozenset({409, 412}),
+    responses={200: PUBLISHED},
+)
+def publish_article(call: Call, language: str, slug: str) -> dict[str, Any]:
+    from tessera.kb.publish import publish_site
+
+    store = bootstrap.kb_articles()
+    articles.publish(
+        store,
+        call.caller,
+        language,
+        slug,
+        expected_version=expected_version(call, "the draft's version"),
+        library=articles.repository_library(),
+    )
+    report = publish_site(articles.repository_kb(), store, bootstrap.portal_site())
+    summary = store.summary(language, slug)
+    assert summary is not None
+    return {
+        **_summary_json(summary),
+        "url": f"kb/{language}/{slug}.html",
+        "written": report.written,
+        "deleted": report.deleted,
+    }
+
+
+# ------------------------------------------------------------------ knowledge-base feedback
+REPORT = schemas.obj(
+    {
+        "articles": {
+            "type": "array",
+            "items": schemas.obj(
+                {
+                    "language": {"type": "string"},
+                    "article": {"type": "string"},
+                    "helpful": {"type": "integer"},
+                    "unhelpful": {"type": "integer"},
+                    "deflected": {"type": "integer"},
+                },
+                ["language", "article", "helpful", "unhelpful", "deflected"],
+            ),
+        },
+        "missed_searches": {
+            "type": "array",
+            "items": schemas.obj(
+                {
+                    "language": {"type": "string"},
+                    "query": {"type": "string"},
+                    "count": {"type": "integer"},
+                },
+                ["language", "query", "count"],
+            ),
+        },
+    },
+    ["articles", "missed_searches"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/admin/kb/report",
+    roles=ADMINS,
+    tag="kb",
+    summary="Votes, deflections and searches with no result, per article and language",
+    responses={200: REPORT},
+)
+def kb_report(call: Call) -> dict[str, Any]:
+    found = feedback.report(bootstrap.kb_feedback())
+    return {
+        "articles": [asdict(a) for a in found.articles],
+        "missed_searches": [asdict(m) for m in found.missed],
+    }

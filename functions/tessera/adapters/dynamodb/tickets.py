@@ -1,0 +1,678 @@
+"""Tickets in DynamoDB with PynamoDB: the single-table design of docs/data-model.md.
+
+Every item lives in one table under ``pk``/``sk``. The item types below share one base model and
+are told apart by their ``type`` attribute (PynamoDB's discriminator), so the one Query of a
+ticket's partition returns the ticket, its messages and its events, each as its own class.
+
+Storage errors end here: a failed condition becomes :class:`~tessera.errors.Conflict` or
+:class:`~tessera.errors.AlreadyExists`, a missing item :class:`~tessera.errors.NotFound`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pynamodb.attributes import (
+    Attribute,
+    DiscriminatorAttribute,
+    JSONAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.constants import ALL_OLD, STRING
+from pynamodb.exceptions import CancellationReason, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from tessera import settings
+from tessera.adapters.checks import check_belongs, check_limit
+from tessera.errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationFailed
+from tessera.ports import DueTimer, Page, Quarantined, Thread
+from tessera.tickets.model import (
+    Attachment,
+    Channel,
+    Event,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+)
+
+TICKET_SK = "#TICKET"
+CLAIM_SK = "#MID"
+QUARANTINE_SK = "#Q"
+COUNTER_PK, COUNTER_SK = "#COUNTER", "ticket-number"
+# The counter counts the numbers handed out; the first ticket is #1001, so numbers look like
+# numbers from day one.
+NUMBERS_BEFORE_FIRST = 1000
+
+# Fixed width (always microseconds) and always "Z": string order is time order.
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def to_iso(value: datetime) -> str:
+    """A UTC time as the fixed-width ISO-8601 string stored in keys and attributes."""
+    if value.tzinfo is None:
+        raise ValueError("a naive datetime has no time zone; pass an aware (UTC) one")
+    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def from_iso(value: str) -> datetime:
+    return datetime.strptime(value, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+class UtcTimeAttribute(Attribute[datetime]):
+    """A datetime stored as :func:`to_iso` writes it."""
+
+    attr_type = STRING
+
+    def serialize(self, value: datetime) -> str:
+        return to_iso(value)
+
+    def deserialize(self, value: str) -> datetime:
+        return from_iso(value)
+
+
+# ---------------------------------------------------------------------------------- the items
+
+_M = TypeVar("_M", bound=Model)
+
+
+class _Index(GlobalSecondaryIndex[_M]):
+    """PynamoDB's Index, with the typed ``__init_subclass__`` its subclasses need under mypy."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)  # type: ignore[no-untyped-call]
+
+
+class TableItem(Model):
+    """Any item of the tickets table. Table name and region are set by the repository."""
+
+    class Meta:
+        table_name: str | None = None
+        region: str | None = None
+        host: str | None = None  # None: botocore honours AWS_ENDPOINT_URL (the local stack)
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    item_type = DiscriminatorAttribute(attr_name="type")
+
+
+class ByKind(_Index["TicketItem"]):
+    class Meta:
+        index_name = "ByKind"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    created = UnicodeAttribute(range_key=True)
+
+
+class ByQueue(_Index["TicketItem"]):
+    class Meta:
+        index_name = "ByQueue"
+        projection = AllProjection()
+
+    queue = UnicodeAttribute(hash_key=True)
+    created = UnicodeAttribute(range_key=True)
+
+
+class ByAssignee(_Index["TicketItem"]):
+    class Meta:
+        index_name = "ByAssignee"
+        projection = AllProjection()
+
+    assignee_status = UnicodeAttribute(hash_key=True)
+    created = UnicodeAttribute(range_key=True)
+
+
+class ByRequester(_Index["TicketItem"]):
+    class Meta:
+        index_name = "ByRequester"
+        projection = AllProjection()
+
+    requester = UnicodeAttribute(hash_key=True)
+    created = UnicodeAttribute(range_key=True)
+
+
+class ByNumber(_Index["TicketItem"]):
+    class Meta:
+        index_name = "ByNumber"
+        projection = AllProjection()
+
+    number = NumberAttribute(hash_key=True)
+
+
+class TicketItem(TableItem, discriminator="ticket"):
+    """``T#<id>`` / ``#TICKET``: every ticket field, its version and its index keys."""
+
+    # index keys
+    kind = UnicodeAttribute()
+    created = UnicodeAttribute()
+    queue = UnicodeAttribute()
+    assignee_status = UnicodeAttribute(null=True)  # sparse: assigned tickets only
+    requester = UnicodeAttribute()
+    number = NumberAttribute()
+    timer = UnicodeAttribute(null=True)  # sparse, with due_at: tickets with a running timer
+    due_at = UtcTimeAttribute(null=True)
+    due_what = UnicodeAttribute(null=True)  # projected into DueTimers: names the escalation
+    sla = JSONAttribute(null=True)  # tessera.sla's clocks, records and automations
+    # the rest of the ticket
+    subject = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    status = UnicodeAttribute()
+    priority = UnicodeAttribute()
+    group = UnicodeAttribute(null=True)
+    assignee = UnicodeAttribute(null=True)
+    tags = UnicodeSetAttribute(null=True)  # DynamoDB has no empty sets: absent means none
+    custom_fields = JSONAttribute()
+    language = UnicodeAttribute(null=True)
+    mailbox = UnicodeAttribute(null=True)
+    participants = UnicodeSetAttribute(null=True)
+    created_at = UtcTimeAttribute()
+    updated_at = UtcTimeAttribute()
+    version = NumberAttribute()
+
+    by_kind = ByKind()
+    by_queue = ByQueue()
+    by_assignee = ByAssignee()
+    by_requester = ByRequester()
+    by_number = ByNumber()
+
+
+class AttachmentMap(MapAttribute[str, Any]):
+    key = UnicodeAttribute()
+    filename = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    content_id = UnicodeAttribute(null=True)
+
+
+class MessageItem(TableItem, discriminator="message"):
+    """``T#<ticket id>`` / ``M#<created>#<id>``."""
+
+    kind = UnicodeAttribute()  # the MessageKind; without ``created`` it stays off ByKind
+    author = UnicodeAttribute()
+    text = UnicodeAttribute()
+    html = UnicodeAttribute()
+    attachments = ListAttribute[AttachmentMap](of=AttachmentMap)
+    mail_message_id = UnicodeAttribute(null=True)
+
+
+class EventItem(TableItem, discriminator="event"):
+    """``T#<ticket id>`` / ``E#<at>#<id>``: one audit record."""
+
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    changes = JSONAttribute()  # {field: [old, new]}
+
+
+class MessageIdClaim(TableItem, discriminator="mid"):
+    """``MID#<Message-ID>`` / ``#MID``: which ticket holds the mail with that Message-ID."""
+
+    ticket_id = UnicodeAttribute()
+
+
+class CounterItem(TableItem, discriminator="counter"):
+    """``#COUNTER`` / ``ticket-number``: how many ticket numbers were handed out."""
+
+    value = NumberAttribute(null=True)
+
+
+class QuarantineByKind(_Index["QuarantineItem"]):
+    class Meta:
+        index_name = "ByKind"
+        projection = AllProjection()
+
+    kind = UnicodeAttribute(hash_key=True)
+    created = UnicodeAttribute(range_key=True)
+
+
+class QuarantineItem(TableItem, discriminator="quarantine"):
+    """``Q#<S3 key>`` / ``#Q``: a mail intake could not process."""
+
+    kind = UnicodeAttribute()
+    created = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    at = UtcTimeAttribute()
+
+    by_kind = QuarantineByKind()
+
+
+class DueTimersIndex(_Index["DueTimerKeys"]):
+    class Meta:
+        index_name = "DueTimers"
+        projection = IncludeProjection(["due_what"])
+
+    timer = UnicodeAttribute(hash_key=True)
+    due_at = UtcTimeAttribute(range_key=True)
+
+
+class DueTimerKeys(Model):
+    """A ticket as the DueTimers index projects it (keys and ``due_what``). Not a TableItem:
+    the index does not project ``type``, and the discriminator's filter would drop every item."""
+
+    class Meta:
+        table_name: str | None = None
+        region: str | None = None
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    timer = UnicodeAttribute()
+    due_at = UtcTimeAttribute()
+    due_what = UnicodeAttribute(null=True)  # the index's one projected attribute
+
+    due_timers = DueTimersIndex()
+
+
+_MODELS: tuple[type[Model], ...] = (
+    TableItem,
+    TicketItem,
+    MessageItem,
+    EventItem,
+    MessageIdClaim,
+    CounterItem,
+    QuarantineItem,
+    DueTimerKeys,
+)
+
+
+# ------------------------------------------------------------------ domain <-> item, each way
+
+
+def ticket_item(ticket: Ticket) -> TicketItem:
+    created = f"{to_iso(ticket.created_at)}#{ticket.id}"
+    return TicketItem(
+        pk=f"T#{ticket.id}",
+        sk=TICKET_SK,
+        kind="ticket",
+        created=created,
+        queue=f"{ticket.group or '-'}#{ticket.status}",
+        assignee_status=f"{ticket.assignee}#{ticket.status}" if ticket.assignee else None,
+        requester=ticket.requester,
+        number=ticket.number,
+        timer="due" if ticket.due_at else None,
+        due_at=ticket.due_at,
+        due_what=ticket.due_what if ticket.due_at else None,
+        sla=dict(ticket.sla) or None,
+        subject=ticket.subject,
+        channel=ticket.channel.value,
+        status=ticket.status.value,
+        priority=ticket.priority.value,
+        group=ticket.group,
+        assignee=ticket.assignee,
+        tags=set(ticket.tags),
+        custom_fields=dict(ticket.custom_fields),
+        language=ticket.language,
+        mailbox=ticket.mailbox,
+        participants=set(ticket.participants),
+        created_at=ticket.created_at,
+        updated_at=ticket.updated_at,
+        version=ticket.version,
+    )
+
+
+def ticket_from_item(item: TicketItem) -> Ticket:
+    return Ticket(
+        id=item.pk.removeprefix("T#"),
+        number=int(item.number),
+        subject=item.subject,
+        requester=item.requester,
+        channel=Channel(item.channel),
+        status=Status(item.status),
+        priority=Priority(item.priority),
+        group=item.group,
+        assignee=item.assignee,
+        tags=frozenset(item.tags or ()),
+        custom_fields=dict(item.custom_fields),
+        language=item.language,
+        mailbox=item.mailbox,
+        participants=frozenset(item.participants or ()),
+        due_at=item.due_at,
+        due_what=item.due_what,
+        sla=dict(item.sla or {}),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version),
+    )
+
+
+def message_item(message: Message) -> MessageItem:
+    return MessageItem(
+        pk=f"T#{message.ticket_id}",
+        sk=f"M#{to_iso(message.created_at)}#{message.id}",
+        kind=message.kind.value,
+        author=message.author,
+        text=message.text,
+        html=message.html,
+        attachments=[
+            AttachmentMap(  # type: ignore[no-untyped-call]
+                key=a.key,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                content_id=a.content_id,
+            )
+            for a in message.attachments
+        ],
+        mail_message_id=message.mail_message_id,
+    )
+
+
+def message_from_item(item: MessageItem) -> Message:
+    _, created, message_id = item.sk.split("#", 2)
+    return Message(
+        ticket_id=item.pk.removeprefix("T#"),
+        kind=MessageKind(item.kind),
+        author=item.author,
+        text=item.text,
+        html=item.html,
+        attachments=tuple(
+            Attachment(
+                key=a.key,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=int(a.size),
+                content_id=a.content_id,
+            )
+            for a in item.attachments or ()
+        ),
+        mail_message_id=item.mail_message_id,
+        id=message_id,
+        created_at=from_iso(created),
+    )
+
+
+def event_item(event: Event) -> EventItem:
+    return EventItem(
+        pk=f"T#{event.ticket_id}",
+        sk=f"E#{to_iso(event.at)}#{event.id}",
+        actor=event.actor,
+        action=event.action,
+        reason=event.reason,
+        changes={name: [old, new] for name, (old, new) in event.changes.items()},
+    )
+
+
+def event_from_item(item: EventItem) -> Event:
+    _, at, event_id = item.sk.split("#", 2)
+    return Event(
+        ticket_id=item.pk.removeprefix("T#"),
+        actor=item.actor,
+        action=item.action,
+        reason=item.reason,
+        changes={name: (old, new) for name, (old, new) in item.changes.items()},
+        id=event_id,
+        at=from_iso(at),
+    )
+
+
+def quarantine_item(quarantined: Quarantined) -> QuarantineItem:
+    return QuarantineItem(
+        pk=f"Q#{quarantined.key}",
+        sk=QUARANTINE_SK,
+        kind="quarantine",
+        created=f"{to_iso(quarantined.at)}#{quarantined.key}",
+        reason=quarantined.reason,
+        at=quarantined.at,
+    )
+
+
+def quarantined_from_item(item: QuarantineItem) -> Quarantined:
+    return Quarantined(key=item.pk.removeprefix("Q#"), reason=item.reason, at=item.at)
+
+
+# ---------------------------------------------------------------------------------- cursors
+
+
+def encode_cursor(last_evaluated_key: dict[str, dict[str, Any]] | None) -> str | None:
+    if last_evaluated_key is None:
+        return None
+    raw = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str, key_names: set[str], partition: tuple[str, str]) -> dict[str, Any]:
+    """The LastEvaluatedKey in ``cursor``, if it is one a listing of ``partition`` returned."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except ValueError:  # bad base64, bad UTF-8, bad JSON, non-ASCII: all ValueErrors
+        key = None
+    name, value = partition
+    if (
+        not isinstance(key, dict)
+        or set(key) != key_names
+        or not all(isinstance(v, dict) and isinstance(v.get("S"), str) for v in key.values())
+        or key[name] != {"S": value}
+    ):
+        raise ValidationFailed("cursor", "is not a cursor this listing returned")
+    return key
+
+
+# -------------------------------------------------------------------------------- repository
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One Put of a transaction, and the domain error its failed condition means."""
+
+    item: TableItem
+    condition: Condition | None = None
+    on_condition_failed: Callable[[CancellationReason], Exception] | None = None
+
+
+class DynamoTicketRepository:
+    """:class:`tessera.ports.TicketRepository` on the tickets table (see docs/data-model.md).
+
+    The models are module-level classes, so one process talks to one tickets table: the last
+    repository constructed sets the table for all of them.
+    """
+
+    def __init__(self, table_name: str) -> None:
+        if not table_name:
+            raise ConfigurationError("the tickets table name is empty")
+        region = settings.region()
+        for model in _MODELS:
+            model.Meta.table_name = table_name
+            model.Meta.region = region
+            # PynamoDB caches a connection per model class; drop any made for other settings.
+            model._connection = None
+        self._connection = Connection(region=region)
+
+    # -- numbers ----------------------------------------------------------------------------
+    def next_number(self) -> int:
+        counter = CounterItem(COUNTER_PK, COUNTER_SK)
+        counter.update(actions=[CounterItem.value.add(1)])
+        return NUMBERS_BEFORE_FIRST + int(counter.value)
+
+    # -- writes -----------------------------------------------------------------------------
+    def create(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+        check_belongs(ticket, [message], events)
+        self._commit(
+            [
+                *_claim(message),
+                _Write(
+                    ticket_item(ticket),
+                    TicketItem.pk.does_not_exist(),
+                    lambda _: AlreadyExists(f"ticket {ticket.id} exists already"),
+                ),
+                _Write(message_item(message)),
+                *(_Write(event_item(e)) for e in events),
+            ]
+        )
+
+    def save(self, ticket: Ticket, events: Sequence[Event]) -> None:
+        check_belongs(ticket, [], events)
+        self._commit([_versioned(ticket), *(_Write(event_item(e)) for e in events)])
+        ticket.version += 1
+
+    def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+        check_belongs(ticket, [message], events)
+        self._commit(
+            [
+                *_claim(message),
+                _versioned(ticket),
+                _Write(message_item(message)),
+                *(_Write(event_item(e)) for e in events),
+            ]
+        )
+        ticket.version += 1
+
+    def quarantine(self, item: Quarantined) -> None:
+        # A plain put: recording the same key again keeps one item, with the latest reason.
+        quarantine_item(item).save()
+
+    def _commit(self, writes: Sequence[_Write]) -> None:
+        """Write every item or none. Writes that can fail come first: the first failure wins."""
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                for write in writes:
+                    transaction.save(
+                        write.item,
+                        condition=write.condition,
+                        return_values=ALL_OLD if write.condition is not None else None,
+                    )
+        except TransactWriteError as error:
+            # Only puts are used, so the reasons line up one-to-one with ``writes``.
+            for write, reason in zip(writes, error.cancellation_reasons, strict=False):
+                if (
+                    reason is not None
+                    and reason.code == "ConditionalCheckFailed"
+                    and write.on_condition_failed is not None
+                ):
+                    raise write.on_condition_failed(reason) from error
+            raise
+
+    # -- reads by key -----------------------------------------------------------------------
+    def get(self, ticket_id: str) -> Ticket:
+        try:
+            item = TicketItem.get(f"T#{ticket_id}", TICKET_SK, consistent_read=True)
+        except TicketItem.DoesNotExist:
+            raise NotFound(f"ticket {ticket_id}") from None
+        return ticket_from_item(item)
+
+    def get_by_number(self, number: int) -> Ticket:
+        for item in TicketItem.by_number.query(number, limit=1):
+            return ticket_from_item(item)
+        raise NotFound(f"ticket #{number}")
+
+    def find_by_mail_message_id(self, mail_message_id: str) -> str | None:
+        try:
+            claim = MessageIdClaim.get(f"MID#{mail_message_id}", CLAIM_SK, consistent_read=True)
+        except MessageIdClaim.DoesNotExist:
+            return None
+        return claim.ticket_id
+
+    def thread(self, ticket_id: str) -> Thread:
+        ticket: Ticket | None = None
+        messages: list[Message] = []
+        events: list[Event] = []
+        # One partition, ordered by sort key: #TICKET, then E#<at>..., then M#<created>...
+        for item in TableItem.query(f"T#{ticket_id}", consistent_read=True):
+            if isinstance(item, TicketItem):
+                ticket = ticket_from_item(item)
+            elif isinstance(item, MessageItem):
+                messages.append(message_from_item(item))
+            elif isinstance(item, EventItem):
+                events.append(event_from_item(item))
+        if ticket is None:
+            raise NotFound(f"ticket {ticket_id}")
+        return Thread(ticket=ticket, messages=messages, events=events)
+
+    # -- listings ---------------------------------------------------------------------------
+    def recent(self, *, limit: int, cursor: str | None = None) -> Page:
+        return self._page(TicketItem.by_kind, ("kind", "ticket"), limit, cursor)
+
+    def queue(self, *, group: str, status: Status, limit: int, cursor: str | None = None) -> Page:
+        return self._page(TicketItem.by_queue, ("queue", f"{group}#{status}"), limit, cursor)
+
+    def assigned(
+        self, *, assignee: str, status: Status, limit: int, cursor: str | None = None
+    ) -> Page:
+        partition = ("assignee_status", f"{assignee}#{status}")
+        return self._page(TicketItem.by_assignee, partition, limit, cursor)
+
+    def requested_by(self, requester: str, *, limit: int, cursor: str | None = None) -> Page:
+        partition = ("requester", requester.strip().lower())
+        return self._page(TicketItem.by_requester, partition, limit, cursor)
+
+    def _page(
+        self,
+        index: GlobalSecondaryIndex[TicketItem],
+        partition: tuple[str, str],
+        limit: int,
+        cursor: str | None,
+    ) -> Page:
+        """Newest first. One item more per request than asked for: if it exists, PynamoDB's
+        key of the last returned item is the cursor, so the last page has none."""
+        check_limit(limit)
+        key_names = {"pk", "sk", partition[0], "created"}
+        start = None if cursor is None else decode_cursor(cursor, key_names, partition)
+        results = index.query(
+            partition[1],
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit + 1,
+            last_evaluated_key=start,
+        )
+        tickets = [ticket_from_item(item) for item in results]
+        return Page(items=tickets, cursor=encode_cursor(results.last_evaluated_key))
+
+    def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
+        check_limit(limit)
+        keys = DueTimerKeys.due_timers.query(
+            "due", range_key_condition=DueTimerKeys.due_at <= now, limit=limit
+        )
+        return [
+            DueTimer(ticket_id=k.pk.removeprefix("T#"), due_at=k.due_at, what=k.due_what or "")
+            for k in keys
+        ]
+
+    def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
+        check_limit(limit)
+        items = QuarantineItem.by_kind.query("quarantine", limit=limit)
+        return [quarantined_from_item(item) for item in items]
+
+    def release(self, key: str) -> None:
+        QuarantineItem(f"Q#{key}", QUARANTINE_SK).delete()
+
+
+def _claim(message: Message) -> list[_Write]:
+    if message.mail_message_id is None:
+        return []
+    mail_message_id = message.mail_message_id
+    claim = MessageIdClaim(f"MID#{mail_message_id}", CLAIM_SK, ticket_id=message.ticket_id)
+    return [
+        _Write(
+            claim,
+            MessageIdClaim.pk.does_not_exist(),
+            lambda _: AlreadyExists(f"Message-ID {mail_message_id} is stored already"),
+        )
+    ]
+
+
+def _versioned(ticket: Ticket) -> _Write:
+    """The ticket with its version bumped, written only over the version it was read at."""
+    item = ticket_item(ticket)
+    item.version = ticket.version + 1
+
+    def failed(reason: CancellationReason) -> Exception:
+        if reason.raw_item is None:  # no item at all: nothing to be stale against
+            return NotFound(f"ticket {ticket.id}")
+        return Conflict(f"ticket {ticket.id} changed since version {ticket.version}")
+
+    return _Write(item, TicketItem.version == ticket.version, failed)

@@ -1,0 +1,49 @@
+"""Step Functions: the routing execution of each ticket and the escalation executions of its
+timers. Execution names make a repeated start a no-op (Step Functions keeps names for 90
+days), so every caller may start again safely."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from tessera.adapters.clients import client
+
+
+class StepFunctionsWorkflow:
+    def __init__(self, routing_state_machine_arn: str) -> None:
+        self.routing_state_machine_arn = routing_state_machine_arn
+
+    def start_routing(self, ticket_id: str, *, reopening: int | None = None) -> bool:
+        sfn = client("stepfunctions")
+        # One execution per ticket (and per reopening): the name makes a repeated start a no-op.
+        name = f"route-{ticket_id}" if reopening is None else f"route-{ticket_id}-r{reopening}"
+        try:
+            sfn.start_execution(
+                stateMachineArn=self.routing_state_machine_arn,
+                name=name,
+                input=json.dumps({"ticket_id": ticket_id, "reopened": reopening is not None}),
+            )
+        except sfn.exceptions.ExecutionAlreadyExists:
+            return False
+        return True
+
+
+class StepFunctionsEscalations:
+    """Escalation executions, one per (ticket, target, cycle, level): the name makes a repeated
+    start by the next sweep a no-op (Step Functions keeps names for 90 days)."""
+
+    def __init__(self, state_machine_arn: str) -> None:
+        self.state_machine_arn = state_machine_arn
+
+    def start(self, ticket_id: str, what: str, due_at: datetime) -> bool:
+        sfn = client("stepfunctions")
+        try:
+            sfn.start_execution(
+                stateMachineArn=self.state_machine_arn,
+                name=f"{ticket_id}-{what}"[:80],
+                input=json.dumps({"ticket_id": ticket_id, "what": what}),
+            )
+        except sfn.exceptions.ExecutionAlreadyExists:
+            return False
+        return True

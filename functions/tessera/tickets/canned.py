@@ -1,0 +1,111 @@
+"""Canned responses: reviewed reply texts agents pick and adapt, with placeholders.
+
+They are a configuration document of kind ``canned`` (tessera.config), applied and versioned
+like the others (``PUT /api/admin/config/canned``, ``tessera config apply canned``)::
+
+    canned:
+      - id: printer-reset
+        title: Reset the printer
+        text: |
+          Hello {{requester.name}},
+          please hold the reset button for ten seconds (ticket #{{ticket.number}}).
+
+Placeholders are ``{{requester.email}}``, ``{{requester.name}}``, ``{{ticket.number}}``,
+``{{ticket.subject}}``, ``{{ticket.status}}``, ``{{agent.email}}`` and ``{{agent.name}}``; an
+unknown one is refused when the document is validated, naming its line. Applying a response
+renders it for one ticket; the agent sends it as a reply.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tessera.config import Document, Path
+from tessera.errors import NotFound
+from tessera.identity.access import Principal, require_staff
+from tessera.ports import Dependencies
+from tessera.tickets import reading
+from tessera.tickets.model import Ticket
+
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
+PLACEHOLDERS = frozenset(
+    {
+        "requester.email",
+        "requester.name",
+        "ticket.number",
+        "ticket.subject",
+        "ticket.status",
+        "agent.email",
+        "agent.name",
+    }
+)
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class CannedResponse:
+    id: str
+    title: str
+    text: str
+
+
+def parse_canned(doc: Document) -> Mapping[str, CannedResponse]:
+    """The ``canned`` document's responses by id; ConfigError naming the line otherwise."""
+    doc.mapping((), required=["canned"])
+    responses: dict[str, CannedResponse] = {}
+    for i, _ in enumerate(doc.sequence(("canned",))):
+        path: Path = ("canned", i)
+        doc.mapping(path, required=["id", "title", "text"])
+        canned_id = doc.string((*path, "id"))
+        if not _ID.match(canned_id):
+            raise doc.error((*path, "id"), "must be lower-case letters, digits and dashes")
+        if canned_id in responses:
+            raise doc.error((*path, "id"), f"{canned_id} is listed twice")
+        text = doc.string((*path, "text"))
+        for name in PLACEHOLDER.findall(text):
+            if name not in PLACEHOLDERS:
+                known = ", ".join("{{" + p + "}}" for p in sorted(PLACEHOLDERS))
+                raise doc.error((*path, "text"), f"unknown placeholder {{{{{name}}}}} ({known})")
+        responses[canned_id] = CannedResponse(canned_id, doc.string((*path, "title")), text)
+    return responses
+
+
+def _name(email: str) -> str:
+    """A greeting name from an address (no names are stored): ``dana.smith@`` -> Dana Smith."""
+    local = email.split("@", 1)[0]
+    return " ".join(part.capitalize() for part in re.split(r"[._-]+", local) if part) or email
+
+
+def render(text: str, ticket: Ticket, agent: Principal) -> str:
+    values = {
+        "requester.email": ticket.requester,
+        "requester.name": _name(ticket.requester),
+        "ticket.number": str(ticket.number),
+        "ticket.subject": ticket.subject,
+        "ticket.status": ticket.status.value,
+        "agent.email": agent.email,
+        "agent.name": _name(agent.email),
+    }
+    return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def responses(deps: Dependencies, principal: Principal) -> list[CannedResponse]:
+    """Every canned response, by title (none until a ``canned`` document is applied)."""
+    require_staff(principal)
+    configured: Mapping[str, CannedResponse] = deps.config().get("canned") or {}
+    return sorted(configured.values(), key=lambda r: (r.title.lower(), r.id))
+
+
+def apply(
+    deps: Dependencies, principal: Principal, ticket_id: str, canned_id: str
+) -> CannedResponse:
+    """The canned response rendered for one ticket, ready to send as a reply."""
+    require_staff(principal)
+    ticket = reading.find_ticket(deps, principal, ticket_id)
+    configured: Mapping[str, CannedResponse] = deps.config().get("canned") or {}
+    response = configured.get(canned_id)
+    if response is None:
+        raise NotFound(f"no canned response {canned_id}")
+    return CannedResponse(response.id, response.title, render(response.text, ticket, principal))

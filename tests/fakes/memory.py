@@ -1,0 +1,265 @@
+"""Tickets in memory: the DynamoDB repository's behaviour in plain Python, for logic tests.
+
+Same errors, versions, numbers, orderings and opaque cursors as
+:class:`tessera.adapters.dynamodb.DynamoTicketRepository`; the contract tests in
+tests/integration/test_ticket_repository.py run against both to keep them so.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import dataclasses
+import json
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+
+from tessera.adapters.checks import check_belongs, check_limit
+from tessera.errors import AlreadyExists, Conflict, NotFound, ValidationFailed
+from tessera.ports import DueTimer, Load, Page, Quarantined, StoredConfig, Thread
+from tessera.tickets.model import Event, Message, Status, Ticket, utcnow
+
+FIRST_NUMBER = 1001
+
+
+class InMemoryTicketRepository:
+    """:class:`tessera.ports.TicketRepository` in dictionaries. Stores and returns copies, so a
+    caller's later changes reach it only through :meth:`save`, as with real storage."""
+
+    def __init__(self) -> None:
+        self._tickets: dict[str, Ticket] = {}
+        self._messages: defaultdict[str, list[Message]] = defaultdict(list)
+        self._events: defaultdict[str, list[Event]] = defaultdict(list)
+        self._claims: dict[str, str] = {}  # Message-ID -> ticket id
+        self._quarantine: dict[str, Quarantined] = {}
+        self._numbers_issued = 0
+
+    def next_number(self) -> int:
+        self._numbers_issued += 1
+        return FIRST_NUMBER - 1 + self._numbers_issued
+
+    def create(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+        check_belongs(ticket, [message], events)
+        self._check_claim(message)
+        if ticket.id in self._tickets:
+            raise AlreadyExists(f"ticket {ticket.id} exists already")
+        self._write(ticket, message, events)
+
+    def save(self, ticket: Ticket, events: Sequence[Event]) -> None:
+        check_belongs(ticket, [], events)
+        self._check_version(ticket)
+        ticket.version += 1
+        self._write(ticket, None, events)
+
+    def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+        check_belongs(ticket, [message], events)
+        self._check_claim(message)
+        self._check_version(ticket)
+        ticket.version += 1
+        self._write(ticket, message, events)
+
+    def _check_claim(self, message: Message) -> None:
+        if message.mail_message_id in self._claims:
+            raise AlreadyExists(f"Message-ID {message.mail_message_id} is stored already")
+
+    def _check_version(self, ticket: Ticket) -> None:
+        stored = self._tickets.get(ticket.id)
+        if stored is None:
+            raise NotFound(f"ticket {ticket.id}")
+        if stored.version != ticket.version:
+            raise Conflict(f"ticket {ticket.id} changed since version {ticket.version}")
+
+    def _write(self, ticket: Ticket, message: Message | None, events: Sequence[Event]) -> None:
+        self._tickets[ticket.id] = copy.deepcopy(ticket)
+        if message is not None:
+            self._messages[ticket.id].append(copy.deepcopy(message))
+            if message.mail_message_id is not None:
+                self._claims[message.mail_message_id] = ticket.id
+        self._events[ticket.id].extend(copy.deepcopy(list(events)))
+
+    def get(self, ticket_id: str) -> Ticket:
+        if ticket_id not in self._tickets:
+            raise NotFound(f"ticket {ticket_id}")
+        return copy.deepcopy(self._tickets[ticket_id])
+
+    def get_by_number(self, number: int) -> Ticket:
+        for ticket in self._tickets.values():
+            if ticket.number == number:
+                return copy.deepcopy(ticket)
+        raise NotFound(f"ticket #{number}")
+
+    def find_by_mail_message_id(self, mail_message_id: str) -> str | None:
+        return self._claims.get(mail_message_id)
+
+    def thread(self, ticket_id: str) -> Thread:
+        ticket = self.get(ticket_id)
+        messages = sorted(self._messages[ticket_id], key=lambda m: (m.created_at, m.id))
+        events = sorted(self._events[ticket_id], key=lambda e: (e.at, e.id))
+        return Thread(ticket=ticket, messages=copy.deepcopy(messages), events=copy.deepcopy(events))
+
+    def recent(self, *, limit: int, cursor: str | None = None) -> Page:
+        return self._page("recent", lambda t: True, limit, cursor)
+
+    def queue(self, *, group: str, status: Status, limit: int, cursor: str | None = None) -> Page:
+        # Tickets without a group are the "-" queue, as in the DynamoDB key.
+        return self._page(
+            f"queue:{group}#{status}",
+            lambda t: (t.group or "-") == group and t.status == status,
+            limit,
+            cursor,
+        )
+
+    def assigned(
+        self, *, assignee: str, status: Status, limit: int, cursor: str | None = None
+    ) -> Page:
+        return self._page(
+            f"assigned:{assignee}#{status}",
+            lambda t: t.assignee == assignee and t.status == status,
+            limit,
+            cursor,
+        )
+
+    def requested_by(self, requester: str, *, limit: int, cursor: str | None = None) -> Page:
+        requester = requester.strip().lower()
+        return self._page(
+            f"requester:{requester}", lambda t: t.requester == requester, limit, cursor
+        )
+
+    def _page(
+        self, listing: str, wanted: Callable[[Ticket], bool], limit: int, cursor: str | None
+    ) -> Page:
+        """Newest first, by (created_at, id) as the indexes' ``created`` sort key orders them."""
+        check_limit(limit)
+        tickets = sorted(
+            (t for t in self._tickets.values() if wanted(t)),
+            key=lambda t: (t.created_at, t.id),
+            reverse=True,
+        )
+        if cursor is not None:
+            after = _decode_cursor(cursor, listing)
+            tickets = [t for t in tickets if (t.created_at, t.id) < after]
+        page = tickets[:limit]
+        more = len(tickets) > limit
+        next_cursor = _encode_cursor(listing, page[-1]) if more else None
+        return Page(items=copy.deepcopy(page), cursor=next_cursor)
+
+    def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
+        check_limit(limit)
+        if now.tzinfo is None:
+            raise ValueError("a naive datetime has no time zone; pass an aware (UTC) one")
+        due = sorted(
+            (t.due_at, t.id)
+            for t in self._tickets.values()
+            if t.due_at is not None and t.due_at <= now
+        )
+        return [
+            DueTimer(ticket_id=i, due_at=at, what=self._tickets[i].due_what or "")
+            for at, i in due[:limit]
+        ]
+
+    def quarantine(self, item: Quarantined) -> None:
+        self._quarantine[item.key] = item
+
+    def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
+        check_limit(limit)
+        return sorted(self._quarantine.values(), key=lambda q: (q.at, q.key))[:limit]
+
+    def release(self, key: str) -> None:
+        self._quarantine.pop(key, None)
+
+
+def _encode_cursor(listing: str, last: Ticket) -> str:
+    raw = json.dumps([listing, last.created_at.isoformat(), last.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def _decode_cursor(cursor: str, listing: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        cursor_listing, created_at, ticket_id = decoded
+        after = datetime.fromisoformat(created_at)
+        if cursor_listing == listing and isinstance(ticket_id, str) and after.tzinfo:
+            return after, ticket_id
+    except (ValueError, TypeError):  # bad base64, UTF-8, JSON or shape
+        pass
+    raise ValidationFailed("cursor", "is not a cursor this listing returned")
+
+
+class InMemoryConfigStore:
+    """:class:`tessera.ports.ConfigStore` in a dictionary, same semantics as the DynamoDB one."""
+
+    def __init__(self) -> None:
+        self._versions: defaultdict[str, list[StoredConfig]] = defaultdict(list)
+
+    def current(self, kind: str) -> StoredConfig | None:
+        versions = self._versions[kind]
+        return versions[-1] if versions else None
+
+    def apply(
+        self, kind: str, text: str, *, actor: str, expected_version: int | None
+    ) -> StoredConfig:
+        base = len(self._versions[kind])
+        if expected_version is not None and expected_version != base:
+            raise Conflict(f"{kind} is at version {base}, not {expected_version}")
+        stored = StoredConfig(kind, base + 1, text, actor, utcnow())
+        self._versions[kind].append(stored)
+        return stored
+
+    def history(self, kind: str, *, limit: int) -> Sequence[StoredConfig]:
+        return list(reversed(self._versions[kind]))[:limit]
+
+
+class InMemoryNonces:
+    """:class:`tessera.ports.Nonces` in a dictionary."""
+
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock or time.time
+        self._claimed: dict[str, tuple[float, str]] = {}
+
+    def claim(self, key: str, *, ttl_seconds: int, value: str = "") -> str | None:
+        now = self._clock()
+        existing = self._claimed.get(key)
+        if existing is not None and existing[0] >= now:
+            return existing[1]
+        self._claimed[key] = (now + ttl_seconds, value)
+        return None
+
+    def settle(self, key: str, *, ttl_seconds: int, value: str) -> None:
+        if ttl_seconds <= 0:
+            self._claimed.pop(key, None)
+        else:
+            self._claimed[key] = (self._clock() + ttl_seconds, value)
+
+
+class InMemoryAgentLoads:
+    """:class:`tessera.ports.AgentLoads` over an in-memory ticket repository; a lock
+    makes each assignment one atomic compare-and-set, as the DynamoDB transaction is."""
+
+    def __init__(self, tickets: InMemoryTicketRepository) -> None:
+        self._tickets = tickets
+        self._loads: dict[str, Load] = {}
+        self._lock = threading.Lock()
+
+    def loads(self) -> Mapping[str, Load]:
+        with self._lock:
+            return dict(self._loads)
+
+    def assign(self, ticket: Ticket, events: Sequence[Event], *, seen: Load, capacity: int) -> None:
+        with self._lock:
+            stored = self._loads.get(seen.agent, Load(seen.agent))
+            if stored != seen or stored.open >= capacity:
+                raise Conflict(f"{seen.agent}'s load changed or is at capacity")
+            self._tickets.save(ticket, events)
+            self._loads[seen.agent] = Load(
+                seen.agent, stored.open + 1, stored.assigned + 1, ticket.number
+            )
+
+    def release(self, agent: str) -> None:
+        with self._lock:
+            load = self._loads.get(agent)
+            if load is not None and load.open > 0:
+                self._loads[agent] = dataclasses.replace(load, open=load.open - 1)

@@ -1,0 +1,97 @@
+"""The knowledge base's DynamoDB and S3 adapters on moto, and ``tessera kb publish`` writing to
+a bucket: articles and feedback on the table template.yaml declares."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tessera.adapters.dynamodb.kb import DynamoArticleStore, DynamoFeedbackStore
+from tessera.cli import main
+from tessera.errors import Conflict
+from tessera.identity.access import Principal, Role
+from tessera.kb import articles, feedback
+from tessera.kb.source import load
+from tests.factories import REPO_KB, kb_draft, write_article
+
+ADMIN = Principal("admin@example.com", frozenset({Role.ADMIN}))
+
+
+def first_time() -> datetime:
+    return datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_the_cli_publishes_to_the_portal_bucket(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a portal bucket
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="portal")
+    # When an operator publishes
+    code = main(["kb", "publish", "--source", str(REPO_KB), "--bucket", "portal"])
+    # Then the pages are in the bucket with their content types
+    assert code == 0
+    page = s3.get_object(Bucket="portal", Key="kb/fa/reset-password.html")
+    assert page["ContentType"] == "text/html; charset=utf-8"
+    assert "رمز عبور" in page["Body"].read().decode()
+    assert re.search(r"published \d+ articles in en, fa, el", capsys.readouterr().out)
+
+
+def test_the_cli_names_a_broken_article(
+    kb: Path, aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_article(kb, "en/billing/x.md", "title: T\n")
+    assert main(["kb", "publish", "--source", str(kb), "--bucket", "portal"]) == 1
+    assert "kb/en/billing/x.md" in capsys.readouterr().err
+
+
+def test_feedback_is_stored_in_the_tickets_table(tickets_table: str) -> None:
+    # Given the DynamoDB store on the table template.yaml declares
+    store = DynamoFeedbackStore(tickets_table)
+    # When votes and a missed search are recorded
+    for _ in range(3):
+        feedback.vote(store, language="el", article="refund", helpful=True, source="kb")
+    feedback.missed_search(store, language="el", query="Δωροκάρτα")
+    # Then one Query reads them back
+    report = feedback.report(store)
+    assert report.articles == [feedback.ArticleStats("el", "refund", 3, 0, 0)]
+    assert report.missed == [feedback.MissedSearch("el", "δωροκαρτα", 1)]
+
+
+def test_the_dynamo_store_keeps_versions_and_refuses_a_lost_race(tickets_table: str) -> None:
+    # Given two saves on the real table shape
+    table = DynamoArticleStore(tickets_table)
+    articles.save_draft(table, ADMIN, "el", "x", kb_draft(), expected_version=None)
+    articles.save_draft(table, ADMIN, "el", "x", kb_draft("δύο"), expected_version=1)
+    # Then both versions are kept and the head points at the second
+    assert table.version("el", "x", 1).body == "Πατήστε **Εκτύπωση**."
+    assert [(s.slug, s.draft, s.published) for s in table.summaries()] == [("x", 2, 0)]
+    # And a writer that read version 1 loses, as does publishing a draft that is not the latest
+    late = articles.Version(1, "T", "D", "billing", "late", "", (), "admin:b", first_time())
+    with pytest.raises(Conflict):
+        table.add_version("el", "x", replace(late, number=2), expected_draft=1)
+    with pytest.raises(Conflict):
+        table.set_published("el", "x", 1, actor="admin:admin@example.com")
+    table.set_published("el", "x", 2, actor="admin:admin@example.com")
+    assert [a.body for a in articles.published_articles(table)] == ["δύο"]
+
+
+def test_the_cli_publish_keeps_the_api_articles_pages(
+    tickets_table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an article published through the API, and the portal bucket
+    table = DynamoArticleStore(tickets_table)
+    articles.save_draft(table, ADMIN, "el", "print-invoice", kb_draft(), expected_version=None)
+    articles.publish(table, ADMIN, "el", "print-invoice", expected_version=1, library=load(REPO_KB))
+    boto3.client("s3").create_bucket(Bucket="portal")
+    monkeypatch.setenv("TABLE_NAME", tickets_table)
+    # When an operator publishes kb/ with the CLI
+    assert main(["kb", "publish", "--source", str(REPO_KB), "--bucket", "portal"]) == 0
+    # Then the API article's page is there beside kb/'s
+    page = boto3.client("s3").get_object(Bucket="portal", Key="kb/el/print-invoice.html")
+    assert "Εκτύπωση τιμολογίου" in page["Body"].read().decode()
