@@ -4,8 +4,11 @@ say only what matters to them."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tessera.kb import articles
+from tessera.ports import TicketRepository
+from tessera.tickets.model import Channel, Message, MessageKind, Ticket, open_ticket
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO_KB = ROOT / "kb"
@@ -58,3 +61,20 @@ def sla_config(
         *(f"      {t}" for t in targets or ("default: {first_response: 4h}",)),
     ]
     return "\n".join(lines) + "\n" + rest
+
+
+def stored_ticket(tickets: TicketRepository, **fields: Any) -> Ticket:
+    """A ticket mailed in by dana@customer.test, stored with its first message; ``fields`` are
+    any of :func:`open_ticket`'s (``subject``, ``group``, ``mailbox``, ...). As stored."""
+    values: dict[str, Any] = {
+        "subject": "Printer",
+        "requester": "dana@customer.test",
+        "channel": Channel.EMAIL,
+        "actor": "customer:dana@customer.test",
+        "reason": "mail",
+        **fields,
+    }
+    ticket, created = open_ticket(number=tickets.next_number(), **values)
+    first = Message(ticket.id, MessageKind.PUBLIC, ticket.requester, "Please help.")
+    tickets.create(ticket, first, [created])
+    return tickets.get(ticket.id)

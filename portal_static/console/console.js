@@ -1,46 +1,26 @@
 // Agent console: sign in, list tickets (newest first, cursor pagination), open one.
 // Everything from the API is written with textContent: nothing is parsed as HTML.
-"use strict";
-const $ = (id) => document.getElementById(id);
-const state = { token: sessionStorage.getItem("tessera.token"), cursor: null };
+import { apiClient, storedSession } from "../assets/lib/api.js";
+import { $, el } from "../assets/lib/dom.js";
 
-async function api(path, options = {}) {
-  const headers = { "Content-Type": "application/json" };
-  if (state.token) headers.Authorization = `Bearer ${state.token}`;
-  const response = await fetch(`/api${path}`, { ...options, headers });
-  const body = await response.json().catch(() => ({}));
-  if (response.status === 401 && state.token) signOut();
-  if (!response.ok) {
-    const error = new Error(body.error?.message || `HTTP ${response.status}`);
-    error.code = body.error?.code;
-    throw error;
-  }
-  return body;
-}
+const session = storedSession(sessionStorage, "tessera.token");
+const client = apiClient({ session, onUnauthorized: signOut });
+const state = { cursor: null };
 
 function show(section) {
   for (const id of ["sign-in", "queue", "ticket"]) $(id).hidden = id !== section;
   $("sign-out").hidden = section === "sign-in";
 }
 
-function cell(row, text) {
-  const td = document.createElement("td");
-  td.textContent = text ?? "—";
-  row.append(td);
-}
-
 async function loadTickets(append = false) {
   const query = new URLSearchParams({ limit: "25" });
   if (append && state.cursor) query.set("cursor", state.cursor);
-  const page = await api(`/tickets?${query}`);
+  const page = await client.request(`/tickets?${query}`);
   if (!append) $("tickets").replaceChildren();
   for (const t of page.items) {
-    const row = document.createElement("tr");
-    row.tabIndex = 0;
+    const cells = [`#${t.number}`, t.subject, t.requester, t.status, t.priority, t.group, t.assignee];
+    const row = el("tr", { tabindex: "0" }, ...cells.map((value) => el("td", { text: value ?? "—" })));
     row.dataset.id = t.id;
-    for (const value of [`#${t.number}`, t.subject, t.requester, t.status, t.priority, t.group, t.assignee]) {
-      cell(row, value);
-    }
     row.addEventListener("click", () => openTicket(t.id));
     row.addEventListener("keydown", (e) => { if (e.key === "Enter") openTicket(t.id); });
     $("tickets").append(row);
@@ -51,28 +31,23 @@ async function loadTickets(append = false) {
 }
 
 async function openTicket(id) {
-  const t = await api(`/tickets/${encodeURIComponent(id)}`);
+  const t = await client.request(`/tickets/${encodeURIComponent(id)}`);
   $("ticket-title").textContent = `#${t.number} ${t.subject}`;
   $("ticket-meta").textContent =
     `${t.requester} · ${t.status} · ${t.priority} · group ${t.group ?? "—"} · ${t.assignee ?? "unassigned"}`;
-  $("thread").replaceChildren(...t.messages.map((m) => {
-    const li = document.createElement("li");
-    li.className = m.kind;
-    li.textContent = `${m.author} (${m.kind}, ${new Date(m.created_at).toLocaleString()}):\n${m.text}`;
-    return li;
-  }));
-  $("audit").replaceChildren(...t.events.map((e) => {
-    const li = document.createElement("li");
-    li.textContent = `${new Date(e.at).toLocaleString()} ${e.actor} ${e.action}: ${e.reason}`;
-    return li;
-  }));
+  $("thread").replaceChildren(...t.messages.map((m) => el("li", {
+    class: m.kind,
+    text: `${m.author} (${m.kind}, ${new Date(m.created_at).toLocaleString()}):\n${m.text}`,
+  })));
+  $("audit").replaceChildren(...t.events.map((e) => el("li", {
+    text: `${new Date(e.at).toLocaleString()} ${e.actor} ${e.action}: ${e.reason}`,
+  })));
   show("ticket");
   $("back").focus();
 }
 
 function signOut() {
-  state.token = null;
-  sessionStorage.removeItem("tessera.token");
+  session.clear();
   show("sign-in");
 }
 
@@ -83,16 +58,16 @@ $("sign-in").addEventListener("submit", async (event) => {
   const choosing = !$("new-password-label").hidden;
   try {
     // A new account's first sign-in trades the temporary password for the agent's own.
-    const { token } = await api(choosing ? "/auth/new-password" : "/auth/login", {
+    const { token } = await client.request(choosing ? "/auth/new-password" : "/auth/login", {
       method: "POST",
-      body: JSON.stringify({
+      auth: false,
+      body: {
         email: form.get("email"),
         password: form.get("password"),
         ...(choosing ? { new_password: form.get("new_password") } : {}),
-      }),
+      },
     });
-    state.token = token;
-    sessionStorage.setItem("tessera.token", token);
+    session.save(token);
     await loadTickets();
   } catch (error) {
     if (error.code === "PasswordChangeRequired") {
@@ -107,4 +82,4 @@ $("back").addEventListener("click", () => loadTickets());
 $("refresh").addEventListener("click", () => loadTickets());
 $("more").addEventListener("click", () => loadTickets(true));
 
-if (state.token) loadTickets().catch(signOut); else show("sign-in");
+if (session.token) loadTickets().catch(signOut); else show("sign-in");

@@ -9,28 +9,14 @@ from tessera.adapters.dynamodb.agent_loads import DynamoAgentLoads
 from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.errors import Conflict
 from tessera.ports import Load
-from tessera.tickets.model import Channel, Message, MessageKind, Ticket, open_ticket
-
-
-def stored_ticket(repo: DynamoTicketRepository) -> Ticket:
-    ticket, created = open_ticket(
-        number=repo.next_number(),
-        subject="s",
-        requester="c@customer.test",
-        channel=Channel.EMAIL,
-        actor="t",
-        reason="t",
-        group="g",
-    )
-    repo.create(ticket, Message(ticket.id, MessageKind.PUBLIC, "c@customer.test", "hi"), [created])
-    return repo.get(ticket.id)
+from tests.factories import stored_ticket
 
 
 def test_assignment_counts_once_and_refuses_stale_counters(tickets_table: str) -> None:
     # Given a stored ticket and no counters yet
     repo = DynamoTicketRepository(tickets_table)
     loads = DynamoAgentLoads(tickets_table)
-    first, second = stored_ticket(repo), stored_ticket(repo)
+    first, second = stored_ticket(repo, group="g"), stored_ticket(repo, group="g")
     assert loads.loads() == {}
 
     # When the first ticket is assigned to alice on the counters it saw
@@ -53,7 +39,7 @@ def test_assignment_counts_once_and_refuses_stale_counters(tickets_table: str) -
 def test_capacity_is_enforced_by_the_write_and_release_frees_it(tickets_table: str) -> None:
     repo = DynamoTicketRepository(tickets_table)
     loads = DynamoAgentLoads(tickets_table)
-    first, second = stored_ticket(repo), stored_ticket(repo)
+    first, second = stored_ticket(repo, group="g"), stored_ticket(repo, group="g")
     first.change(actor="t", reason="t", assignee="bo@example.com")
     loads.assign(first, [], seen=Load("bo@example.com"), capacity=1)
     seen = loads.loads()["bo@example.com"]

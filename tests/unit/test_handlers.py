@@ -12,8 +12,8 @@ import routing.app
 import sla_sweep.app
 from tessera import bootstrap
 from tessera.errors import NotFound, ValidationFailed
-from tessera.tickets.model import Channel, Message, MessageKind, open_ticket
 from tests import events
+from tests.factories import stored_ticket
 from tests.fakes import World
 
 
@@ -25,18 +25,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> World:
 
 
 def a_ticket(world: World) -> str:
-    ticket, created = open_ticket(
-        number=world.tickets.next_number(),
-        subject="Printer",
-        requester="dana@customer.test",
-        channel=Channel.EMAIL,
-        actor="customer:dana@customer.test",
-        reason="mail",
-        mailbox="support@example.com",
-    )
-    first = Message(ticket_id=ticket.id, kind=MessageKind.PUBLIC, author=ticket.requester, text="x")
-    world.tickets.create(ticket, first, [created])
-    return ticket.id
+    return stored_ticket(world.tickets, mailbox="support@example.com").id
 
 
 def refused(handler: Any, event: dict[str, Any]) -> str:

@@ -188,14 +188,14 @@ def test_publishing_again_removes_what_was_deleted(kb: Path) -> None:
     # Given a published knowledge base and an unrelated object in the bucket
     store = MemorySiteStore()
     publish(kb, store)
-    store.put("index.html", store.objects["kb/en/index.html"])
+    store.put("assets/portal.css", store.objects["brand.css"])
     # When an article is deleted and the KB is published again
     (kb / "en" / "billing" / "refund.md").unlink()
     report = publish(kb, store)
     # Then its page is gone, the others and the portal's own files stay
     assert "kb/en/refund.html" not in store.objects
     assert "kb/fa/refund.html" in store.objects
-    assert "index.html" in store.objects
+    assert "assets/portal.css" in store.objects
     assert report.deleted == 1
 
 
@@ -241,3 +241,20 @@ def test_feedback_refuses_what_is_not_an_article_or_a_language() -> None:
     with pytest.raises(feedback.ValidationFailed):
         feedback.missed_search(store, language="en", query=" ...  ")
     assert store.items == {}
+
+
+def test_every_page_of_the_portal_and_the_kb_has_the_one_header() -> None:
+    # Given the site the publisher renders (the portal's own pages and the KB's)
+    site = build_site(load(REPO_KB))
+    pages = [key for key in site if key.endswith(".html") and key != "kb/index.html"]
+    assert {"index.html", "signin.html", "tickets.html", "ticket.html", "new.html"} <= set(pages)
+    for key in pages:
+        text = html(site, key)
+        # Then each has one header, from the one template, with every way through the portal
+        assert text.count('<header class="top">') == 1, key
+        header = text[text.index('<header class="top">') : text.index("</header>")]
+        for target in ("index.html", "new.html", "tickets.html", "signin.html", "/index.html"):
+            assert f'{target}"' in header, (key, target)
+    # And a KB page speaks its language while the portal's pages start in the default one
+    assert 'data-i18n="nav.kb">پایگاه دانش<' in html(site, "kb/fa/index.html")
+    assert 'data-i18n="nav.kb">Knowledge base<' in html(site, "tickets.html")

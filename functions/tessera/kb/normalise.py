@@ -9,8 +9,8 @@ an author wrote however either keyboard spells it.
 - Latin loses accents too (``café`` = ``cafe``); everything is case-folded; Persian, Arabic
   and other digits become ASCII digits.
 
-``portal_static/assets/search.js`` implements the same steps for the query;
-``tests/e2e/test_portal_kb.py`` checks both give the same answer.
+``portal_static/assets/portal/search.js`` implements the same steps for the query;
+``tests/e2e/test_portal.py`` checks both give the same answer.
 """
 
 from __future__ import annotations

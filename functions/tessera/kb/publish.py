@@ -11,6 +11,8 @@ exist (a deleted article), under the ``kb/`` prefix only. The layout::
     kb/<lang>/topics/<category>.html one category
     kb/<lang>/<slug>.html            one article
     kb/<lang>/search.json            the search index (tessera.kb.search)
+    index.html signin.html ...       the portal's own pages (PORTAL_PAGES), one copy for every
+                                     language, switched in the browser
     portal.json, brand.css           the brand and the ticket form, for the portal's pages
     sitemap.xml                      every page, with its language alternates
 
@@ -29,6 +31,9 @@ from tessera.kb.articles import ArticleStore, combined, published_articles
 from tessera.kb.search import Entry, build
 from tessera.kb.site import HTML, JSON, Page, SiteStore
 from tessera.kb.source import Article, Library, is_rtl, load
+
+# The portal's own pages, rendered from templates/portal/ with the header every page shares.
+PORTAL_PAGES = ("index", "signin", "tickets", "ticket", "new")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,10 @@ def build_site(library: Library) -> dict[str, Page]:
         default=brand.default_language,
         **_common(library, brand.default_language, "../"),
     )
+    for name in PORTAL_PAGES:
+        site[f"{name}.html"] = _html(
+            f"portal/{name}.html.j2", alternates=[], **_common(library, brand.default_language, "")
+        )
     site["portal.json"] = Page(_json(brand.as_json()), JSON)
     colours = brand.colours
     css = ":root{" + "".join(f"--brand-{k.replace('_', '-')}:{v};" for k, v in colours.items())

@@ -9,7 +9,7 @@ Format (``kb/<language>/search.json``, versioned by ``v``)::
 Weights are BM25 scores computed at publish time over the fields an article has (title counts
 most, then keywords, the description, the section and category names, then the text), times
 100 and rounded: the browser only adds them up. Typo tolerance (edit distance 1 or 2 by word
-length), prefixes (the word being typed) and ranking are ``portal_static/assets/portal.js``.
+length), prefixes (the word being typed) and ranking are ``portal_static/assets/portal/search.js``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,76 @@
+// Open a ticket: subject, message, priority, product and custom fields (portal.json), files,
+// and knowledge-base suggestions while the customer types.
+import { $, busy, el } from "../lib/dom.js";
+import { api, config, requireSignIn, rerender, root, run, session, showError, state, t } from "../portal/core.js";
+import { checkFiles, showLimits, upload } from "../portal/files.js";
+import { loadIndex, resultItem, search, tokens } from "../portal/search.js";
+
+run(async () => {
+  if (!session.token) return requireSignIn(t("new.signin_needed"));
+  const form = $("new-form");
+  function drawFields() {
+    $("priority-field").hidden = !config.priorities;
+    $("product-field").hidden = !config.products.length;
+    const product = $("new-product");
+    const chosen = product.value;
+    product.replaceChildren(el("option", { value: "", text: t("new.choose") }),
+      ...config.products.map((p) => el("option", { value: p, text: p })));
+    product.value = chosen;
+    const box = $("custom-fields");
+    const values = Object.fromEntries([...box.querySelectorAll("[name]")].map((n) => [n.name, n.value]));
+    box.replaceChildren(...config.custom_fields.flatMap((field) => {
+      const id = `field-${field.key}`;
+      const label = el("label", { for: id, text: field.labels[state.lang] || field.labels.en || Object.values(field.labels)[0] });
+      const input = field.type === "select"
+        ? el("select", { id, name: field.key }, el("option", { value: "", text: t("new.choose") }), ...field.options.map((o) => el("option", { value: o, text: o })))
+        : el("input", { id, name: field.key, dir: "auto" });
+      if (field.required) input.required = true;
+      input.value = values[field.key] || "";
+      return [label, input];
+    }));
+    showLimits($("new-limits"));
+  }
+  let timer = null;
+  async function suggest() {
+    const text = `${$("new-subject").value} ${$("new-body").value.slice(0, 200)}`.trim();
+    const box = $("suggestions-box");
+    if (tokens(text).join("").length < 3) { box.hidden = true; return; }
+    const index = await loadIndex(state.lang).catch(() => null);
+    const hits = index ? search(index, text, 3).filter((h) => h.score >= 50) : [];
+    $("suggestions").replaceChildren(...hits.map((hit) => resultItem(hit, "?from=ticket-form", true)));
+    box.hidden = !hits.length;
+  }
+  for (const id of ["new-subject", "new-body"]) {
+    $(id).addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => suggest().catch(() => {}), 150); });
+  }
+  $("new-files").addEventListener("change", () => checkFiles($("new-files"), $("new-files-error")));
+  suggest().catch(() => {}); // text typed (or restored by the browser) before this ran
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!checkFiles($("new-files"), $("new-files-error"))) return;
+    const custom = {};
+    if ($("new-product").value) custom.product = $("new-product").value;
+    for (const input of $("custom-fields").querySelectorAll("[name]")) if (input.value.trim()) custom[input.name] = input.value.trim();
+    const payload = { subject: $("new-subject").value.trim(), body: $("new-body").value };
+    if (config.priorities) payload.priority = $("new-priority").value;
+    if (Object.keys(custom).length) payload.custom_fields = custom;
+    const button = form.querySelector('button[type="submit"]');
+    try {
+      const created = await busy(button, () => api("/tickets", { method: "POST", body: payload }));
+      const files = [...$("new-files").files];
+      const ids = [];
+      for (const file of files) {
+        try { ids.push(await upload(created.id, file)); } catch { $("new-files-error").textContent = t("new.upload_failed", { name: file.name }); }
+      }
+      if (ids.length) {
+        await api(`/tickets/${encodeURIComponent(created.id)}/replies`, {
+          method: "POST", body: { text: files.map((f) => f.name).join(", "), attachments: ids },
+        });
+      }
+      sessionStorage.setItem("tessera.created", String(created.number));
+      location.assign(`${root}ticket.html?id=${encodeURIComponent(created.id)}`);
+    } catch (error) { showError($("page-error"), error); }
+  });
+  rerender.push(drawFields);
+  drawFields();
+});

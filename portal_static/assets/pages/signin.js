@@ -1,0 +1,62 @@
+// Customers sign in with a link by mail; a link from a ticket mail opens that one ticket.
+import { $, busy } from "../lib/dom.js";
+import { api, root, run, session, showError, t, updateNav } from "../portal/core.js";
+
+// A token in the address (a magic link, or a ticket mail's signed link) becomes a session.
+async function exchange() {
+  const status = $("signin-status");
+  const form = $("signin-form");
+  const hash = new URLSearchParams(location.hash.slice(1));
+  const magic = hash.get("token");
+  const ticket = hash.get("ticket");
+  if (hash.has("signout")) { session.clear(); updateNav(); }
+  if (!magic && !ticket) return false;
+  history.replaceState(null, "", location.pathname); // the token leaves the address bar
+  status.textContent = t("signin.working");
+  form.hidden = true;
+  try {
+    const path = magic ? "/auth/session" : "/auth/ticket-link";
+    const { token } = await api(path, { method: "POST", body: { token: magic || ticket }, auth: false });
+    session.save(token, { scoped: Boolean(ticket) });
+    if (ticket) {
+      const tabs = await Promise.all(["open", "awaiting", "closed"].map((tab) => api(`/me/tickets?tab=${tab}`)));
+      const found = tabs.flatMap((p) => p.items)[0];
+      location.replace(found ? `${root}ticket.html?id=${encodeURIComponent(found.id)}` : `${root}tickets.html`);
+      return true;
+    }
+    const next = sessionStorage.getItem("tessera.next");
+    sessionStorage.removeItem("tessera.next");
+    location.replace(root + (next && /^[a-z]+\.html(\?[\w=&%.-]*)?$/.test(next) ? next : "tickets.html"));
+    return true;
+  } catch {
+    status.textContent = t("signin.failed");
+    status.className = "error";
+    form.hidden = false;
+    return false;
+  }
+}
+
+run(async () => {
+  const status = $("signin-status");
+  const form = $("signin-form");
+  // A link opened in the tab that is already on this page only changes the fragment.
+  window.addEventListener("hashchange", () => exchange().catch(() => {}));
+  if (await exchange()) return;
+  const reason = sessionStorage.getItem("tessera.reason");
+  sessionStorage.removeItem("tessera.reason");
+  if (reason) status.textContent = reason;
+  updateNav();
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const email = $("signin-email").value.trim();
+    const button = form.querySelector("button");
+    try {
+      await busy(button, () => api("/auth/magic-link", { method: "POST", body: { email }, auth: false }));
+      status.className = "notice";
+      status.textContent = t("signin.sent", { email });
+    } catch (error) {
+      status.className = "error";
+      showError(status, error);
+    }
+  });
+});

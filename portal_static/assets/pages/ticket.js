@@ -1,0 +1,133 @@
+// One of the customer's tickets: the public thread, reply with files, solve or reopen, rate.
+import { $, busy, el } from "../lib/dom.js";
+import {
+  api, config, formatBytes, formatDate, formatNumber, requireSignIn, rerender, run, session,
+  showError, t,
+} from "../portal/core.js";
+import { checkFiles, showLimits, upload } from "../portal/files.js";
+
+// A message's sanitized HTML, inside a frame that can run nothing: no allow-scripts, and a
+// CSP that forbids script, forms, frames and remote loads.
+function messageFrame(html, direction) {
+  const frame = el("iframe", { title: t("ticket.thread") });
+  frame.setAttribute("sandbox", "allow-same-origin allow-popups allow-popups-to-escape-sandbox");
+  frame.setAttribute("referrerpolicy", "no-referrer");
+  const policy = "default-src 'none'; img-src cid: data:; style-src 'unsafe-inline'; form-action 'none'";
+  frame.srcdoc = `<!doctype html><html dir="${direction}"><head><meta charset="utf-8">` +
+    `<meta http-equiv="Content-Security-Policy" content="${policy}"><base target="_blank">` +
+    "<style>body{margin:0;font:16px/1.6 system-ui,sans-serif;color:#111827;overflow-wrap:anywhere}img{max-width:100%}</style>" +
+    `</head><body>${html}</body></html>`;
+  frame.addEventListener("load", () => {
+    const doc = frame.contentDocument;
+    if (doc && doc.body) frame.style.blockSize = `${doc.documentElement.scrollHeight + 4}px`;
+  });
+  return frame;
+}
+
+run(async () => {
+  if (!session.token) return requireSignIn();
+  const created = sessionStorage.getItem("tessera.created");
+  if (created) {
+    sessionStorage.removeItem("tessera.created");
+    $("ticket-status-msg").textContent = t("new.created", { number: Number(created) });
+  }
+  const id = new URLSearchParams(location.search).get("id") || "";
+  let ticket = null;
+  async function load() {
+    try {
+      ticket = await api(`/tickets/${encodeURIComponent(id)}`);
+    } catch (error) { showError($("page-error"), error); return; }
+    draw();
+  }
+  function fileList(message) {
+    return el("ul", { class: "files", "aria-label": t("ticket.attachments") }, ...message.attachments.map((file) => {
+      const button = el("button", { type: "button", text: `${file.filename} (${formatBytes(file.size)})` });
+      button.addEventListener("click", async () => {
+        try {
+          const link = await api(`/tickets/${encodeURIComponent(ticket.id)}/attachments/${encodeURIComponent(file.id)}`);
+          location.assign(link.url); // served with Content-Disposition: attachment
+        } catch (error) { showError($("page-error"), error); }
+      });
+      return el("li", {}, button);
+    }));
+  }
+  function draw() {
+    if (!ticket) return;
+    $("ticket").hidden = false;
+    const number = formatNumber(ticket.number);
+    $("ticket-title").textContent = `#${number} ${ticket.subject}`;
+    $("ticket-title").dir = "auto";
+    document.title = `#${number} ${ticket.subject} · ${config.name}`;
+    $("ticket-status").textContent = t(`status.${ticket.status}`);
+    $("ticket-opened").textContent = t("ticket.opened", { date: formatDate(ticket.created_at) });
+    $("thread").replaceChildren(...ticket.messages.map((message) => {
+      const mine = message.author === ticket.requester;
+      const who = message.kind === "system" ? t("ticket.automatic") : mine ? t("ticket.you") : t("ticket.support");
+      const item = el("li", { class: `message ${message.kind}${mine ? " mine" : ""}` },
+        el("header", {}, el("span", { class: "author", text: who }), el("time", { datetime: message.created_at, text: formatDate(message.created_at) })));
+      if (message.html) item.append(messageFrame(message.html, "auto"));
+      else item.append(el("div", { class: "text", dir: "auto", text: message.text }));
+      if (message.attachments && message.attachments.length) item.append(fileList(message));
+      return item;
+    }));
+    const closed = ticket.status === "closed";
+    const solved = ticket.status === "solved";
+    $("reply-form").hidden = closed;
+    $("closed-note").hidden = !closed;
+    $("solve").hidden = solved || closed;
+    $("reopen").hidden = !solved;
+    $("rating-form").hidden = !(solved || closed);
+    showLimits($("reply-limits"));
+    drawStars();
+  }
+  function drawStars() {
+    const chosen = document.querySelector('input[name="score"]:checked')?.value;
+    $("stars").replaceChildren(...[1, 2, 3, 4, 5].map((n) => {
+      const input = el("input", { type: "radio", name: "score", value: String(n), required: true });
+      if (String(n) === chosen) input.checked = true;
+      return el("label", {}, input, el("span", { text: t("ticket.score", { n }) }));
+    }));
+  }
+  async function change(status, button) {
+    try {
+      await busy(button, () => api(`/tickets/${encodeURIComponent(ticket.id)}`, { method: "PATCH", body: { status } }));
+      await load();
+      $("ticket-status-msg").textContent = t(`status.${ticket.status}`);
+    } catch (error) { showError($("page-error"), error); }
+  }
+  $("solve").addEventListener("click", (e) => change("solved", e.currentTarget));
+  $("reopen").addEventListener("click", (e) => change("open", e.currentTarget));
+  $("reply-files").addEventListener("change", () => checkFiles($("reply-files"), $("reply-files-error")));
+  $("reply-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!checkFiles($("reply-files"), $("reply-files-error"))) return;
+    const button = event.target.querySelector('button[type="submit"]');
+    try {
+      await busy(button, async () => {
+        const ids = [];
+        for (const file of $("reply-files").files) ids.push(await upload(ticket.id, file));
+        const payload = { text: $("reply-text").value };
+        if (ids.length) payload.attachments = ids;
+        await api(`/tickets/${encodeURIComponent(ticket.id)}/replies`, { method: "POST", body: payload });
+      });
+      $("reply-text").value = "";
+      $("reply-files").value = "";
+      await load();
+      $("ticket-status-msg").textContent = t("ticket.sent");
+    } catch (error) { showError($("page-error"), error); }
+  });
+  $("rating-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const score = Number(new FormData(event.target).get("score"));
+    const button = event.target.querySelector('button[type="submit"]');
+    try {
+      await busy(button, () => api(`/tickets/${encodeURIComponent(ticket.id)}/rating`, {
+        method: "POST", body: { score, comment: $("rating-comment").value },
+      }));
+      event.target.hidden = true;
+      $("ticket-status-msg").textContent = t("ticket.rated");
+    } catch (error) { showError($("page-error"), error); }
+  });
+  rerender.push(draw);
+  await load();
+});
