@@ -10,7 +10,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint unit integration e2e bench-check template-check bench lock clean
 
-$(STAMP): requirements-dev.txt pyproject.toml
+# A new top-level package (a handler folder) needs the editable install redone, so it counts.
+$(STAMP): requirements-dev.txt pyproject.toml $(wildcard functions/*/__init__.py)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt

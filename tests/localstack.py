@@ -68,6 +68,42 @@ class RunningStack:
         except ValueError:
             return status, raw.decode("utf-8", "replace")
 
+    def environment(self) -> dict[str, str]:
+        """What the stack wrote for ``tessera --local``: the emulator and the resource names."""
+        env: dict[str, str] = json.loads((self.data_dir / "env.json").read_text(encoding="utf-8"))
+        return env
+
+    def client(self, service: str) -> Any:
+        """A boto3 client on the stack's emulator."""
+        import boto3
+
+        env = self.environment()
+        return boto3.client(  # type: ignore[call-overload]
+            service,
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name=env["AWS_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def cli(self, *arguments: str) -> subprocess.CompletedProcess[str]:
+        """``tessera --local ...`` against this stack."""
+        return subprocess.run(  # noqa: S603 - our own interpreter and module
+            [
+                sys.executable,
+                "-m",
+                "tessera.cli",
+                "--local",
+                "--data-dir",
+                str(self.data_dir),
+                *arguments,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
     def login(self, email: str = "admin@example.com", password: str = PASSWORD) -> str:
         status, body = self.request(
             "POST", "/api/auth/login", {"email": email, "password": password}

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from tessera import bootstrap, settings
-from tessera.mail.intake import Verdicts, receive_mail
+from tessera.mail.intake import receive_ses_record
 from tessera.observability import logger
 
 IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
@@ -30,14 +30,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def process_record(record: dict[str, Any]) -> dict[str, Any]:
-    ses = record["ses"]
-    ses_message_id = ses["mail"]["messageId"]
-    outcome = receive_mail(
-        bootstrap.dependencies(),
-        key=f"{settings.mail_intake().raw_mail_prefix}{ses_message_id}",
-        ses_message_id=ses_message_id,
-        recipients=ses["receipt"]["recipients"],
-        verdicts=Verdicts.from_receipt(ses["receipt"]),
+    ses_message_id, outcome = receive_ses_record(
+        bootstrap.dependencies(), record, settings.mail_intake().raw_mail_prefix
     )
     logger().info(
         "inbound mail",

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from tessera import bootstrap
+from tessera.adapters.scheduler import scheduled_time
 from tessera.observability import logger
 from tessera.sla.sweep import sweep
-from tessera.tickets.model import utcnow
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Query the due timers (the sparse DueTimers index, never a scan) and start one escalation
     execution per timer; a timer whose execution exists already starts nothing."""
-    now = _event_time(event) or utcnow()
+    now = scheduled_time(event)
     result = sweep(bootstrap.dependencies(), now)
     logger().info(
         "sla sweep",
@@ -27,10 +26,3 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         ],
         "started": len(result.started),
     }
-
-
-def _event_time(event: dict[str, Any]) -> datetime | None:
-    stamp = event.get("time")
-    if not isinstance(stamp, str):
-        return None
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00"))

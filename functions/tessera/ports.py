@@ -84,6 +84,10 @@ class TicketRepository(Protocol):
         """Append a message to a ticket and save the ticket (as :meth:`save`). Raises
         AlreadyExists if the message's Message-ID is stored already, Conflict if stale."""
 
+    def record(self, ticket_id: str, events: Sequence[Event]) -> None:
+        """Add audit events to a ticket's trail without changing the ticket (what happened
+        after a save: a mail sent). Never a Conflict: no version is involved."""
+
     def recent(self, *, limit: int, cursor: str | None = None) -> Page:
         """Every ticket, newest first."""
 
@@ -101,6 +105,10 @@ class TicketRepository(Protocol):
     def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
         """Tickets whose next timer is due at or before ``now``, earliest first. Reads only due
         items (a sparse index ordered by due time)."""
+
+    def awaiting_routing(self, before: datetime, *, limit: int) -> Sequence[str]:
+        """Ids of tickets waiting for their routing workflow since ``before`` or earlier, longest
+        waiting first. Reads only waiting tickets (a sparse index ordered by the wait)."""
 
     def quarantine(self, item: Quarantined) -> None:
         """Record a mail that could not be processed (idempotent per key)."""
@@ -157,10 +165,13 @@ class RawMailStore(Protocol):
 
 
 class Workflow(Protocol):
-    def start_routing(self, ticket_id: str, *, reopening: int | None = None) -> bool:
+    def start_routing(
+        self, ticket_id: str, *, reopening: int | None = None, attempt: int | None = None
+    ) -> bool:
         """Start the ticket's routing execution; False if it was started before (a no-op).
         ``reopening`` (the ticket version that reopened it) starts the run of a reopened ticket,
-        once per reopening."""
+        once per reopening; ``attempt`` the reconciler's n-th start of one that never finished
+        (tessera.routing.reconcile), once per attempt."""
 
 
 class Mailer(Protocol):

@@ -38,8 +38,11 @@ class FakeRawMail:
 class FakeWorkflow:
     started: list[str] = field(default_factory=list)
 
-    def start_routing(self, ticket_id: str, *, reopening: int | None = None) -> bool:
+    def start_routing(
+        self, ticket_id: str, *, reopening: int | None = None, attempt: int | None = None
+    ) -> bool:
         name = ticket_id if reopening is None else f"{ticket_id}-r{reopening}"
+        name = name if attempt is None else f"{name}-a{attempt}"
         if name in self.started:
             return False
         self.started.append(name)

@@ -80,6 +80,11 @@ class InMemoryTicketRepository:
                 self._claims[message.mail_message_id] = ticket.id
         self._events[ticket.id].extend(copy.deepcopy(list(events)))
 
+    def record(self, ticket_id: str, events: Sequence[Event]) -> None:
+        if any(e.ticket_id != ticket_id for e in events):
+            raise ValidationFailed("ticket_id", f"an event does not belong to ticket {ticket_id}")
+        self._events[ticket_id].extend(copy.deepcopy(list(events)))
+
     def get(self, ticket_id: str) -> Ticket:
         if ticket_id not in self._tickets:
             raise NotFound(f"ticket {ticket_id}")
@@ -159,6 +164,15 @@ class InMemoryTicketRepository:
             DueTimer(ticket_id=i, due_at=at, what=self._tickets[i].due_what or "")
             for at, i in due[:limit]
         ]
+
+    def awaiting_routing(self, before: datetime, *, limit: int) -> Sequence[str]:
+        check_limit(limit)
+        waiting = sorted(
+            (t.routing_since, t.id)
+            for t in self._tickets.values()
+            if t.routing_since is not None and t.routing_since <= before
+        )
+        return [ticket_id for _, ticket_id in waiting[:limit]]
 
     def quarantine(self, item: Quarantined) -> None:
         self._quarantine[item.key] = item

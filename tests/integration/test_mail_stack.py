@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import smtplib
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -82,16 +80,6 @@ def outbox_to(stack: RunningStack, address: str) -> list[dict[str, Any]]:
     status, mails = stack.request("GET", "/_local/outbox")
     assert status == 200
     return [m for m in mails if address in m["to"]]
-
-
-def cli(stack: RunningStack, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "tessera.cli", "--local", "--data-dir", str(stack.data_dir), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 CASES = [
@@ -312,7 +300,7 @@ def test_virus_is_quarantined_listed_and_reprocessed_by_the_cli(
 
     # When an operator lists the quarantine, it is there with its reason
     def listed() -> str | None:
-        result = cli(stack, "mail", "quarantined")
+        result = stack.cli("mail", "quarantined")
         assert result.returncode == 0, result.stderr
         return next((x for x in result.stdout.splitlines() if "virus verdict" in x), None)
 
@@ -322,11 +310,11 @@ def test_virus_is_quarantined_listed_and_reprocessed_by_the_cli(
     assert aws.tickets.find_by_mail_message_id(message_id) is None
 
     # And after review, reprocessing it makes the ticket and clears the quarantine
-    result = cli(stack, "mail", "reprocess", key)
+    result = stack.cli("mail", "reprocess", key)
     assert result.returncode == 0, result.stderr
     assert f"{key}: created" in result.stdout
     assert thread_of(aws, message_id).ticket.requester == "infected@customer.test"
-    assert key not in cli(stack, "mail", "quarantined").stdout
+    assert key not in stack.cli("mail", "quarantined").stdout
 
 
 def test_every_call_intake_made_is_allowed_by_its_policy(stack: RunningStack) -> None:

@@ -25,6 +25,7 @@ from tessera.tickets.model import (
     Ticket,
     open_ticket,
 )
+from tests.factories import stored_ticket
 from tests.fakes.memory import InMemoryTicketRepository
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -647,3 +648,22 @@ def test_items_follow_the_data_model(dynamo: DynamoTicketRepository, tickets_tab
     assert {"assignee_status", "timer", "due_at"}.isdisjoint(stored)
     assert claim["ticket_id"] == {"S": ticket.id}
     assert sorted(i["sk"]["S"].split("#")[0] for i in partition) == ["", "E", "M"]
+
+
+def test_recorded_events_join_the_trail_without_touching_the_ticket(
+    repository: TicketRepository,
+) -> None:
+    # Given a stored ticket, and a copy of it another writer saved meanwhile
+    ticket = stored_ticket(repository)
+    repository.save(repository.get(ticket.id), [])
+    # When an event is recorded on it (after a mail went out)
+    sent = Event(ticket.id, "agent:alice@example.com", "mail.sent", "sent as <m@x>")
+    repository.record(ticket.id, [sent])
+    # Then the trail has it and the ticket's version is what the other writer left
+    thread = repository.thread(ticket.id)
+    assert sent.id in [e.id for e in thread.events]
+    assert thread.ticket.version == ticket.version + 1
+    # And an event of another ticket is refused, naming the field
+    with pytest.raises(ValidationFailed) as refused:
+        repository.record(ticket.id, [Event("other", "t", "x", "y")])
+    assert refused.value.field == "ticket_id"

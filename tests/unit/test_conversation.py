@@ -79,6 +79,25 @@ def test_if_match_with_an_old_version_is_refused_not_retried() -> None:
         )
 
 
+def test_if_match_that_loses_the_race_at_write_time_is_a_failed_precondition() -> None:
+    # Given a change whose If-Match version was current when read, but not when written
+    world = World()
+    ticket = carols_ticket(world)
+    original = world.tickets.save
+
+    def racing(*args: object, **kwargs: object) -> None:
+        world.tickets.save = original  # type: ignore[method-assign]
+        original(world.tickets.get(ticket.id), [])  # another agent's change got there first
+        original(*args, **kwargs)  # type: ignore[arg-type]
+
+    world.tickets.save = racing  # type: ignore[method-assign]
+    # Then it is refused as If-Match naming an old version (412), not a 409 to retry blindly
+    with pytest.raises(PreconditionFailed):
+        conversation.update(
+            world.deps, AGENT, ticket.id, {"priority": "low"}, expected_version=ticket.version
+        )
+
+
 def test_a_customer_reply_to_a_solved_ticket_reopens_and_reroutes_it() -> None:
     world = World()
     ticket = carols_ticket(world)

@@ -3,13 +3,18 @@ SES receipt rule matching and events, schedules."""
 
 from __future__ import annotations
 
+import json
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tessera_local import lambdas
 from tessera_local.clock import Schedule, scheduled_event, schedules
 from tessera_local.http import Route, api_routes, proxy_event
-from tessera_local.smtp import ReceiptRule, receipt_rules, ses_event
+from tessera_local.smtp import ReceiptRule, Spool, Spooled, receipt_rules, ses_event
 from tessera_local.stack import Settings
 from tessera_local.template import Template, TemplateError
 from tests import events
@@ -95,7 +100,12 @@ def test_ses_event_carries_message_id_recipients_and_verdicts() -> None:
 
 
 def test_schedules_come_from_the_template(template: Template) -> None:
-    assert schedules(template) == [Schedule("SlaSweepFunction", "Sweep", 60)]
+    # Given the template's schedules: the SLA sweep every minute, the reconciler every five
+    dead_letters = template.get_att("ScheduleDeadLetterQueue", "Arn")
+    assert schedules(template) == [
+        Schedule("SlaSweepFunction", "Sweep", 60, retries=2, dead_letter_arn=dead_letters),
+        Schedule("ReconcilerFunction", "Reconcile", 300, retries=2, dead_letter_arn=dead_letters),
+    ]
     event = scheduled_event(
         Schedule("SlaSweepFunction", "Sweep", 60), datetime(2026, 1, 2, tzinfo=UTC)
     )
@@ -113,3 +123,46 @@ def test_settings_from_environment_and_bad_flags() -> None:
     )
     with pytest.raises(ValueError, match="TESSERA_DEMO"):
         Settings.from_env({"TESSERA_DEMO": "maybe"})
+
+
+def test_the_spool_keeps_a_mail_until_its_delivery_is_done(tmp_path: Path) -> None:
+    # Given a mail written to the spool (what the SMTP server does before it answers 250)
+    spool = Spool(tmp_path / "spool")
+    mail = Spooled("abc", "a@b.test", ("support@example.com",), "2026-01-01T00:00:00.000Z", b"x")
+    spool.put(mail)
+    (tmp_path / "spool" / "half.tmp").write_bytes(b"never answered")
+    # Then a stack started now finds it pending, as it was, and nothing half-written
+    assert Spool(tmp_path / "spool").pending() == [mail]
+    assert not (tmp_path / "spool" / "half.tmp").exists()
+    # And once its delivery is done it is gone
+    spool.done("abc")
+    assert spool.pending() == []
+
+
+def test_an_async_invocation_that_keeps_failing_ends_in_the_dead_letter_queue(
+    template: Template, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given intake failing on every attempt, and a queue that records what is sent to it
+    monkeypatch.setattr(lambdas, "RETRY_DELAY", 0)
+    functions = lambdas.Functions(template)
+    attempts: list[str] = []
+
+    def failing(event: dict[str, Any], context: Any) -> None:
+        attempts.append(context.aws_request_id)
+        raise RuntimeError("S3 is down")
+
+    logical_id, _ = functions._handlers["IntakeFunction"]
+    functions._handlers["IntakeFunction"] = (logical_id, failing)
+    sent: list[tuple[str, str, dict[str, str]]] = []
+    functions.send_to_queue = lambda arn, body, attributes: sent.append((arn, body, attributes))
+    done = threading.Event()
+    # When SES invokes it asynchronously
+    functions.invoke_async("IntakeFunction", {"Records": []}, on_done=done.set)
+    assert done.wait(10)
+    functions.shutdown()
+    # Then it ran three times (Lambda's two retries), and the event is in its dead-letter queue
+    assert len(attempts) == 3
+    [(arn, body, attributes)] = sent
+    assert arn == template.get_att("IntakeDeadLetterQueue", "Arn")
+    assert json.loads(body) == {"Records": []}
+    assert attributes["ErrorMessage"] == "RuntimeError: S3 is down"

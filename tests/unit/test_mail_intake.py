@@ -477,3 +477,71 @@ def test_reply_reopens_pending_but_an_auto_reply_does_not() -> None:
     )
     assert deliver(world, ooo, "s2").result == "reply"
     assert world.tickets.get(ticket_id).status is Status.PENDING
+
+
+# ------------------------------------------------------------------------------ the probe's holes
+def test_a_forged_reference_in_tessera_shape_does_not_join_a_ticket() -> None:
+    # Given dana's ticket, whose id a stranger learned (it was in a Message-ID of ours)
+    world = World()
+    ticket_id, _ = opened(world)
+    forged = f"<tessera.{ticket_id}.made-up@example.com>"
+    # When the stranger writes "in reply to" a mail we never sent
+    outcome = deliver(
+        world,
+        mail(
+            "Your invoice",
+            sender="eve@evil.test",
+            message_id="<e1@evil.test>",
+            extra=f"In-Reply-To: {forged}\r\nReferences: {forged}\r\n",
+        ),
+        "s2",
+    )
+    # Then it is a ticket of the stranger's own, and dana's thread has no word of it
+    assert outcome.result == "created"
+    assert outcome.ticket_id != ticket_id
+    assert [m.author for m in world.tickets.thread(ticket_id).messages] == ["dana@customer.test"]
+
+
+def test_a_strangers_mail_that_answers_our_mail_is_held_for_an_agent_never_public() -> None:
+    # Given dana's ticket and the acknowledgement we mailed her
+    world = World()
+    ticket_id, _ = opened(world)
+    acknowledge.acknowledge(world.deps, ticket_id)
+    ours = world.tickets.thread(ticket_id).messages[-1].mail_message_id
+    status_before = world.tickets.get(ticket_id).status
+    # When someone who is neither the requester nor a participant answers that very mail
+    outcome = deliver(
+        world,
+        mail(
+            "Re: Help",
+            sender="eve@evil.test",
+            message_id="<e2@evil.test>",
+            extra=f"In-Reply-To: {ours}\r\n",
+            body="Pay here: http://evil.test",
+        ),
+        "s2",
+    )
+    # Then it joins the ticket as an internal message agents review, never as public text
+    assert (outcome.result, outcome.ticket_id) == ("reply", ticket_id)
+    thread = world.tickets.thread(ticket_id)
+    held = next(m for m in thread.messages if m.author == "eve@evil.test")
+    assert held.kind is MessageKind.INTERNAL
+    assert "message.held" in [e.action for e in thread.events]
+    assert thread.ticket.status is status_before  # nor does it reopen or move the ticket
+
+
+def test_subject_threading_needs_a_sender_that_passed_dmarc() -> None:
+    # Given dana's ticket #1001
+    world = World()
+    first = deliver(world, mail())
+    # When a mail "from dana" with [#1001] arrives, but failed DMARC (a forged From)
+    outcome = deliver(
+        world,
+        mail("Re: [#1001] Help", message_id="<forged@c.test>", body="Send my data to x"),
+        "s2",
+        verdicts=Verdicts(dmarc="FAIL"),
+    )
+    # Then it does not join dana's ticket: it is a new one, tagged so
+    assert outcome.result == "created"
+    assert outcome.ticket_id != first.ticket_id
+    assert "dmarc-fail" in world.tickets.get(outcome.ticket_id).tags

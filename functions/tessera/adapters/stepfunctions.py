@@ -14,10 +14,17 @@ class StepFunctionsWorkflow:
     def __init__(self, routing_state_machine_arn: str) -> None:
         self.routing_state_machine_arn = routing_state_machine_arn
 
-    def start_routing(self, ticket_id: str, *, reopening: int | None = None) -> bool:
+    def start_routing(
+        self, ticket_id: str, *, reopening: int | None = None, attempt: int | None = None
+    ) -> bool:
         sfn = client("stepfunctions")
-        # One execution per ticket (and per reopening): the name makes a repeated start a no-op.
-        name = f"route-{ticket_id}" if reopening is None else f"route-{ticket_id}-r{reopening}"
+        # One execution per ticket (and per reopening, and per reconciler attempt): the name
+        # makes a repeated start a no-op.
+        name = f"route-{ticket_id}"
+        if reopening is not None:
+            name += f"-r{reopening}"
+        if attempt is not None:
+            name += f"-a{attempt}"
         try:
             sfn.start_execution(
                 stateMachineArn=self.routing_state_machine_arn,

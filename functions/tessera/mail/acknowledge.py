@@ -58,6 +58,7 @@ def acknowledge(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
         else:
             if sent is None:
                 why = "the address bounces or reached the automatic-response cap"
+    ticket.routing_since = None  # the routing workflow's last step: routing is done
     if sent is None:
         event = Event(ticket.id, ACTOR, "acknowledgement.skipped", why)
         deps.tickets.save(ticket, [event])

@@ -129,6 +129,24 @@ def receive_mail(
     )
 
 
+def receive_ses_record(
+    deps: Dependencies, record: Mapping[str, Any], raw_mail_prefix: str
+) -> tuple[str, MailOutcome]:
+    """One record of the event an SES receipt rule's Lambda action gets: the mail the rule's S3
+    action stored under ``<prefix><SES message id>``. ``(SES message id, outcome)``. The intake
+    handler and ``tessera mail redrive`` (of the events its dead-letter queue kept) both run it."""
+    ses = record["ses"]
+    ses_message_id = str(ses["mail"]["messageId"])
+    outcome = receive_mail(
+        deps,
+        key=f"{raw_mail_prefix}{ses_message_id}",
+        ses_message_id=ses_message_id,
+        recipients=list(ses["receipt"]["recipients"]),
+        verdicts=Verdicts.from_receipt(ses["receipt"]),
+    )
+    return ses_message_id, outcome
+
+
 def reprocess(deps: Dependencies, key: str, raw_mail_prefix: str) -> MailOutcome:
     """Run a stored mail through intake again (``tessera mail reprocess``): after a fix, or
     an operator's decision on a quarantined mail. SES's verdicts are not stored with the mail,

@@ -23,7 +23,7 @@ from email.policy import SMTP
 from email.utils import formataddr, formatdate
 from urllib.parse import quote
 
-from tessera.errors import Conflict, TesseraError
+from tessera.errors import TesseraError
 from tessera.identity.customers import ticket_link_token
 from tessera.identity.tokens import InvalidToken
 from tessera.mail.parse import sanitize_html
@@ -278,17 +278,10 @@ def mail_reply(deps: Dependencies, ticket_id: str, message: Message, *, actor: s
     return SendResult(message, error is None, provider_id, error)
 
 
-def _record(deps: Dependencies, ticket_id: str, event: Event, attempts: int = 3) -> None:
-    """Save one audit event on a fresh read; the ticket may be saved concurrently (routing)."""
-    for attempt in range(attempts):
-        ticket = deps.tickets.get(ticket_id)
-        try:
-            deps.tickets.save(ticket, [event])
-        except Conflict:
-            if attempt == attempts - 1:
-                raise
-        else:
-            return
+def _record(deps: Dependencies, ticket_id: str, event: Event) -> None:
+    """Put what happened to a stored message's mail on the trail (the ticket is not changed, so
+    a concurrent save of the ticket cannot make it fail)."""
+    deps.tickets.record(ticket_id, [event])
 
 
 def send_automatic(

@@ -65,6 +65,9 @@ def route(deps: Dependencies, ticket_id: str, *, reopened: bool = False) -> dict
     events.append(Event(ticket_id=ticket.id, actor=ROUTING, action=EVALUATED, reason=summary))
     # Group, priority and tags decide the SLA policy: recompute the clocks with them.
     events += sla_clocks.refresh(deps, ticket, trigger="changed", now=utcnow())
+    proceed = not (evaluation.spam or evaluation.discard)
+    if not proceed:
+        ticket.routing_since = None  # routing ends here: nothing to assign or acknowledge
     deps.tickets.save(ticket, events)
 
     for rule_name, text in evaluation.notes:
@@ -78,7 +81,6 @@ def route(deps: Dependencies, ticket_id: str, *, reopened: bool = False) -> dict
             reason="internal note from the rule",
         )
         deps.tickets.add_message(ticket, note, [added])
-    proceed = not (evaluation.spam or evaluation.discard)
     if evaluation.reply is not None and proceed:
         _auto_reply(deps, ticket, *evaluation.reply)
     return _outcome(ticket, evaluation.fired, proceed=proceed)
@@ -230,4 +232,5 @@ def record_routing_failure(deps: Dependencies, ticket_id: str, error: dict[str, 
             reason=f"{error.get('Error', 'error')}: {str(error.get('Cause', ''))[:500]}",
         )
     )
+    ticket.routing_since = None  # an outcome: the failure is on the trail, the ticket in a queue
     deps.tickets.save(ticket, events)

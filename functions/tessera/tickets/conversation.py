@@ -7,6 +7,8 @@ visibility), writes the change and its audit events in one save (optimistic lock
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -168,7 +170,8 @@ def _after_status_change(
 
 
 T = TypeVar("T")
-ATTEMPTS = 3
+ATTEMPTS = 8  # lost races retried within one request (many writers on one busy ticket)
+BACKOFF_SECONDS = 0.02  # the first retry's longest wait; it doubles, with full jitter
 
 
 def _with_retries(
@@ -180,15 +183,22 @@ def _with_retries(
 ) -> tuple[Ticket, T]:
     """Read the ticket and ``write`` to it. Without an If-Match version the caller's intent does
     not depend on what else changed (the routing workflow may be saving the same ticket), so a
-    lost race is retried on a fresh read; with one, the mismatch is the caller's to resolve."""
+    lost race is retried on a fresh read, after a short random wait so racing writers spread
+    out; with one, the mismatch is the caller's to resolve: PreconditionFailed, as if the
+    other write had come first."""
     for attempt in range(ATTEMPTS):
         ticket = reading.find_ticket(deps, principal, ticket_id)
         _check_version(ticket, expected_version)
         try:
             return ticket, write(ticket)
-        except Conflict:
-            if expected_version is not None or attempt == ATTEMPTS - 1:
+        except Conflict as lost:
+            if expected_version is not None:
+                raise PreconditionFailed(
+                    f"ticket changed since version {expected_version}"
+                ) from lost
+            if attempt == ATTEMPTS - 1:
                 raise
+            time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter
     raise AssertionError("unreachable")
 
 

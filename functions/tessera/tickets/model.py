@@ -144,6 +144,10 @@ class Ticket:
     due_what: str | None = None
     # The SLA state (clocks, records, automations) as JSON-ready data owned by tessera.sla.
     sla: Mapping[str, Any] = field(default_factory=dict)
+    # Since when the ticket waits for its routing workflow (set when it is opened, cleared by the
+    # workflow's last step); the reconciler starts routing again for one that waited too long.
+    routing_since: datetime | None = None
+    routing_attempts: int = 0  # starts of the routing workflow the reconciler made
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
@@ -197,6 +201,7 @@ def open_ticket(
 ) -> tuple[Ticket, Event]:
     """Create a ticket and the ``ticket.created`` event that opens its audit trail."""
     ticket = Ticket(number=number, subject=subject, requester=requester, channel=channel)
+    ticket.routing_since = ticket.created_at
     for name, raw in values.items():
         if name not in CHANGEABLE_FIELDS | {"mailbox", "participants"}:
             raise ValidationFailed(name, "is not a field a new ticket can have")

@@ -25,6 +25,8 @@ class Schedule:
     function: str
     name: str
     seconds: int
+    retries: int = 185  # EventBridge Scheduler's default
+    dead_letter_arn: str | None = None
 
 
 def schedules(template: Template) -> list[Schedule]:
@@ -41,7 +43,10 @@ def schedules(template: Template) -> list[Schedule]:
             if match is None:
                 raise ValueError(f"{logical_id}.{name}: only rate(...) schedules run locally")
             seconds = int(match.group(1)) * _UNIT_SECONDS[match.group(2).rstrip("s")]
-            found.append(Schedule(template.ref(logical_id), name, seconds))
+            properties = template.resolve(event["Properties"])
+            retries = int(properties.get("RetryPolicy", {}).get("MaximumRetryAttempts", 185))
+            dead_letters = properties.get("DeadLetterConfig", {}).get("Arn")
+            found.append(Schedule(template.ref(logical_id), name, seconds, retries, dead_letters))
     return found
 
 
@@ -78,7 +83,10 @@ class Clock(threading.Thread):
             for schedule, due in next_fire.items():
                 if now >= due:
                     self.functions.invoke_async(
-                        schedule.function, scheduled_event(schedule, datetime.now(UTC))
+                        schedule.function,
+                        scheduled_event(schedule, datetime.now(UTC)),
+                        dead_letter_arn=schedule.dead_letter_arn,
+                        retries=schedule.retries,
                     )
                     next_fire[schedule] = due + schedule.seconds / self.speed
             wait = min(next_fire.values(), default=now + 1) - time.monotonic()

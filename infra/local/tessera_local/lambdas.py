@@ -3,7 +3,9 @@
 Every ``AWS::Serverless::Function`` in template.yaml is registered under its local name with the
 handler its ``Handler`` property names. Step Functions tasks reach moto's simple Lambda backend;
 :func:`install` makes that backend call the real handler instead of echoing its input. The SMTP
-server and the clock call :meth:`Functions.invoke_async` the way SES and EventBridge would.
+server and the clock call :meth:`Functions.invoke_async` the way SES and EventBridge would:
+retried as the function's ``EventInvokeConfig`` says (Lambda's default: twice), then sent to its
+``DeadLetterQueue`` (or the schedule's ``DeadLetterConfig``) with the error, as Lambda does.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ log = logging.getLogger("tessera.local.lambda")
 Handler = Callable[[dict[str, Any], Any], Any]
 
 ASYNC_RETRIES = 2  # as Lambda does for asynchronous invocations
+RETRY_DELAY = 0.5  # seconds before the first retry, doubled each time (Lambda: about a minute)
 
 
 @dataclass
@@ -54,6 +57,8 @@ class Functions:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-async")
         self.failures: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        # Set by the stack once the emulator runs: sends a message to an SQS queue by ARN.
+        self.send_to_queue: Callable[[str, str, dict[str, str]], None] | None = None
         for logical_id in template.of_type("AWS::Serverless::Function"):
             handler_path = template.function_properties(logical_id)["Handler"]
             module_name, _, attribute = handler_path.rpartition(".")
@@ -79,10 +84,7 @@ class Functions:
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
         """Call a function synchronously (RequestResponse); exceptions propagate."""
         function_name = name.rsplit(":", 1)[-1]
-        try:
-            logical_id, handler = self._handlers[function_name]
-        except KeyError:
-            raise LookupError(f"no function {function_name} in template.yaml") from None
+        logical_id, handler = self._handler(name)
         props = self.template.function_properties(logical_id)
         context = LambdaContext(
             function_name=function_name,
@@ -95,24 +97,70 @@ class Functions:
         with iam.running(logical_id):
             return handler(event, context)
 
-    def invoke_async(self, name: str, event: dict[str, Any]) -> None:
-        """Call a function as an Event invocation: returns at once, retried twice on error."""
-        self._pool.submit(self._run_async, name, event)
+    def invoke_async(
+        self,
+        name: str,
+        event: dict[str, Any],
+        *,
+        on_done: Callable[[], None] | None = None,
+        dead_letter_arn: str | None = None,
+        retries: int | None = None,
+    ) -> None:
+        """Call a function as an Event invocation: returns at once; retried on error, then the
+        event goes to the dead-letter queue (``dead_letter_arn``, else the function's own).
+        ``on_done`` runs when the invocation succeeded or its event is in the queue."""
+        self._pool.submit(self._run_async, name, event, on_done, dead_letter_arn, retries)
 
-    def _run_async(self, name: str, event: dict[str, Any]) -> None:
-        for attempt in range(ASYNC_RETRIES + 1):
+    def _run_async(
+        self,
+        name: str,
+        event: dict[str, Any],
+        on_done: Callable[[], None] | None,
+        dead_letter_arn: str | None,
+        retries: int | None,
+    ) -> None:
+        logical_id, _ = self._handler(name)
+        props = self.template.function_properties(logical_id)
+        if retries is None:
+            retries = int(
+                props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", ASYNC_RETRIES)
+            )
+        dead_letter_arn = dead_letter_arn or self.template.resolve(
+            props.get("DeadLetterQueue", {}).get("TargetArn")
+        )
+        for attempt in range(retries + 1):
             try:
                 self.invoke(name, event)
             except Exception as error:
                 log.error("%s failed (attempt %d): %s", name, attempt + 1, error)
                 log.debug("%s", traceback.format_exc())
-                if attempt == ASYNC_RETRIES:
-                    with self._lock:
-                        self.failures.append({"function": name, "error": repr(error)})
+                if attempt == retries:
+                    self._dead_letter(name, event, error, dead_letter_arn)
                 else:
-                    time.sleep(0.5 * (attempt + 1))
+                    time.sleep(RETRY_DELAY * 2**attempt)
             else:
-                return
+                break
+        if on_done is not None:
+            on_done()
+
+    def _dead_letter(
+        self, name: str, event: dict[str, Any], error: Exception, queue_arn: str | None
+    ) -> None:
+        with self._lock:
+            self.failures.append({"function": name, "error": repr(error)})
+        if not queue_arn or self.send_to_queue is None:
+            log.error("%s: retries exhausted and no dead-letter queue; the event is dropped", name)
+            return
+        attributes = {"ErrorCode": "200", "ErrorMessage": f"{type(error).__name__}: {error}"}
+        self.send_to_queue(queue_arn, json.dumps(event), attributes)
+        log.warning("%s: retries exhausted; the event is in %s", name, queue_arn)
+
+    def _handler(self, name: str) -> tuple[str, Handler]:
+        function_name = name.rsplit(":", 1)[-1]
+        try:
+            return self._handlers[function_name]
+        except KeyError:
+            raise LookupError(f"no function {function_name} in template.yaml") from None
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=False)

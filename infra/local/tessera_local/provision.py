@@ -25,6 +25,7 @@ HANDLED = {
     "AWS::SES::ReceiptRuleSet",
     "AWS::Serverless::StateMachine",
     "AWS::SNS::Topic",  # its publishes are listed at /_local/sms
+    "AWS::SQS::Queue",  # dead-letter queues: tessera_local.lambdas and .clock send to them
     "AWS::Serverless::Function",  # dispatched in-process by tessera_local.lambdas
     "AWS::Serverless::Api",  # served by tessera_local.http
 }
@@ -188,8 +189,18 @@ def provision(template: Template, session: Any) -> None:
     create_secrets(template, session.client("secretsmanager"))
     create_state_machines(template, session.client("stepfunctions"))
     create_topics(template, session.client("sns"))
+    create_queues(template, session.client("sqs"))
 
 
 def create_topics(template: Template, sns: Any) -> None:
     for logical_id in template.of_type("AWS::SNS::Topic"):
         sns.create_topic(Name=template.get_att(logical_id, "TopicName"))
+
+
+def create_queues(template: Template, sqs: Any) -> None:
+    for logical_id, resource in template.of_type("AWS::SQS::Queue").items():
+        props = template.resolve(resource.get("Properties", {}))
+        attributes = {}
+        if "MessageRetentionPeriod" in props:
+            attributes["MessageRetentionPeriod"] = str(props["MessageRetentionPeriod"])
+        sqs.create_queue(QueueName=template.get_att(logical_id, "QueueName"), Attributes=attributes)

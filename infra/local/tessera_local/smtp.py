@@ -3,17 +3,30 @@
 For each receipt rule in template.yaml it does what SES does: accept mail for the rule's
 recipients, store the raw MIME where the rule's S3 action would (``<prefix><messageId>``), then
 invoke the rule's Lambda action with the event SES sends.
+
+"250" is a promise that the mail is stored: before the answer, the mail is written to the spool
+(``<data dir>/spool/``) and flushed to disk. It leaves the spool when every Lambda action it
+started has finished — done, or after the last retry in the function's dead-letter queue — and
+the calls that did it are durable (tessera_local.emulator). A mail still in the spool when the
+stack stops is delivered again, under the same SES message id, when it starts: intake is
+idempotent on that id, so a mail is never lost and never makes two tickets.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import secrets
 import string
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.policy import compat32
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -57,13 +70,68 @@ def receipt_rules(template: Template) -> list[ReceiptRule]:
     ]
 
 
-class InboundMail:
-    """The aiosmtpd handler: SES receipt rules, performed locally."""
+@dataclass(frozen=True)
+class Spooled:
+    """A received mail waiting in the spool for its receipt rules' actions to finish."""
 
-    def __init__(self, template: Template, functions: Functions, s3: Any) -> None:
+    message_id: str
+    mail_from: str
+    recipients: tuple[str, ...]
+    received: str  # SES's timestamp format
+    raw: bytes
+
+
+class Spool:
+    """Received mail on disk until its delivery is done (one file per mail, written atomically
+    and flushed before the SMTP answer)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, message_id: str) -> Path:
+        return self.directory / f"{message_id}.mail"
+
+    def put(self, mail: Spooled) -> None:
+        header = {"from": mail.mail_from, "to": list(mail.recipients), "at": mail.received}
+        data = json.dumps(header).encode() + b"\n" + mail.raw
+        temporary = self.directory / f"{mail.message_id}.tmp"
+        with open(temporary, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self._path(mail.message_id))
+        descriptor = os.open(self.directory, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def done(self, message_id: str) -> None:
+        self._path(message_id).unlink(missing_ok=True)
+
+    def pending(self) -> list[Spooled]:
+        """What a stopped (or crashed) stack left undelivered, oldest first."""
+        found = []
+        paths = sorted(self.directory.glob("*.mail"), key=lambda p: p.stat().st_mtime)
+        for path in paths:
+            header, _, raw = path.read_bytes().partition(b"\n")
+            meta = json.loads(header)
+            found.append(Spooled(path.stem, meta["from"], tuple(meta["to"]), meta["at"], raw))
+        for leftover in self.directory.glob("*.tmp"):  # never answered 250: not ours to keep
+            leftover.unlink(missing_ok=True)
+        return found
+
+
+class InboundMail:
+    """The aiosmtpd handler: SES receipt rules, performed locally, on spooled mail."""
+
+    def __init__(self, template: Template, functions: Functions, s3: Any, spool: Spool) -> None:
         self.rules = receipt_rules(template)
         self.functions = functions
         self.s3 = s3
+        self.spool = spool
+        self._delivering = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ses-receipt")
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -75,42 +143,88 @@ class InboundMail:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
-        deliver(
-            self.rules, self.functions, self.s3, raw, envelope.mail_from or "", envelope.rcpt_tos
+        mail = Spooled(
+            message_id=ses_message_id(),
+            mail_from=envelope.mail_from or "",
+            recipients=tuple(envelope.rcpt_tos),
+            received=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            # SES records the envelope sender as Return-Path at the top of the stored message.
+            raw=f"Return-Path: <{envelope.mail_from or ''}>\r\n".encode() + raw,
         )
-        return "250 2.0.0 Ok: queued"
+        try:
+            self.spool.put(mail)
+        except OSError as error:
+            log.error("spooling mail failed: %s", error)
+            return "451 4.3.0 Mail not stored; try again later"
+        self._delivering.submit(self.deliver, mail)
+        return f"250 2.0.0 Ok: queued as {mail.message_id}"
+
+    def deliver(self, mail: Spooled) -> None:
+        """Perform the matching rules' actions; the mail leaves the spool when all are done."""
+        try:
+            deliver(self.rules, self.functions, self.s3, mail, on_done=self.spool.done)
+        except Exception:
+            log.exception("delivering %s failed; it stays in the spool", mail.message_id)
+
+    def redeliver_pending(self) -> int:
+        """Deliver again what the spool still holds (after a stop or a crash)."""
+        pending = self.spool.pending()
+        for mail in pending:
+            self._delivering.submit(self.deliver, mail)
+        if pending:
+            log.info("delivering %d spooled mail(s) again", len(pending))
+        return len(pending)
+
+    def shutdown(self) -> None:
+        self._delivering.shutdown(wait=True)
 
 
 def deliver(
     rules: list[ReceiptRule],
     functions: Functions,
     s3: Any,
-    raw: bytes,
-    mail_from: str,
-    recipients: list[str],
-) -> list[str]:
-    """Apply every matching rule to one received mail; returns the SES message ids used."""
-    message_id = ses_message_id()
-    # SES records the envelope sender as Return-Path at the top of the stored message.
-    stored = f"Return-Path: <{mail_from}>\r\n".encode() + raw
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    mail: Spooled,
+    *,
+    on_done: Any = None,
+) -> None:
+    """Apply every matching rule to one received mail; ``on_done(message_id)`` once every Lambda
+    action it started has finished."""
+    invocations: list[tuple[str, dict[str, Any]]] = []
     for rule in rules:
-        matched = [r for r in recipients if rule.matches(r)]
+        matched = [r for r in mail.recipients if rule.matches(r)]
         if not matched:
             continue
         for action in rule.actions:
             if "S3Action" in action:
                 s3_action = action["S3Action"]
-                key = f"{s3_action.get('ObjectKeyPrefix', '')}{message_id}"
-                s3.put_object(Bucket=s3_action["BucketName"], Key=key, Body=stored)
+                key = f"{s3_action.get('ObjectKeyPrefix', '')}{mail.message_id}"
+                s3.put_object(Bucket=s3_action["BucketName"], Key=key, Body=mail.raw)
             elif "LambdaAction" in action:
                 event = ses_event(
-                    message_id, stored, mail_from, matched, now, action["LambdaAction"]
+                    mail.message_id,
+                    mail.raw,
+                    mail.mail_from,
+                    matched,
+                    mail.received,
+                    action["LambdaAction"],
                 )
-                functions.invoke_async(action["LambdaAction"]["FunctionArn"], event)
+                invocations.append((action["LambdaAction"]["FunctionArn"], event))
             else:
                 log.warning("receipt rule %s: action %s is not emulated", rule.name, list(action))
-    return [message_id]
+    remaining = [len(invocations)]
+    lock = threading.Lock()
+
+    def finished() -> None:
+        with lock:
+            remaining[0] -= 1
+            last = remaining[0] == 0
+        if last and on_done is not None:
+            on_done(mail.message_id)
+
+    if not invocations and on_done is not None:
+        on_done(mail.message_id)
+    for function_arn, event in invocations:
+        functions.invoke_async(function_arn, event, on_done=finished)
 
 
 def ses_event(

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tessera_local import demo, iam, lambdas, provision, smtp, state
+from tessera_local import demo, iam, lambdas, provision, smtp
 from tessera_local.clock import Clock
+from tessera_local.emulator import Autosave, Emulator, EmulatorServer
 from tessera_local.http import LocalHttp
 from tessera_local.template import ACCOUNT_ID, REGION, ROOT, Template
 
@@ -77,12 +78,15 @@ class LocalStack:
     def start(self) -> None:
         self._prepare_environment()
         from moto.core.config import default_user_config
-        from moto.server import ThreadedMotoServer
 
         default_user_config.update(
             {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
         )
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        self.emulator = Emulator(self.settings.data_dir)
+        if self.settings.fresh or not self.emulator.has_state():
+            self.emulator.discard()  # a first start cut short left nothing worth keeping
+        first_start = not self.emulator.has_state()
+        self.moto = EmulatorServer(self.emulator, self.moto_port)
         self.moto.start()
 
         import boto3
@@ -95,14 +99,11 @@ class LocalStack:
         self.functions = lambdas.Functions(self.template)
         lambdas.install(self.functions)
 
-        self.store = state.StateStore(self.settings.data_dir)
-        if self.settings.fresh and self.store.exists():
-            self.store.path.unlink()
-        first_start = not self.store.exists()
         if first_start:
             provision.provision(self.template, self.session)
+            self.emulator.start_journal()
         else:
-            self.store.load()
+            self.emulator.restore()
             provision.restore_user_pool_ids(self.template, self.session.client("cognito-idp"))
             provision.restore_secret_ids(self.template, self.session.client("secretsmanager"))
         os.environ.update(self.functions.environment())
@@ -122,12 +123,17 @@ class LocalStack:
             self.recorder,
         )
         threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
-        self.smtp = smtp.start(
-            smtp.InboundMail(self.template, self.functions, s3), self.settings.smtp_port
+        self.functions.send_to_queue = self._send_to_queue
+        if not first_start:
+            self._forget_unfinished_intake()
+        self.inbound = smtp.InboundMail(
+            self.template, self.functions, s3, smtp.Spool(self.settings.data_dir / "spool")
         )
+        self.inbound.redeliver_pending()
+        self.smtp = smtp.start(self.inbound, self.settings.smtp_port)
         self.clock = Clock(self.template, self.functions, speed=self.settings.clock_speed)
         self.clock.start()
-        self.autosave = state.Autosave(self.store)
+        self.autosave = Autosave(self.emulator)
         self.autosave.start()
 
         if first_start:
@@ -136,7 +142,7 @@ class LocalStack:
             demo.create_staff(self.template, cognito, self.settings.password)
             if self.settings.demo:
                 demo.send_customer_mail(self.settings.smtp_port)
-            self.store.save()
+            self.emulator.save()  # from now on the stack has state to restart from
 
     def _prepare_environment(self) -> None:
         self.moto_port = free_port()
@@ -155,6 +161,37 @@ class LocalStack:
             os.environ.pop(name, None)
         time.tzset()
 
+    def _send_to_queue(self, queue_arn: str, body: str, attributes: dict[str, str]) -> None:
+        name = queue_arn.rsplit(":", 1)[-1]
+        sqs = self.session.client("sqs")
+        sqs.send_message(
+            QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"],
+            MessageBody=body,
+            MessageAttributes={
+                key: {"DataType": "String", "StringValue": value}
+                for key, value in attributes.items()
+            },
+        )
+
+    def _forget_unfinished_intake(self) -> None:
+        """No invocation survives a restart: an intake the stopped process left in progress
+        (its idempotency record says INPROGRESS) is not running any more, so its record goes and
+        the spooled mail's new delivery runs intake again (Lambda's retry would, once the
+        record expired)."""
+        from intake.app import IDEMPOTENCY_PARTITION
+
+        dynamodb = self.session.client("dynamodb")
+        table = self.template.ref("TicketsTable")
+        pages = dynamodb.get_paginator("query").paginate(
+            TableName=table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": IDEMPOTENCY_PARTITION}},
+        )
+        for page in pages:
+            for item in page.get("Items", []):
+                if item.get("status", {}).get("S") == "INPROGRESS":
+                    dynamodb.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+
     def write_cli_environment(self) -> None:
         """What ``tessera --local`` needs: the emulator's endpoint and the functions' settings."""
         names = (
@@ -166,6 +203,7 @@ class LocalStack:
         )
         env = {**self.functions.environment(), **{n: os.environ[n] for n in names}}
         env["PORTAL_BUCKET"] = self.template.ref("PortalBucket")  # tessera kb publish --local
+        env["INTAKE_DEAD_LETTER_QUEUE_URL"] = self.template.ref("IntakeDeadLetterQueue")
         env["TESSERA_API_URL"] = self.http_url  # tessera login / tickets / agents
         path = self.settings.data_dir / "env.json"
         path.write_text(json.dumps(env, indent=2, sort_keys=True), encoding="utf-8")
@@ -219,6 +257,8 @@ class LocalStack:
         self.http.shutdown()
         self.http.server_close()
         self.smtp.stop()
+        self.inbound.shutdown()
         self.functions.shutdown()
-        self.store.save()
+        self.emulator.save()
         self.moto.stop()
+        self.emulator.close()

@@ -164,6 +164,12 @@ class Template:
                 name = str(self.resolve(props.get("TopicName", f"{STACK_NAME}-{logical_id}")))
                 topic_arn = arn.format(service="sns", rest=name)
                 self._set(logical_id, topic_arn, Arn=topic_arn, TopicArn=topic_arn, TopicName=name)
+            elif kind == "AWS::SQS::Queue":
+                # !Ref is the queue's URL.
+                name = str(self.resolve(props.get("QueueName", f"{STACK_NAME}-{logical_id}")))
+                url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"
+                queue_arn = arn.format(service="sqs", rest=name)
+                self._set(logical_id, url, Arn=queue_arn, QueueName=name)
             elif kind == "AWS::Cognito::UserPool":
                 # The emulator assigns the id; provisioning replaces both with its own.
                 pool_arn = arn.format(service="cognito-idp", rest=f"userpool/{logical_id}")

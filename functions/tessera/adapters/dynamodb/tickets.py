@@ -31,7 +31,12 @@ from pynamodb.connection import Connection
 from pynamodb.constants import ALL_OLD, STRING
 from pynamodb.exceptions import CancellationReason, TransactWriteError
 from pynamodb.expressions.condition import Condition
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -168,6 +173,9 @@ class TicketItem(TableItem, discriminator="ticket"):
     due_at = UtcTimeAttribute(null=True)
     due_what = UnicodeAttribute(null=True)  # projected into DueTimers: names the escalation
     sla = JSONAttribute(null=True)  # tessera.sla's clocks, records and automations
+    routing = UnicodeAttribute(null=True)  # sparse, with routing_since: waiting for routing
+    routing_since = UtcTimeAttribute(null=True)
+    routing_attempts = NumberAttribute(default=0)
     # the rest of the ticket
     subject = UnicodeAttribute()
     channel = UnicodeAttribute()
@@ -278,6 +286,32 @@ class DueTimerKeys(Model):
     due_timers = DueTimersIndex()
 
 
+class AwaitingRoutingIndex(_Index["AwaitingRoutingKeys"]):
+    class Meta:
+        index_name = "AwaitingRouting"
+        projection = KeysOnlyProjection()
+
+    routing = UnicodeAttribute(hash_key=True)
+    routing_since = UtcTimeAttribute(range_key=True)
+
+
+class AwaitingRoutingKeys(Model):
+    """A ticket as the AwaitingRouting index projects it (its keys). Not a TableItem, as
+    DueTimerKeys is not."""
+
+    class Meta:
+        table_name: str | None = None
+        region: str | None = None
+        host: str | None = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    routing = UnicodeAttribute()
+    routing_since = UtcTimeAttribute()
+
+    awaiting_routing = AwaitingRoutingIndex()
+
+
 _MODELS: tuple[type[Model], ...] = (
     TableItem,
     TicketItem,
@@ -287,6 +321,7 @@ _MODELS: tuple[type[Model], ...] = (
     CounterItem,
     QuarantineItem,
     DueTimerKeys,
+    AwaitingRoutingKeys,
 )
 
 
@@ -308,6 +343,9 @@ def ticket_item(ticket: Ticket) -> TicketItem:
         due_at=ticket.due_at,
         due_what=ticket.due_what if ticket.due_at else None,
         sla=dict(ticket.sla) or None,
+        routing="pending" if ticket.routing_since else None,
+        routing_since=ticket.routing_since,
+        routing_attempts=ticket.routing_attempts,
         subject=ticket.subject,
         channel=ticket.channel.value,
         status=ticket.status.value,
@@ -344,6 +382,8 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         due_at=item.due_at,
         due_what=item.due_what,
         sla=dict(item.sla or {}),
+        routing_since=item.routing_since,
+        routing_attempts=int(item.routing_attempts or 0),
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version),
@@ -532,6 +572,12 @@ class DynamoTicketRepository:
         )
         ticket.version += 1
 
+    def record(self, ticket_id: str, events: Sequence[Event]) -> None:
+        if any(e.ticket_id != ticket_id for e in events):
+            raise ValidationFailed("ticket_id", f"an event does not belong to ticket {ticket_id}")
+        if events:
+            self._commit([_Write(event_item(e)) for e in events])
+
     def quarantine(self, item: Quarantined) -> None:
         # A plain put: recording the same key again keeps one item, with the latest reason.
         quarantine_item(item).save()
@@ -641,6 +687,13 @@ class DynamoTicketRepository:
             DueTimer(ticket_id=k.pk.removeprefix("T#"), due_at=k.due_at, what=k.due_what or "")
             for k in keys
         ]
+
+    def awaiting_routing(self, before: datetime, *, limit: int) -> Sequence[str]:
+        check_limit(limit)
+        keys = AwaitingRoutingKeys.awaiting_routing.query(
+            "pending", range_key_condition=AwaitingRoutingKeys.routing_since <= before, limit=limit
+        )
+        return [k.pk.removeprefix("T#") for k in keys]
 
     def quarantined(self, *, limit: int) -> Sequence[Quarantined]:
         check_limit(limit)

@@ -1,0 +1,445 @@
+"""The emulated AWS (moto in server mode), made atomic and durable like the services it stands in
+for.
+
+- **Atomic**: moto serves concurrent requests without locking (two conditional writes can both
+  win, a transaction can fail half-way). Every request is served under one lock, so each call is
+  atomic as DynamoDB's are. Lambda invocations are the exception: they run a handler that makes
+  calls of its own (Step Functions tasks), so they are dispatched outside the lock.
+- **Durable**: every call that changes something is appended to a journal and flushed to disk
+  (``fsync``) before its answer goes back; a snapshot of all state is written now and then, after
+  which the journal starts over. On start the snapshot is loaded and the journal replayed in
+  order, so a crash (SIGKILL, power loss) loses no answered call. During a replay Step Functions
+  executions are recorded but not run (the calls their tasks made are in the journal already);
+  an execution that was running when the stack stopped is marked ``ABORTED`` and the routing
+  reconciler starts the ticket's routing again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copyreg
+import io
+import logging
+import os
+import pickle
+import struct
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("tessera.local.emulator")
+
+SNAPSHOT = "aws-state.pickle"
+JOURNAL = "aws-journal"  # journal files: aws-journal.<generation>
+# The moto backends Tessera's resources live in (Step Functions: the executing interpreter's).
+SERVICES = (
+    "dynamodb",
+    "s3",
+    "ses",
+    "events",
+    "cognito-idp",
+    "sns",
+    "sqs",
+    "secretsmanager",
+)
+READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "TransactGet", "Head")
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+# ------------------------------------------------------------------ what a request is
+def operation(environ: dict[str, Any], body: bytes) -> tuple[str, bool, bool]:
+    """``(name, changes_state, is_lambda_invoke)`` of one request to the emulator."""
+    path = str(environ.get("PATH_INFO", ""))
+    method = str(environ.get("REQUEST_METHOD", "GET")).upper()
+    if path.startswith("/2015-03-31/functions/") and path.endswith("/invocations"):
+        return "lambda:Invoke", False, True
+    if path.startswith("/moto-api"):
+        return "moto-api", False, False
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+    if target:
+        name = target.rsplit(".", 1)[-1]
+        return name, not name.startswith(READ_PREFIXES), False
+    action = _query_action(str(environ.get("QUERY_STRING", ""))) or _query_action(
+        body.decode("utf-8", "replace") if body[:200].find(b"Action=") >= 0 else ""
+    )
+    if action:
+        return action, not action.startswith(READ_PREFIXES), False
+    return f"{method} {path}", method not in {"GET", "HEAD", "OPTIONS"}, False
+
+
+def _query_action(query: str) -> str:
+    for part in query.split("&"):
+        name, _, value = part.partition("=")
+        if name == "Action":
+            return value
+    return ""
+
+
+# ------------------------------------------------------------------ the journal
+class Journal:
+    """Records of the calls that changed state since the last snapshot, each flushed to disk
+    before the call is answered. A record: method, path, query, headers and body."""
+
+    def __init__(self, directory: Path, generation: int) -> None:
+        self.directory = directory
+        self.generation = generation
+        self._file = self._open(generation)
+
+    def _open(self, generation: int) -> io.BufferedWriter:
+        return open(self.directory / f"{JOURNAL}.{generation}", "ab")
+
+    def append(self, record: dict[str, Any]) -> None:
+        data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(struct.pack(">I", len(data)) + data)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def rotate(self) -> int:
+        """Start the next generation; returns it. Calls from now on belong to the next
+        snapshot."""
+        self._file.close()
+        self.generation += 1
+        self._file = self._open(self.generation)
+        return self.generation
+
+    def close(self) -> None:
+        self._file.close()
+
+    @staticmethod
+    def records(directory: Path, since: int) -> Iterator[dict[str, Any]]:
+        """Every record of generations ``since`` and later, oldest first. A record cut short
+        by a crash (its answer never went out) ends the file."""
+        for path in sorted(directory.glob(f"{JOURNAL}.*"), key=lambda p: int(p.suffix[1:])):
+            if int(path.suffix[1:]) < since:
+                continue
+            data = path.read_bytes()
+            at = 0
+            while at + 4 <= len(data):
+                (size,) = struct.unpack(">I", data[at : at + 4])
+                if at + 4 + size > len(data):
+                    log.warning("%s ends with a partial record (a crash mid-write)", path.name)
+                    break
+                yield pickle.loads(data[at + 4 : at + 4 + size])  # noqa: S301 - ours
+                at += 4 + size
+
+    @staticmethod
+    def discard_before(directory: Path, generation: int) -> None:
+        for path in directory.glob(f"{JOURNAL}.*"):
+            if int(path.suffix[1:]) < generation:
+                path.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------ the emulator
+class Emulator:
+    """moto's server app behind one lock, with a journal and snapshots in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        _register_picklers()
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()
+        self._app: WsgiApp = DomainDispatcherApplication(create_backend_app)
+        self.journal: Journal | None = None
+        self.replaying = False
+
+    # -- state on disk ------------------------------------------------------------------------
+    @property
+    def snapshot_path(self) -> Path:
+        return self.directory / SNAPSHOT
+
+    def has_state(self) -> bool:
+        return self.snapshot_path.is_file()
+
+    def discard(self) -> None:
+        """Forget everything on disk (``TESSERA_FRESH=1``, or a first start cut short)."""
+        self.snapshot_path.unlink(missing_ok=True)
+        Journal.discard_before(self.directory, 1 << 62)
+
+    def restore(self) -> int:
+        """Load the snapshot and replay the journal after it; the number of calls replayed."""
+        saved = pickle.loads(self.snapshot_path.read_bytes())  # noqa: S301 - written by save()
+        for name, accounts in saved["backends"].items():
+            live = _backend(name)
+            live.clear()
+            live.update(accounts)
+        replayed = 0
+        self.replaying = True
+        try:
+            with _executions_not_run():
+                for record in Journal.records(self.directory, saved["generation"]):
+                    self._replay(record)
+                    replayed += 1
+        finally:
+            self.replaying = False
+        abort_unfinished_executions()
+        self.journal = Journal(self.directory, saved["generation"])
+        # A fresh snapshot and journal: the old journal may end with a record a crash cut short.
+        self.save()
+        log.info("restored emulated AWS state: snapshot and %d journaled calls", replayed)
+        return replayed
+
+    def start_journal(self) -> None:
+        """Journal from now on (a first start: after provisioning, before the first snapshot)."""
+        if self.journal is None:
+            self.journal = Journal(self.directory, 0)
+
+    def save(self) -> None:
+        """Write a snapshot of every backend and start a new journal generation."""
+        with self.lock:
+            generation = self.journal.rotate() if self.journal else 0
+            payload = _pickle_backends(generation)
+        temporary = self.snapshot_path.with_suffix(".tmp")
+        with open(temporary, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.snapshot_path)
+        _fsync_directory(self.directory)
+        Journal.discard_before(self.directory, generation)
+
+    def close(self) -> None:
+        if self.journal:
+            self.journal.close()
+
+    # -- serving ------------------------------------------------------------------------------
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        body = _read_body(environ)
+        _name, changes, invoke = operation(environ, body)
+        if invoke:  # the handler makes calls of its own, each under the lock
+            return self._app(_with_body(environ, body), start_response)
+        with self.lock:
+            status, headers, chunks = _call(self._app, _with_body(environ, body))
+            if changes and self.journal is not None and int(status.split(" ", 1)[0]) < 400:
+                self.journal.append(_record(environ, body))
+        start_response(status, headers)
+        return [chunks]
+
+    def _replay(self, record: dict[str, Any]) -> None:
+        from werkzeug.test import EnvironBuilder
+
+        builder = EnvironBuilder(
+            path=record["path"],
+            method=record["method"],
+            query_string=record["query"],
+            headers=record["headers"],
+            data=record["body"],
+        )
+        try:
+            environ = builder.get_environ()
+        finally:
+            builder.close()
+        with self.lock:
+            _call(self._app, environ)
+
+
+def _record(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    headers = {
+        key[5:].replace("_", "-").title(): str(value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    }
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            headers[key.replace("_", "-").title()] = str(environ[key])
+    return {
+        "method": environ.get("REQUEST_METHOD", "GET"),
+        "path": environ.get("PATH_INFO", "/"),
+        "query": environ.get("QUERY_STRING", ""),
+        "headers": headers,
+        "body": body,
+    }
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        return bytes(stream.read(int(length)))
+    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get(
+        "wsgi.input_terminated"
+    ):
+        return bytes(stream.read())
+    return b""
+
+
+def _with_body(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    copied = dict(environ)
+    copied["wsgi.input"] = io.BytesIO(body)
+    copied["CONTENT_LENGTH"] = str(len(body))
+    copied.pop("HTTP_TRANSFER_ENCODING", None)
+    return copied
+
+
+def _call(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    answer: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answer["status"], answer["headers"] = status, headers
+        return lambda _data: None
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+    return answer["status"], answer["headers"], body
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+# ------------------------------------------------------------------ backends and pickling
+def _backend(name: str) -> Any:
+    if name == "stepfunctions":
+        from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+        return stepfunctions_parser_backends
+    from moto.backends import get_backend
+
+    return get_backend(name)  # type: ignore[call-overload]
+
+
+def _pickle_backends(generation: int) -> bytes:
+    names = (*SERVICES, "stepfunctions")
+    for attempt in range(5):
+        try:
+            backends = {name: dict(_backend(name)) for name in names}
+            return pickle.dumps({"generation": generation, "backends": backends})
+        except RuntimeError:  # an execution's worker changed a dict while we walked it
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _register_picklers() -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    def reduce_rsa(key: rsa.RSAPrivateKey) -> tuple[Any, tuple[bytes]]:
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        return _load_rsa, (pem,)
+
+    def reduce_execution(execution: Any) -> tuple[Any, tuple[type, dict[str, Any]]]:
+        state = {k: v for k, v in vars(execution).items() if k != "exec_worker"}
+        return _load_execution, (type(execution), state)
+
+    probe = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    copyreg.pickle(type(probe), reduce_rsa)
+    copyreg.pickle(type(threading.Lock()), lambda _lock: (threading.Lock, ()))
+    copyreg.pickle(type(threading.RLock()), lambda _lock: (threading.RLock, ()))
+    kinds: list[type[Any]] = [Execution, *Execution.__subclasses__()]
+    for kind in kinds:
+        copyreg.pickle(kind, reduce_execution)
+
+
+def _load_rsa(pem: bytes) -> Any:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_pem_private_key(pem, password=None)
+
+
+def _load_execution(kind: Any, state: dict[str, Any]) -> Any:
+    execution = kind.__new__(kind)
+    vars(execution).update(state, exec_worker=None)
+    return execution
+
+
+def _all_executions() -> Iterator[Any]:
+    for accounts in _backend("stepfunctions").values():
+        for backend in accounts.values():
+            for machine in getattr(backend, "_state_machines", {}).values():
+                yield from getattr(machine, "executions", [])
+
+
+def abort_unfinished_executions() -> int:
+    """Executions that no worker runs (they ran when the stack stopped, or were replayed from
+    the journal) end as ABORTED, saying why; the number aborted."""
+    from moto.stepfunctions.parser.api import ExecutionStatus
+
+    aborted = 0
+    for execution in _all_executions():
+        if execution.exec_worker is None and execution.exec_status == ExecutionStatus.RUNNING:
+            execution.exec_status = ExecutionStatus.ABORTED
+            execution.stop_date = datetime.now(UTC)
+            execution.error = "States.LocalStackStopped"
+            execution.cause = "the local stack stopped while this execution ran"
+            aborted += 1
+    return aborted
+
+
+@contextlib.contextmanager
+def _executions_not_run() -> Iterator[None]:
+    """While the journal is replayed, a started execution is recorded as running, not run."""
+    from moto.stepfunctions.parser.api import ExecutionStatus
+    from moto.stepfunctions.parser.backend.execution import Execution
+
+    original = Execution.start
+
+    def record_only(self: Any) -> None:
+        self.exec_status = ExecutionStatus.RUNNING
+
+    Execution.start = record_only  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Execution.start = original  # type: ignore[method-assign]
+
+
+class EmulatorServer:
+    """The emulator on ``127.0.0.1:<port>`` (werkzeug, a thread per request), in this process."""
+
+    def __init__(self, emulator: Emulator, port: int) -> None:
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import make_server
+
+        self.emulator = emulator
+        self._server = make_server(
+            "127.0.0.1", port, emulator, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="aws-emulator", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+
+
+class Autosave(threading.Thread):
+    """A snapshot every ``interval`` seconds (the journal keeps what came between), until
+    stopped. Snapshots keep the journal short, so a restart replays little."""
+
+    def __init__(self, emulator: Emulator, interval: float = 30.0) -> None:
+        super().__init__(name="autosave", daemon=True)
+        self.emulator = emulator
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            try:
+                self.emulator.save()
+            except Exception:
+                log.exception("saving local state failed")
