@@ -135,7 +135,7 @@ def aws_calls() -> dict[str, Counter[str]]:
     from tessera.adapters.eventbridge import EventBridgePublisher
     from tessera.adapters.s3 import S3AttachmentStore, S3RawMailStore
     from tessera.adapters.stepfunctions import StepFunctionsWorkflow
-    from tessera.config import ConfigReader
+    from tessera.config.kinds import ConfigReader
     from tessera.ports import Dependencies
     from tessera_local.provision import create_tables
     from tessera_local.template import Template

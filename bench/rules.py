@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tessera import config
+from tessera.config import kinds
 from tessera.routing.rules import Facts, Requester, RuleSet, evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def rule_set(size: int) -> RuleSet:
         else:
             when = f"{{all: [{{requester.vip: true}}, {{subject: {{contains: {word}{i}}}}}]}}"
         lines += [f"  - name: r{i}", f"    when: {when}", f"    then: [{{tags: [t{i}]}}]"]
-    result: RuleSet = config.validate("rules", "\n".join(lines) + "\n", f"bench-{size}")
+    result: RuleSet = kinds.validate("rules", "\n".join(lines) + "\n", f"bench-{size}")
     return result
 
 
@@ -106,7 +106,7 @@ def aws_calls_per_ticket() -> dict[str, Counter[str]]:
     from tessera.adapters.dynamodb.agent_loads import DynamoAgentLoads
     from tessera.adapters.dynamodb.config_store import DynamoConfigStore
     from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
-    from tessera.config import ConfigReader
+    from tessera.config.kinds import ConfigReader
     from tessera.routing import workflow
     from tessera.tickets.model import Channel, Message, MessageKind, open_ticket
     from tessera_local.provision import create_tables

@@ -202,7 +202,7 @@ def _assign(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 def lifecycles(table: str) -> None:
     from tessera.adapters.dynamodb.config_store import DynamoConfigStore
     from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
-    from tessera.config import ConfigReader
+    from tessera.config.kinds import ConfigReader
     from tessera.sla import clocks, escalation
     from tessera.tickets.model import Channel, Message, MessageKind, Status, open_ticket
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from chalice.app import Chalice, ChaliceViewError, Request, Response
 
+from api.headers import API_HEADERS
 from tessera.errors import (
     Conflict,
     Forbidden,
@@ -45,8 +46,13 @@ class PayloadTooLarge(ValidationFailed):
     """HTTP 413."""
 
 
+class UnsupportedMediaType(ValidationFailed):
+    """HTTP 415: a body that is not JSON."""
+
+
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
     (ValidationFailed, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
@@ -67,7 +73,7 @@ def error_response(error: Exception) -> Response:
     body: dict[str, Any] = {"code": type(error).__name__, "message": str(error)}
     if isinstance(error, ValidationFailed):
         body["field"], body["message"] = error.field, error.problem
-    headers: dict[str, str | list[str]] = {"Content-Type": JSON}
+    headers: dict[str, str | list[str]] = {"Content-Type": JSON, **API_HEADERS}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"
     if isinstance(error, RateLimited):
@@ -79,6 +85,8 @@ def as_response(result: Any) -> Response:
     """A view's result as a Response that always says it is JSON."""
     response = result if isinstance(result, Response) else Response(body=result, status_code=200)
     response.headers.setdefault("Content-Type", JSON)
+    for name, value in API_HEADERS.items():
+        response.headers.setdefault(name, value)
     return response
 
 
@@ -163,8 +171,9 @@ def _query_values(spec: Endpoint, raw: Mapping[str, str]) -> dict[str, Any]:
                 values[name] = schema["default"]
             continue
         text = raw[name]
+        _check_text(text, name)
         if schema.get("type") == "integer":
-            if not text.lstrip("-").isdigit():
+            if not re.fullmatch(r"-?[0-9]{1,18}", text):
                 raise ValidationFailed(name, "must be a whole number")
             values[name] = _validate(schema, int(text), name)
         else:
@@ -229,6 +238,8 @@ def make_endpoint_decorator(
                     for name, schema in spec.path_params.items():
                         _validate(schema, params.get(name), name)
                     payload = None
+                    if spec.body is not None and not _is_json(request):
+                        raise UnsupportedMediaType("Content-Type", f"must be {JSON}")
                     if spec.body is not None:
                         payload = _validate(spec.body, _json_body(request), "body")
                     # After validation, so a field over its limit is named; this catches what
@@ -241,12 +252,19 @@ def make_endpoint_decorator(
                 except (TesseraError, ChaliceViewError) as error:
                     return error_response(error)
 
-            app.route(path, methods=[method], content_types=["application/json"])(guarded)
+            # Any type reaches the view, which refuses a non-JSON body itself: Chalice's own 415
+            # would answer in another shape than every other error.
+            app.route(path, methods=[method], content_types=["*/*"])(guarded)
             return view
 
         return register
 
     return endpoint
+
+
+def _is_json(request: Request) -> bool:
+    content_type = str(request.headers.get("content-type") or JSON)
+    return content_type.split(";", 1)[0].strip().lower() == JSON
 
 
 def _json_body(request: Request) -> Any:
@@ -256,6 +274,35 @@ def _json_body(request: Request) -> Any:
     if not raw.strip():
         raise ValidationFailed("body", "a JSON body is required")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except ValueError:
         raise ValidationFailed("body", "is not valid JSON") from None
+    except RecursionError:
+        raise ValidationFailed("body", "is nested too deeply") from None
+    _check_strings(body, "")
+    return body
+
+
+def _check_strings(value: Any, path: str, depth: int = 0) -> None:
+    """Every string of a body is text: UTF-8 (no lone surrogate, which JSON's ``\\ud800`` can
+    carry) without NUL bytes. ValidationFailed names the first field that is not."""
+    if depth > 32:
+        raise ValidationFailed(path or "body", "is nested too deeply")
+    if isinstance(value, str):
+        _check_text(value, path or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, path or "body")
+            _check_strings(item, f"{path}.{key}" if path else key, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_strings(item, f"{path}[{index}]" if path else f"[{index}]", depth + 1)
+
+
+def _check_text(text: str, field: str) -> None:
+    if "\x00" in text:
+        raise ValidationFailed(field, "must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationFailed(field, "is not valid Unicode text (a lone surrogate)") from None

@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.ports import Thread
-from tessera.tickets.model import Event, Message, Priority, Status, Ticket
+from tessera.tickets.model import (
+    Event,
+    Message,
+    Priority,
+    Status,
+    Ticket,
+    display_name,
+    speaker,
+)
 
 Schema = dict[str, Any]
 
@@ -167,6 +175,11 @@ MESSAGE: Schema = {
         "id": {"type": "string"},
         "kind": {"type": "string", "enum": ["public", "internal", "system"]},
         "author": {"type": "string"},
+        "from": {"type": "string", "enum": ["requester", "participant", "agent", "system"]},
+        "author_name": {
+            "type": ["string", "null"],
+            "description": "An agent's name (from their address), for labelling their replies",
+        },
         "text": {"type": "string"},
         "html": {"type": "string"},
         "attachments": {"type": "array", "items": {"type": "object"}},
@@ -228,11 +241,14 @@ def ticket_json(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
     return data
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def message_json(message: Message, ticket: Ticket) -> dict[str, Any]:
+    role = speaker(ticket, message)
     return {
         "id": message.id,
         "kind": message.kind.value,
         "author": message.author,
+        "from": role,
+        "author_name": display_name(message.author) if role == "agent" else None,
         "text": message.text,
         "html": message.html,
         "attachments": [
@@ -262,6 +278,6 @@ def event_json(event: Event) -> dict[str, Any]:
 def thread_json(thread: Thread, *, staff: bool = True) -> dict[str, Any]:
     return {
         **ticket_json(thread.ticket, staff=staff),
-        "messages": [message_json(m) for m in thread.messages],
+        "messages": [message_json(m, thread.ticket) for m in thread.messages],
         "events": [event_json(e) for e in thread.events],
     }

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import cache
 
 from tessera import settings
-from tessera.config import ConfigReader
 from tessera.identity.tokens import Signer
 from tessera.kb.articles import ArticleStore
 from tessera.kb.feedback import FeedbackStore
@@ -19,6 +18,7 @@ from tessera.ports import (
     AgentLoads,
     AttachmentStore,
     ConfigStore,
+    Configuration,
     Dependencies,
     Escalations,
     EventPublisher,
@@ -170,7 +170,10 @@ def config_store() -> ConfigStore:
 
 
 @cache
-def _config() -> ConfigReader:
+def _config() -> Configuration:
+    # Importing the kinds imports every validator: only a function that reads config pays.
+    from tessera.config.kinds import ConfigReader
+
     return ConfigReader(config_store())
 
 

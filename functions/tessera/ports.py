@@ -102,6 +102,10 @@ class TicketRepository(Protocol):
     def requested_by(self, requester: str, *, limit: int, cursor: str | None = None) -> Page:
         """A requester's tickets, newest first."""
 
+    def involving(self, address: str, *, limit: int, cursor: str | None = None) -> Page:
+        """The tickets ``address`` asked (its requester's) or follows (a participant's), newest
+        first (a customer's own list)."""
+
     def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
         """Tickets whose next timer is due at or before ``now``, earliest first. Reads only due
         items (a sparse index ordered by due time)."""
@@ -149,10 +153,11 @@ class ConfigStore(Protocol):
 
 
 class Configuration(Protocol):
-    """The applied configuration documents, validated and typed (tessera.config.ConfigReader)."""
+    """The applied configuration documents, validated and typed
+    (tessera.config.kinds.ConfigReader)."""
 
     def get(self, kind: str) -> Any | None:
-        """The typed configuration of ``kind`` (see tessera.config.KINDS), or None when none
+        """The typed configuration of ``kind`` (see tessera.config.kinds.KINDS), or None when none
         was ever applied."""
 
     def forget(self, kind: str) -> None:
@@ -279,6 +284,9 @@ class RateCounters(Protocol):
     def take(self, key: str, *, window_start: int, window_seconds: int, limit: int) -> bool:
         """Count one request of ``key`` in the window starting at ``window_start`` (Unix
         seconds); False, and nothing counted, when ``limit`` were counted in it already."""
+
+    def count(self, key: str, *, window_start: int) -> int:
+        """How many were counted for ``key`` in the window starting at ``window_start``."""
 
 
 @dataclass(frozen=True)

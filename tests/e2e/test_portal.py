@@ -114,7 +114,7 @@ def test_the_browser_folds_text_exactly_as_the_publisher_does(
         "Café Naïve Straße",
     ]
     page.goto(f"{stack.url}/")
-    page.wait_for_function("window.tessera && document.body.dataset.ready")
+    page.wait_for_function("() => window.tessera && document.body.dataset.ready")
     folded = page.evaluate("(xs) => xs.map((x) => window.tessera.normalise(x))", samples)
     assert folded == [normalise(s) for s in samples]
 
@@ -198,7 +198,7 @@ def test_a_customer_opens_a_ticket_in_the_portal_replies_solves_and_rates(
     assert f"[#{number.group(1)}]" in mailed["subject"]
     page.reload()
     answer = page.locator(".message").filter(has_text="Which address do you sign in")
-    expect(answer.locator(".author")).to_have_text("Support")
+    expect(answer.locator(".author")).to_have_text("Support · Alice")  # the agent, by name
 
     # When she replies in the portal
     page.get_by_label("Your reply").fill("This one, dana@.")
@@ -265,7 +265,7 @@ def test_a_mailed_ticket_is_acknowledged_and_its_signed_link_opens_it(
     # Then she sees the answer from Support, and the link session sees only this ticket,
     # awaiting her reply
     answer = fresh_page.locator(".message").filter(has_text="Attached again.")
-    expect(answer.locator(".author")).to_have_text("Support")
+    expect(answer.locator(".author")).to_have_text("Support · Alice")  # the agent, by name
     fresh_page.goto(f"{stack.url}/tickets.html?tab=awaiting")
     expect(fresh_page.get_by_role("tab", name="Awaiting your reply")).to_have_attribute(
         "aria-selected", "true"

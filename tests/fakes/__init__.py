@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.policy import default as email_policy
 from typing import Any
 
-from tessera.config import ConfigReader
+from tessera.config.kinds import ConfigReader
 from tessera.errors import NotFound
 from tessera.identity.tokens import Signer
 from tessera.ports import Dependencies
@@ -130,6 +130,21 @@ class FakeEvents:
 
 
 @dataclass
+class FakeRateCounters:
+    counts: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def take(self, key: str, *, window_start: int, window_seconds: int, limit: int) -> bool:
+        count = self.counts.get((key, window_start), 0)
+        if count >= limit:
+            return False
+        self.counts[(key, window_start)] = count + 1
+        return True
+
+    def count(self, key: str, *, window_start: int) -> int:
+        return self.counts.get((key, window_start), 0)
+
+
+@dataclass
 class World:
     """A Dependencies wired to fakes, with the fakes at hand for assertions."""
 
@@ -141,6 +156,7 @@ class World:
     config_store: InMemoryConfigStore = field(default_factory=InMemoryConfigStore)
     attachments: FakeAttachments = field(default_factory=FakeAttachments)
     mail_ledger: FakeMailLedger = field(default_factory=FakeMailLedger)
+    rate_counters: FakeRateCounters = field(default_factory=FakeRateCounters)
 
     def __post_init__(self) -> None:
         self.config = ConfigReader(self.config_store, ttl=0)
@@ -169,4 +185,5 @@ class World:
             mail_ledger=lambda: self.mail_ledger,
             portal_base_url=lambda: "https://help.example.com",
             agent_loads=lambda: self.agent_loads,
+            rate_counters=lambda: self.rate_counters,
         )

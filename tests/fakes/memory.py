@@ -133,6 +133,15 @@ class InMemoryTicketRepository:
             f"requester:{requester}", lambda t: t.requester == requester, limit, cursor
         )
 
+    def involving(self, address: str, *, limit: int, cursor: str | None = None) -> Page:
+        address = address.strip().lower()
+        return self._page(
+            f"requester:{address}",
+            lambda t: t.requester == address or address in t.participants,
+            limit,
+            cursor,
+        )
+
     def _page(
         self, listing: str, wanted: Callable[[Ticket], bool], limit: int, cursor: str | None
     ) -> Page:

@@ -70,3 +70,43 @@ def test_presigned_upload_pins_type_disposition_and_size_and_describe_reads_it_b
         "uploads/T/1", filename="résumé.pdf", content_type="application/pdf", expires_in=60
     )
     assert "response-content-disposition=attachment" in url
+
+
+def test_rate_counter_counts_can_be_read_without_counting(tickets_table: str) -> None:
+    counters = DynamoRateCounters(tickets_table)
+    assert counters.count("sign-in-failed:a@b.test", window_start=60) == 0
+    counters.take("sign-in-failed:a@b.test", window_start=60, window_seconds=60, limit=9)
+    counters.take("sign-in-failed:a@b.test", window_start=60, window_seconds=60, limit=9)
+    assert counters.count("sign-in-failed:a@b.test", window_start=60) == 2
+
+
+def test_an_escalation_that_ended_without_moving_its_timer_is_started_once_more(
+    aws: None,
+) -> None:
+    from datetime import UTC, datetime
+
+    from tessera.adapters.stepfunctions import StepFunctionsEscalations
+
+    # Given the escalation machine, and the execution of one due timer aborted mid-way
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="EscalationStateMachine",
+        definition='{"StartAt": "Wait", "States": {"Wait": {"Type": "Pass", "End": true}}}',
+        roleArn="arn:aws:iam::123456789012:role/Escalation",
+    )["stateMachineArn"]
+    escalations = StepFunctionsEscalations(machine)
+    due = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert escalations.start("T1", "first_response-1-1", due)
+    [first] = sfn.list_executions(stateMachineArn=machine)["executions"]
+    sfn.stop_execution(executionArn=first["executionArn"], error="LocalStackStopped")
+    # When the sweep finds the timer still due, twice
+    assert escalations.start("T1", "first_response-1-1", due)
+    escalations.start("T1", "first_response-1-1", due)
+    # Then it started it once more under a second name, and only once
+    names = sorted(e["name"] for e in sfn.list_executions(stateMachineArn=machine)["executions"])
+    assert names == ["T1-first_response-1-1", "T1-first_response-1-1-again"]
+    # And a timer whose execution still runs gets no second one
+    escalations.start("T3", "resolution-1-1", due)
+    escalations.start("T3", "resolution-1-1", due)
+    names = [e["name"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]]
+    assert [n for n in names if n.startswith("T3")] == ["T3-resolution-1-1"]

@@ -232,3 +232,27 @@ def test_intake_that_failed_after_its_retries_is_redriven_from_its_queue(
     assert tickets_with(stack, stack.login(), subject)
     left = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0).get("Messages", [])
     assert left == []
+
+
+def test_an_operator_reconciles_routing_at_once(stack: RunningStack) -> None:
+    # Given a ticket whose routing never started
+    from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
+    from tests.factories import stored_ticket
+
+    env = stack.environment()
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"):
+            patch.setenv(name, env[name])
+        patch.setenv("AWS_REGION", env["AWS_REGION"])
+        patch.setenv("AWS_DEFAULT_REGION", env["AWS_REGION"])
+        ticket = stored_ticket(
+            DynamoTicketRepository(env["TABLE_NAME"]),
+            subject=f"Reconciled {uuid.uuid4().hex[:6]}",
+            mailbox="support@example.com",
+        )
+    # When an operator reconciles without waiting
+    result = stack.cli("routing", "reconcile", "--wait", "0")
+    # Then its routing started again and routed it
+    assert result.returncode == 0, result.stderr
+    assert f"{ticket.id}: routing started again" in result.stdout
+    assert wait_for(lambda: routed(stack, stack.login(), ticket.subject), timeout=30)

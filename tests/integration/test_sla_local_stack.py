@@ -16,7 +16,7 @@ import pytest
 
 from tessera.adapters.dynamodb.config_store import DynamoConfigStore
 from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
-from tessera.config import ConfigReader
+from tessera.config.kinds import ConfigReader
 from tessera.ports import Dependencies
 from tessera.sla import clocks
 from tessera.tickets.model import Channel, Message, MessageKind, Ticket, open_ticket, utcnow

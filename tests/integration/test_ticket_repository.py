@@ -667,3 +667,22 @@ def test_recorded_events_join_the_trail_without_touching_the_ticket(
     with pytest.raises(ValidationFailed) as refused:
         repository.record(ticket.id, [Event("other", "t", "x", "y")])
     assert refused.value.field == "ticket_id"
+
+
+def test_an_address_lists_the_tickets_it_asked_and_those_it_follows(
+    repository: TicketRepository,
+) -> None:
+    # Given dana's ticket with boss in Cc, and boss's own ticket opened later
+    followed = stored_ticket(repository, participants=["boss@customer.test"])
+    own = stored_ticket(repository, requester="boss@customer.test")
+    # Then boss's list holds both, newest first; the requester listing only boss's own
+    assert [t.id for t in repository.involving("Boss@customer.test", limit=10).items] == [
+        own.id,
+        followed.id,
+    ]
+    assert [t.id for t in repository.requested_by("boss@customer.test", limit=10).items] == [own.id]
+    # And the list pages like the others
+    first = repository.involving("boss@customer.test", limit=1)
+    assert first.cursor is not None
+    rest = repository.involving("boss@customer.test", limit=1, cursor=first.cursor)
+    assert [t.id for t in rest.items] == [followed.id]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tessera import config
-from tessera.config import ConfigError
+from tessera.config import ConfigError, kinds
 from tessera.errors import Forbidden, NotFound, ValidationFailed
 from tessera.identity.access import Principal, Role
 from tessera.tickets import canned, conversation, merge, reading
@@ -95,7 +94,7 @@ def test_canned_response_renders_its_placeholders_for_a_ticket() -> None:
 def test_an_unknown_placeholder_is_refused_naming_the_line() -> None:
     text = CANNED.replace("{{agent.name}}", "{{agent.phone}}")
     with pytest.raises(ConfigError) as refused:
-        config.validate("canned", text)
+        kinds.validate("canned", text)
     assert "canned.yaml:4: canned[0].text: unknown placeholder {{agent.phone}}" in str(
         refused.value
     )

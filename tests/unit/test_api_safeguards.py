@@ -1,5 +1,6 @@
 """The API's safeguards as use cases against fakes: attachments bound to their ticket,
-idempotent creates, per-caller rate limits."""
+idempotent creates, per-caller rate limits, per-address limits on sign-in mail and on wrong
+passwords."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tessera.errors import Conflict, NotFound, ValidationFailed
+from tessera.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from tessera.identity import customers, staff
 from tessera.identity.access import Principal, Role
 from tessera.ports import Dependencies, PresignedUpload, StoredFile
 from tessera.safeguards import idempotency, rate_limits
 from tessera.tickets import attachments, conversation
 from tessera.tickets.model import Attachment, Message, MessageKind, Ticket
-from tests.fakes import World
+from tests.fakes import FakeRateCounters, World
 
 CAROL = Principal("carol@customer.test", frozenset({Role.CUSTOMER}))
 SAM = Principal("sam@customer.test", frozenset({Role.CUSTOMER}))
@@ -44,18 +46,6 @@ class FakeFileTransfers:
 
     def upload(self, key: str, *, size: int = 10, content_type: str = "text/plain") -> None:
         self.stored[key] = StoredFile(key, size, content_type, "notes.txt")
-
-
-@dataclass
-class FakeRateCounters:
-    counts: dict[tuple[str, int], int] = field(default_factory=dict)
-
-    def take(self, key: str, *, window_start: int, window_seconds: int, limit: int) -> bool:
-        count = self.counts.get((key, window_start), 0)
-        if count >= limit:
-            return False
-        self.counts[(key, window_start)] = count + 1
-        return True
 
 
 @pytest.fixture
@@ -265,3 +255,65 @@ def test_public_requests_count_per_ip(world: World) -> None:
     with pytest.raises(rate_limits.RateLimited):
         rate_limits.check(deps, principal=None, source_ip="10.0.0.9", clock=lambda: 60.0)
     rate_limits.check(deps, principal=None, source_ip="10.0.0.10", clock=lambda: 60.0)
+
+
+def test_sign_in_mails_to_one_address_are_capped_without_saying_so(world: World) -> None:
+    # Given a flood of sign-in link requests for one victim's address
+    for _ in range(rate_limits.MAGIC_LINKS_PER_ADDRESS + 5):
+        customers.request_magic_link(world.deps, "Victim@Customer.test", portal_url="https://h")
+    # Then only the budget's worth was mailed (the answer to each request was the same)
+    assert len(world.mailer.sent) == rate_limits.MAGIC_LINKS_PER_ADDRESS
+    # And another address is not held back by it
+    customers.request_magic_link(world.deps, "other@customer.test", portal_url="https://h")
+    assert world.mailer.sent[-1]["to"] == ["other@customer.test"]
+
+
+@dataclass
+class FakeStaffSignIn:
+    password: str = "right-password-1"
+    attempts: int = 0
+
+    def sign_in(self, email: str, password: str) -> str:
+        self.attempts += 1
+        if password != self.password:
+            raise Unauthorized("wrong email or password")
+        return "id-token"
+
+
+def test_wrong_passwords_lock_the_address_for_a_while_and_right_ones_do_not_count(
+    world: World,
+) -> None:
+    directory = FakeStaffSignIn()
+    deps = dataclasses.replace(world.deps, staff_directory=lambda: directory)
+    # Right passwords never count against the address
+    for _ in range(rate_limits.FAILED_SIGN_INS_PER_ADDRESS + 2):
+        assert staff.login(deps, "alice@example.com", "right-password-1") == "id-token"
+    # Wrong ones do; at the limit every attempt is refused before it reaches the user pool
+    for _ in range(rate_limits.FAILED_SIGN_INS_PER_ADDRESS):
+        with pytest.raises(Unauthorized):
+            staff.login(deps, "Alice@example.com", "guess")
+    tried = directory.attempts
+    with pytest.raises(rate_limits.RateLimited) as limited:
+        staff.login(deps, "alice@example.com", "right-password-1")
+    assert limited.value.retry_after > 0
+    assert directory.attempts == tried
+    # And another address is not locked out by it
+    assert staff.login(deps, "bahram@example.com", "right-password-1") == "id-token"
+
+
+@pytest.mark.parametrize("mail_type", ["text/html", "image/svg+xml", "application/javascript"])
+def test_a_mail_attachment_a_browser_would_run_downloads_as_bytes(
+    deps: Dependencies, world: World, mail_type: str
+) -> None:
+    # Given a mail attachment of a type a browser renders or runs
+    ticket = carols_ticket(deps)
+    file = Attachment(
+        key="mail/" + "a" * 64, filename="invoice.html", content_type=mail_type, size=5
+    )
+    message = Message(ticket.id, MessageKind.PUBLIC, CAROL.email, "see", attachments=(file,))
+    world.tickets.add_message(world.tickets.get(ticket.id), message, [])
+    # When it is downloaded
+    link = attachments.download(deps, CAROL, ticket.id, "a" * 64)
+    # Then it is served as bytes to save, never as the page or script it claims to be
+    assert link.content_type == "application/octet-stream"
+    assert "disposition=attachment" in link.url

@@ -14,7 +14,15 @@ SOURCES = {ROOT / "functions": "", ROOT / "infra" / "local": ""}
 DOMAIN = ROOT / "functions" / "tessera"
 # Where the outside world may be reached: the adapters, the command line, and the wiring.
 OUTSIDE_THE_DOMAIN = ("tessera.adapters", "tessera.cli", "tessera.bootstrap")
-FORBIDDEN_IN_THE_DOMAIN = ("boto3", "botocore", "pynamodb", "tessera.adapters")
+# The wiring and the command line reach the adapters, so the domain may not import them either.
+FORBIDDEN_IN_THE_DOMAIN = (
+    "boto3",
+    "botocore",
+    "pynamodb",
+    "tessera.adapters",
+    "tessera.bootstrap",
+    "tessera.cli",
+)
 
 
 def module_name(path: Path, base: Path) -> str:

@@ -9,7 +9,8 @@ import pytest
 
 from tessera import config
 from tessera.cli import main as cli
-from tessera.config import ConfigError, ConfigReader
+from tessera.config import ConfigError, kinds
+from tessera.config.kinds import ConfigReader
 from tessera.errors import ConfigurationError, Conflict
 from tests.fakes.memory import InMemoryConfigStore
 
@@ -34,7 +35,7 @@ def test_lines_are_kept_for_every_key() -> None:
 
 
 def test_mailboxes_parse_to_lookups_by_address() -> None:
-    mailboxes = config.validate("mailboxes", GOOD)
+    mailboxes = kinds.validate("mailboxes", GOOD)
     assert mailboxes.get("support@example.com").group == "support"
     assert mailboxes.get("BILLING@example.com").language == "el"
     assert mailboxes.get("other@example.com") is None
@@ -66,20 +67,20 @@ def test_mailboxes_parse_to_lookups_by_address() -> None:
 )
 def test_bad_documents_are_refused_naming_line_and_key(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as refused:
-        config.validate("mailboxes", text, "m.yaml")
+        kinds.validate("mailboxes", text, "m.yaml")
     assert str(refused.value).startswith(message)
 
 
 def test_unknown_kind_is_refused() -> None:
     with pytest.raises(ConfigError, match="unknown kind"):
-        config.validate("nonsense", "a: 1")
+        kinds.validate("nonsense", "a: 1")
 
 
 def test_every_shipped_config_file_validates() -> None:
     files = sorted((ROOT / "infra" / "config").glob("*.yaml"))
     assert files, "infra/config has no documents"
     for path in files:
-        config.validate(path.stem, path.read_text(encoding="utf-8"), str(path))
+        kinds.validate(path.stem, path.read_text(encoding="utf-8"), str(path))
 
 
 def test_cli_validate_reports_ok_and_refusals(

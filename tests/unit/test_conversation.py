@@ -223,10 +223,28 @@ def test_custom_fields_follow_their_definitions() -> None:
 
 
 def test_field_definitions_are_refused_naming_the_line() -> None:
-    from tessera import config
-    from tessera.config import ConfigError
+    from tessera.config import ConfigError, kinds
 
     bad = FIELDS.replace("    choices: [free, pro]\n", "")
     with pytest.raises(ConfigError) as refused:
-        config.validate("fields", bad, "fields.yaml")
+        kinds.validate("fields", bad, "fields.yaml")
     assert str(refused.value).startswith("fields.yaml:6: fields[1]: a choice field needs")
+
+
+def test_the_open_ticket_limit_holds_on_the_portal_as_it_does_for_mail() -> None:
+    # Given the mail-filters limit of 3 open tickets per requester, and carol at it
+    world = World()
+    world.apply_config("mail-filters", "limits:\n  open_tickets_per_requester: 3\n")
+    for n in range(3):
+        conversation.create_ticket(world.deps, CAROL, subject=f"#{n}", body="x")
+    # When she opens one more through the portal, it is refused, saying why
+    with pytest.raises(conversation.TooManyOpenTickets, match="3 open tickets"):
+        conversation.create_ticket(world.deps, CAROL, subject="one more", body="x")
+    # And an agent may still open one for her (staff decide), and once one is solved she may too
+    conversation.create_ticket(
+        world.deps, AGENT, subject="for carol", body="x", requester=CAROL.email
+    )
+    mine = world.tickets.requested_by(CAROL.email, limit=10).items
+    conversation.update(world.deps, CAROL, mine[-1].id, {"status": "solved"}, expected_version=None)
+    conversation.update(world.deps, CAROL, mine[-2].id, {"status": "solved"}, expected_version=None)
+    conversation.create_ticket(world.deps, CAROL, subject="now fine", body="x")

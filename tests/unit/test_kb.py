@@ -258,3 +258,9 @@ def test_every_page_of_the_portal_and_the_kb_has_the_one_header() -> None:
     # And a KB page speaks its language while the portal's pages start in the default one
     assert 'data-i18n="nav.kb">پایگاه دانش<' in html(site, "kb/fa/index.html")
     assert 'data-i18n="nav.kb">Knowledge base<' in html(site, "tickets.html")
+
+
+def test_a_kb_file_named_like_a_page_of_the_site_is_refused(kb: Path) -> None:
+    write_article(kb, "en/billing/index.md", "title: T\ndescription: D\n")
+    with pytest.raises(ConfigError, match="index is a page of the site"):
+        load(kb)

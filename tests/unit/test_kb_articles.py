@@ -133,3 +133,13 @@ def test_a_publish_that_lost_a_race_to_a_newer_draft_is_a_conflict(
 # ------------------------------------------------------------------------------ the table
 def first_time() -> datetime:
     return datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("slug", ["index", "search"])
+def test_an_article_may_not_take_the_name_of_a_page_of_the_site(
+    store: MemoryArticleStore, slug: str
+) -> None:
+    # Given the KB home page is kb/<language>/index.html
+    with pytest.raises(ValidationFailed) as refused:
+        articles.save_draft(store, ADMIN, "el", slug, kb_draft(), expected_version=None)
+    assert refused.value.field == "slug"

@@ -332,14 +332,15 @@ def test_oversized_mail_is_refused_with_a_notice_and_kept() -> None:
 
 def test_mail_filters_config_is_refused_with_file_line_and_key() -> None:
     from tessera import config
+    from tessera.config import kinds
 
     with pytest.raises(config.ConfigError) as refused:
-        config.validate(
+        kinds.validate(
             "mail-filters", "filters:\n  - name: x\n    action: route\n    sender: a@b.c\n"
         )
     assert str(refused.value) == "mail-filters.yaml:2: filters[0]: action route needs a group"
     with pytest.raises(config.ConfigError) as unknown:
-        config.validate("mail-filters", "limits:\n  max_bytes: 3\n")
+        kinds.validate("mail-filters", "limits:\n  max_bytes: 3\n")
     assert "mail-filters.yaml:2: limits.max_bytes: unknown key" in str(unknown.value)
 
 
@@ -545,3 +546,18 @@ def test_subject_threading_needs_a_sender_that_passed_dmarc() -> None:
     assert outcome.result == "created"
     assert outcome.ticket_id != first.ticket_id
     assert "dmarc-fail" in world.tickets.get(outcome.ticket_id).tags
+
+
+def test_the_acknowledgement_kept_in_the_thread_has_no_personal_link() -> None:
+    # Given dana's ticket with boss in Cc, acknowledged
+    world = World()
+    first = deliver(world, mail(extra="Cc: boss@customer.test\r\n"))
+    acknowledge.acknowledge(world.deps, first.ticket_id)
+    # Then the mail to dana carries her signed link, but the thread's copy (boss reads it too)
+    # does not
+    [sent] = [m for m in world.mailer.sent if "signin.html#ticket=" in m["text"]]
+    assert sent["to"] == ["dana@customer.test"]
+    copy = world.tickets.thread(first.ticket_id).messages[-1]
+    assert copy.kind is MessageKind.SYSTEM
+    assert "#ticket=" not in copy.text
+    assert "#1001" in copy.text

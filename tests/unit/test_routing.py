@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tessera import config
+from tessera.config import kinds
 from tessera.errors import Conflict
 from tessera.mail import intake
 from tessera.ports import Load
@@ -216,7 +217,7 @@ def test_nobody_fits_the_ticket_stays_in_the_group_queue_with_the_reasons() -> N
 
 
 def directory(text: str) -> ConfigDirectory:
-    result: ConfigDirectory = config.validate("groups", text, "groups.yaml")
+    result: ConfigDirectory = kinds.validate("groups", text, "groups.yaml")
     return result
 
 

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tessera import config
-from tessera.config import ConfigError
+from tessera.config import ConfigError, kinds
 from tessera.routing.rules import Facts, Requester, RuleSet, evaluate
 
 MONDAY_NOON = datetime(2025, 3, 3, 12, 0, tzinfo=UTC)
@@ -35,7 +34,7 @@ def facts(**overrides: object) -> Facts:
 
 
 def rules(text: str) -> RuleSet:
-    result: RuleSet = config.validate("rules", text, "rules.yaml")
+    result: RuleSet = kinds.validate("rules", text, "rules.yaml")
     return result
 
 
@@ -265,7 +264,7 @@ def test_spam_discard_and_stop_end_processing() -> None:
 )
 def test_bad_rules_are_refused_naming_line_rule_and_key(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as refused:
-        config.validate("rules", text, "rules.yaml")
+        kinds.validate("rules", text, "rules.yaml")
     assert message in str(refused.value)
 
 

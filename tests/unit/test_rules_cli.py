@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tessera import config
 from tessera.cli import main as cli
+from tessera.config import kinds
 from tessera.routing import simulation, workflow
 from tests.unit.test_routing import RULES, deliver, routed_world
 
@@ -57,8 +57,8 @@ def test_simulation_reports_only_tickets_the_changed_rules_route_differently() -
     before = {t: world.tickets.thread(t) for t in (refund, hello, casino)}
 
     # When a rule set that sends refunds to "finance" is simulated
-    current = config.validate("rules", RULES)
-    changed = config.validate("rules", RULES.replace("{group: billing}", "{group: finance}"))
+    current = kinds.validate("rules", RULES)
+    changed = kinds.validate("rules", RULES.replace("{group: billing}", "{group: finance}"))
     first = world.tickets.get(refund).created_at
     count, differences = simulation.simulate(world.tickets, current, changed, first)
 

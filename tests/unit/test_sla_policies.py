@@ -3,13 +3,12 @@ refused with file, line and key."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tessera import config
-from tessera.config import ConfigError
+from tessera.config import ConfigError, kinds
 from tessera.sla.policies import SlaConfig, parse_duration
 from tessera.tickets.model import Channel, Priority, open_ticket
 from tests.factories import sla_config
@@ -20,7 +19,7 @@ MINIMAL = sla_config()
 
 
 def sla(text: str) -> SlaConfig:
-    parsed: SlaConfig = config.validate("sla", text, "sla.yaml")
+    parsed: SlaConfig = kinds.validate("sla", text, "sla.yaml")
     return parsed
 
 
@@ -134,3 +133,17 @@ def test_ladder_climbs_one_tier_at_a_time() -> None:
         "support",
     ]
     assert ladder.levels() == 2
+
+
+def test_a_working_week_may_run_over_the_weekend() -> None:
+    # Given an office open Saturday to Wednesday (Iran's working week)
+    parsed = sla(MINIMAL.replace("mon-fri", "sat-wed"))
+    calendar = parsed.calendars["office"]
+    # Then it is open on those five days at 10:00 and closed on Thursday and Friday
+    saturday = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)  # a Saturday
+    open_days = {
+        (saturday + timedelta(days=n)).strftime("%a")
+        for n in range(7)
+        if calendar.is_open(saturday + timedelta(days=n))
+    }
+    assert open_days == {"Sat", "Sun", "Mon", "Tue", "Wed"}

@@ -108,7 +108,8 @@ def _allowed(statements: list[dict[str, Any]]) -> list[tuple[str, list[str], lis
 
 def _base_arn(arn: str) -> str:
     """The ARN of the resource a policy resource points into: a table for its indexes, a bucket
-    for its objects, a function for its versions and aliases."""
+    for its objects, a function for its versions and aliases, a state machine for its
+    executions."""
     parts = arn.split(":")
     service = parts[2] if arn.startswith("arn:") and len(parts) >= 6 else ""
     if service == "dynamodb":
@@ -117,6 +118,8 @@ def _base_arn(arn: str) -> str:
         return arn.split("/", 1)[0]
     if service == "lambda":
         return re.sub(r":?\*$", "", arn)
+    if service == "states" and parts[5] == "execution":
+        return ":".join([*parts[:5], "stateMachine", parts[6]])
     return arn
 
 
@@ -381,3 +384,15 @@ def test_receipt_rule_stores_raw_mail_before_intake_runs() -> None:
     assert s3_action.get("ObjectKeyPrefix")
     assert s3_action["ObjectKeyPrefix"] == intake_prefix
     assert rule["Recipients"] == {"Ref": "SupportAddresses"}
+
+
+def test_api_gateways_own_answers_carry_the_apis_security_headers() -> None:
+    from api.headers import API_HEADERS
+
+    # Given the headers every API answer carries, and those the template gives API Gateway's
+    responses = TEMPLATE.resources["Api"]["Properties"]["GatewayResponses"]
+    for kind in ("DEFAULT_4XX", "DEFAULT_5XX"):
+        headers = responses[kind]["ResponseParameters"]["Headers"]
+        # Then they are the same list (a gateway value is quoted; it cannot hold a CSP's 'none')
+        expected = {k: v for k, v in API_HEADERS.items() if k != "Content-Security-Policy"}
+        assert {k: v.strip("'") for k, v in headers.items()} == expected, kind

@@ -38,19 +38,38 @@ class StepFunctionsWorkflow:
 
 class StepFunctionsEscalations:
     """Escalation executions, one per (ticket, target, cycle, level): the name makes a repeated
-    start by the next sweep a no-op (Step Functions keeps names for 90 days)."""
+    start by the next sweep a no-op (Step Functions keeps names for 90 days).
+
+    An execution that ended without moving its timer on (aborted, timed out: its Catch never
+    ran) would leave the timer due under a name already used, for ever. When the name is taken
+    by an execution that is not running any more, the sweep starts it once more under a second
+    name; if that one ends the same way, the timer waits for the ticket's next change."""
+
+    ENDED = frozenset({"ABORTED", "TIMED_OUT", "FAILED"})
 
     def __init__(self, state_machine_arn: str) -> None:
         self.state_machine_arn = state_machine_arn
 
     def start(self, ticket_id: str, what: str, due_at: datetime) -> bool:
+        name = f"{ticket_id}-{what}"[:74]
+        if self._start(name, ticket_id, what):
+            return True
+        if self._status(name) not in self.ENDED:
+            return False
+        return self._start(f"{name}-again", ticket_id, what)
+
+    def _start(self, name: str, ticket_id: str, what: str) -> bool:
         sfn = client("stepfunctions")
         try:
             sfn.start_execution(
                 stateMachineArn=self.state_machine_arn,
-                name=f"{ticket_id}-{what}"[:80],
+                name=name,
                 input=json.dumps({"ticket_id": ticket_id, "what": what}),
             )
         except sfn.exceptions.ExecutionAlreadyExists:
             return False
         return True
+
+    def _status(self, name: str) -> str:
+        arn = self.state_machine_arn.replace(":stateMachine:", ":execution:") + f":{name}"
+        return str(client("stepfunctions").describe_execution(executionArn=arn)["status"])

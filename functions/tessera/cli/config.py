@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tessera import config
-from tessera.config import ConfigError
+from tessera.config import ConfigError, kinds
 
 
 def register(subparsers: Any) -> None:
@@ -25,7 +24,7 @@ def register(subparsers: Any) -> None:
     apply.set_defaults(run=run_apply)
 
     show = actions.add_parser("show", help="print the applied version of a kind")
-    show.add_argument("kind", choices=sorted(config.KINDS))
+    show.add_argument("kind", choices=sorted(kinds.KINDS))
     show.set_defaults(run=run_show)
 
 
@@ -39,7 +38,7 @@ def _check(paths: list[Path]) -> list[tuple[str, str]] | None:
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8")
-            config.validate(kind_of(path), text, str(path))
+            kinds.validate(kind_of(path), text, str(path))
         except (OSError, ConfigError) as error:
             print(f"refused {error}", file=sys.stderr)
             failed = True

@@ -10,8 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from tessera import config
-from tessera.config import ConfigError
+from tessera.config import ConfigError, kinds
 from tessera.routing.rules import RuleSet
 
 
@@ -37,7 +36,7 @@ def register(subparsers: Any) -> None:
 
 def _load(path: Path) -> RuleSet | None:
     try:
-        rule_set: RuleSet = config.validate("rules", path.read_text(encoding="utf-8"), str(path))
+        rule_set: RuleSet = kinds.validate("rules", path.read_text(encoding="utf-8"), str(path))
     except (OSError, ConfigError) as error:
         print(f"refused {error}", file=sys.stderr)
         return None

@@ -3,36 +3,23 @@ reviews, diffs, validates and applies.
 
 A document is parsed with the line of every key kept, so a validator can refuse it naming the
 file, the line and the key (``rules.yaml:12: rules[2].when.subjct: unknown key``). Each kind of
-document registers a validator in :data:`KINDS`; :func:`validate` runs it. Applied documents are
-stored with a version (see :class:`tessera.ports.ConfigStore`) and read back by the functions.
+document has its validator, registered in :mod:`tessera.config.kinds` (which also reads the
+applied documents back for the functions). Applied documents are stored with a version (see
+:class:`tessera.ports.ConfigStore`).
+
+This module is the document language every validator uses; it knows no kind, so the areas that
+define kinds (mail, routing, sla, tickets) depend on it and nothing here depends on them.
 """
 
 from __future__ import annotations
 
-import importlib
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from tessera.errors import ConfigurationError
-from tessera.ports import ConfigStore
-
 Path = tuple[str | int, ...]
-
-# kind name -> "module:function" of its validator, which takes a Document and returns the
-# parsed, typed configuration (or raises ConfigError). Add a kind by adding a line here.
-KINDS: dict[str, str] = {
-    "mailboxes": "tessera.mail.mailboxes:parse_mailboxes",
-    "sla": "tessera.sla.policies:parse_sla",
-    "mail-filters": "tessera.mail.filters:parse_mail_filters",
-    "rules": "tessera.routing.rules:parse_rules",
-    "groups": "tessera.routing.directory:parse_groups",
-    "canned": "tessera.tickets.canned:parse_canned",
-    "fields": "tessera.tickets.fields:parse_fields",
-}
 
 
 class ConfigError(ValueError):
@@ -154,48 +141,3 @@ def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> 
 
 def _scalar(node: yaml.Node) -> Any:
     return yaml.SafeLoader("").construct_object(node)
-
-
-def validator(kind: str) -> Callable[[Document], Any]:
-    try:
-        module_name, _, function = KINDS[kind].partition(":")
-    except KeyError:
-        raise ConfigError(
-            kind, None, "", f"unknown kind (known: {', '.join(sorted(KINDS))})"
-        ) from None
-    return getattr(importlib.import_module(module_name), function)  # type: ignore[no-any-return]
-
-
-def validate(kind: str, text: str, source: str | None = None) -> Any:
-    """Parse and validate one document of ``kind``; the typed configuration, or ConfigError."""
-    return validator(kind)(parse(text, source or f"{kind}.yaml"))
-
-
-class ConfigReader:
-    """The functions' view of the applied configuration: validated, cached for ``ttl`` seconds
-    per container so an apply takes effect within that time without a redeploy."""
-
-    def __init__(self, store: ConfigStore, *, ttl: float = 30.0) -> None:
-        self.store = store
-        self.ttl = ttl
-        self._cache: dict[str, tuple[float, Any]] = {}
-
-    def get(self, kind: str) -> Any | None:
-        """The typed configuration of ``kind``, or None when none was ever applied."""
-        now = time.monotonic()
-        cached = self._cache.get(kind)
-        if cached is not None and now - cached[0] < self.ttl:
-            return cached[1]
-        stored = self.store.current(kind)
-        value = None
-        if stored is not None:
-            try:
-                value = validate(kind, stored.text, f"{kind} v{stored.version}")
-            except ConfigError as error:
-                raise ConfigurationError(f"applied configuration is invalid: {error}") from None
-        self._cache[kind] = (now, value)
-        return value
-
-    def forget(self, kind: str) -> None:
-        """Read ``kind`` from the store next time (after this container applied it)."""
-        self._cache.pop(kind, None)

@@ -3,15 +3,14 @@ apply it as the next version (the CLI applies through the store directly, ``tess
 
 from __future__ import annotations
 
-from tessera import config
-from tessera.config import ConfigError
+from tessera.config import ConfigError, kinds
 from tessera.errors import NotFound, PreconditionFailed, ValidationFailed
 from tessera.identity.access import Principal, require_admin
 from tessera.ports import Dependencies, StoredConfig
 
 
 def _known(kind: str) -> None:
-    if kind not in config.KINDS:
+    if kind not in kinds.KINDS:
         raise NotFound(f"no configuration kind {kind}")
 
 
@@ -24,7 +23,7 @@ def validate_config(kind: str, text: str) -> None:
     """Raises ValidationFailed whose field is ``<line>:<key>`` so a client can point at it."""
     _known(kind)
     try:
-        config.validate(kind, text, f"{kind}.yaml")
+        kinds.validate(kind, text, f"{kind}.yaml")
     except ConfigError as error:
         where = f"line {error.line}" if error.line else "document"
         raise ValidationFailed(error.key or where, f"{where}: {error.problem}") from None

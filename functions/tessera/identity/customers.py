@@ -20,6 +20,7 @@ from tessera.errors import Unauthorized, ValidationFailed
 from tessera.identity.access import Principal, Role
 from tessera.identity.tokens import InvalidToken, Signer
 from tessera.ports import Dependencies
+from tessera.safeguards import rate_limits
 
 MAGIC_LINK = "magic-link"
 SESSION = "customer-session"
@@ -38,8 +39,16 @@ def _address(email: str) -> str:
 
 
 def request_magic_link(deps: Dependencies, email: str, *, portal_url: str) -> None:
-    """Mail a single-use sign-in link to ``email``."""
+    """Mail a single-use sign-in link to ``email`` — unless this address was sent as many as
+    its budget allows lately (then nothing is sent, and the caller cannot tell)."""
     address = _address(email)
+    if not rate_limits.allows(
+        deps,
+        f"magic-link:{address}",
+        limit=rate_limits.MAGIC_LINKS_PER_ADDRESS,
+        window_seconds=rate_limits.ADDRESS_WINDOW_SECONDS,
+    ):
+        return
     token = deps.signer().sign(
         MAGIC_LINK, address, ttl_seconds=MAGIC_LINK_TTL, n=secrets.token_urlsafe(12)
     )

@@ -3,9 +3,12 @@ them). Both live in the user pool (:class:`tessera.ports.StaffDirectory`)."""
 
 from __future__ import annotations
 
-from tessera.errors import ValidationFailed
+from collections.abc import Callable
+
+from tessera.errors import PasswordChangeRequired, Unauthorized, ValidationFailed
 from tessera.identity.access import GROUP_ROLES, Principal, require_admin
 from tessera.ports import Dependencies, StaffMember
+from tessera.safeguards import rate_limits
 
 
 def normalise_email(email: str) -> str:
@@ -15,18 +18,38 @@ def normalise_email(email: str) -> str:
 
 def login(deps: Dependencies, email: str, password: str) -> str:
     """An ID token for a staff member's email and password. Unauthorized when they are wrong;
-    PasswordChangeRequired while the password is a temporary one."""
-    return deps.staff_directory().sign_in(normalise_email(email), password)
+    PasswordChangeRequired while the password is a temporary one; RateLimited after too many
+    wrong passwords for this address lately (guessing), whoever tried them."""
+    address = normalise_email(email)
+    return _guarded(deps, address, lambda: deps.staff_directory().sign_in(address, password))
 
 
 def set_first_password(
     deps: Dependencies, email: str, temporary_password: str, new_password: str
 ) -> str:
     """A new staff member's first sign-in: trade the temporary password for their own; an ID
-    token. Unauthorized, or ValidationFailed naming ``new_password``."""
-    return deps.staff_directory().set_first_password(
-        normalise_email(email), temporary_password, new_password
+    token. Unauthorized, or ValidationFailed naming ``new_password``; RateLimited as login."""
+    address = normalise_email(email)
+    directory = deps.staff_directory()
+    return _guarded(
+        deps,
+        address,
+        lambda: directory.set_first_password(address, temporary_password, new_password),
     )
+
+
+def _guarded(deps: Dependencies, address: str, attempt: Callable[[], str]) -> str:
+    """Refuse while the address's failed attempts reached their limit; count a failure."""
+    key = f"sign-in-failed:{address}"
+    limit, window = rate_limits.FAILED_SIGN_INS_PER_ADDRESS, rate_limits.ADDRESS_WINDOW_SECONDS
+    rate_limits.refuse_when_reached(deps, key, limit=limit, window_seconds=window)
+    try:
+        return attempt()
+    except PasswordChangeRequired:
+        raise  # the right password (a temporary one): not a failure
+    except Unauthorized:
+        rate_limits.allows(deps, key, limit=limit, window_seconds=window)
+        raise
 
 
 def staff(deps: Dependencies, principal: Principal) -> list[StaffMember]:

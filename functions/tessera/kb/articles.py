@@ -28,7 +28,7 @@ from tessera.errors import (
     ValidationFailed,
 )
 from tessera.identity.access import Principal, require_admin
-from tessera.kb.source import LANGUAGE, SLUG, Article, Library, load
+from tessera.kb.source import LANGUAGE, RESERVED_SLUGS, SLUG, Article, Library, load
 
 # The repository's kb/, through a symbolic link inside the package: `sam build` copies what the
 # link points at, so the API function can render kb/ beside the articles written through the API.
@@ -98,6 +98,8 @@ def _key(language: str, slug: str) -> None:
         raise ValidationFailed("language", "must be a language code such as en")
     if not SLUG.match(slug):
         raise ValidationFailed("slug", "must be lowercase letters, digits and dashes")
+    if slug in RESERVED_SLUGS:
+        raise ValidationFailed("slug", f"{slug} is the name of a page of the knowledge base")
 
 
 def as_article(language: str, slug: str, version: Version) -> Article:

@@ -32,6 +32,8 @@ from typing import Any
 from tessera.config import ConfigError, Document, parse
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+# Page names of kb/<language>/ the publisher writes itself: an article may not take one.
+RESERVED_SLUGS = frozenset({"index", "search", "topics"})
 LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "ckb"})
@@ -277,6 +279,9 @@ def parse_article(path: Path, root: Path, language: str, categories: set[str]) -
         raise ConfigError(name, None, "", f"category '{category}' is not in categories.yaml")
     if not SLUG.match(slug):
         raise ConfigError(name, None, "", "file names are lowercase letters, digits and dashes")
+    if slug in RESERVED_SLUGS:
+        reserved = ", ".join(sorted(RESERVED_SLUGS))
+        raise ConfigError(name, None, "", f"{slug} is a page of the site ({reserved} are)")
     text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
     match = FRONT_MATTER.match(text)
     if match is None:

@@ -68,7 +68,7 @@ def acknowledge(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
         ticket_id=ticket.id,
         kind=MessageKind.SYSTEM,
         author="tessera",
-        text=texts.ack_body.format(**values),
+        text=templates.without_link(texts.ack_body).format(**values),
         mail_message_id=message_id,
     )
     event = Event(

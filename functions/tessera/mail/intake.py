@@ -23,6 +23,7 @@ from tessera.mail import parse as mail
 from tessera.mail.filters import MailFilter, MailFilters
 from tessera.ports import Dependencies, Quarantined
 from tessera.sla import clocks as sla_clocks
+from tessera.tickets import reading
 from tessera.tickets.model import (
     Attachment,
     Channel,
@@ -37,7 +38,6 @@ from tessera.tickets.model import (
 
 INTAKE = "system:intake"
 SUBJECT_NUMBER = re.compile(r"\[#(\d{1,12})\]")
-_CLOSED_FOR_COUNTING = frozenset({Status.SOLVED, Status.CLOSED})
 
 
 @dataclass(frozen=True)
@@ -118,11 +118,11 @@ def receive_mail(
     if automated is not None and automated.kind == "bounce":
         return _bounce(deps, key, parsed, message_id, automated.reason)
 
-    found = _thread(deps, parsed)
+    found = _thread(deps, parsed, verdicts)
     if found is not None:
         ticket, how = found
         if ticket.status is not Status.CLOSED:
-            return _append_reply(deps, ticket, parsed, message_id, how, automated)
+            return _append_reply(deps, ticket, parsed, message_id, how, automated, verdicts)
     mailbox = _mailbox(deps, recipients, parsed)
     return _open_from_mail(
         deps, key, parsed, message_id, mailbox, verdicts, matched, automated, limits
@@ -161,15 +161,16 @@ def reprocess(deps: Dependencies, key: str, raw_mail_prefix: str) -> MailOutcome
 # ------------------------------------------------------------------------------ threading
 
 
-def _thread(deps: Dependencies, parsed: mail.ParsedMail) -> tuple[Ticket, str] | None:
-    """The ticket this mail answers, and how we know: Message-IDs first, then a signed token,
-    then a ``[#1234]`` subject, trusted only from the ticket's requester or participants."""
+def _thread(
+    deps: Dependencies, parsed: mail.ParsedMail, verdicts: Verdicts
+) -> tuple[Ticket, str] | None:
+    """The ticket this mail answers, and how we know: a Message-ID stored on it first, then a
+    signed token, then a ``[#1234]`` subject — trusted only from the ticket's requester or
+    participants, and only when the sender passed DMARC (a From is easy to forge)."""
+    # Only a Message-ID stored on a ticket counts: one merely shaped like ours (the ticket id is
+    # in it) proves nothing, as anyone may make one up.
     for answered in parsed.thread_ids:
-        ticket_id = deps.tickets.find_by_mail_message_id(answered)
-        ours = loops.OUR_MESSAGE_ID.match(answered)
-        if ticket_id is None and ours is not None:
-            ticket_id = ours.group("ticket")  # our mail whose copy we did not store
-        ticket = _get(deps, ticket_id)
+        ticket = _get(deps, deps.tickets.find_by_mail_message_id(answered))
         if ticket is not None:
             return ticket, f"answers {answered}"
     token_ticket = outbound.ticket_of_token(
@@ -182,7 +183,7 @@ def _thread(deps: Dependencies, parsed: mail.ParsedMail) -> tuple[Ticket, str] |
     if ticket is not None:
         return ticket, "signed thread token"
     number = SUBJECT_NUMBER.search(parsed.subject)
-    if number is not None:
+    if number is not None and verdicts.dmarc != "FAIL":
         try:
             ticket = deps.tickets.get_by_number(int(number.group(1)))
         except NotFound:
@@ -222,7 +223,7 @@ def _open_from_mail(
     automated: loops.Automated | None,
     limits: MailFilters,
 ) -> MailOutcome:
-    open_count = _open_tickets_of(deps, parsed.sender, limits.open_tickets_per_requester)
+    open_count = reading.open_tickets_of(deps, parsed.sender, limits.open_tickets_per_requester)
     if open_count >= limits.open_tickets_per_requester and automated is None:
         return _refuse_over_limit(deps, key, parsed, message_id, open_count, mailbox)
 
@@ -281,7 +282,11 @@ def _append_reply(
     message_id: str,
     how: str,
     automated: loops.Automated | None,
+    verdicts: Verdicts,
 ) -> MailOutcome:
+    on_ticket = parsed.sender == ticket.requester or parsed.sender in ticket.participants
+    if not on_ticket or verdicts.dmarc == "FAIL":
+        return _hold(deps, ticket, parsed, message_id, how, on_ticket)
     reply = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC)
     events: list[Event] = [
         Event(ticket.id, INTAKE, "message.added", f"mail from {parsed.sender} ({how})")
@@ -305,6 +310,33 @@ def _append_reply(
         deps.workflow().start_routing(ticket.id, reopening=ticket.version)
     deps.events().publish("ticket.replied", {"id": ticket.id, "number": ticket.number})
     return MailOutcome("reply", ticket_id=ticket.id, number=ticket.number)
+
+
+def _hold(
+    deps: Dependencies,
+    ticket: Ticket,
+    parsed: mail.ParsedMail,
+    message_id: str,
+    how: str,
+    on_ticket: bool,
+) -> MailOutcome:
+    """A mail that answers the ticket but whose sender is not on it (or failed DMARC): kept as
+    an internal message for agents, never public text the requester reads as ours. It changes
+    nothing else: no status, no SLA clock, no reopening. An agent who trusts it adds the sender
+    as a participant or answers them."""
+    held = _message(deps, ticket.id, parsed, message_id, MessageKind.INTERNAL)
+    who = "failed DMARC" if on_ticket else "is not the requester or a participant"
+    event = Event(
+        ticket.id,
+        INTAKE,
+        "message.held",
+        f"mail from {parsed.sender} ({how}), who {who}: kept as an internal message",
+    )
+    try:
+        deps.tickets.add_message(ticket, held, [event])
+    except AlreadyExists:
+        return MailOutcome("duplicate", ticket_id=ticket.id)
+    return MailOutcome("reply", ticket_id=ticket.id, number=ticket.number, reason="held")
 
 
 def _bounce(
@@ -397,11 +429,6 @@ def _notify(deps: Dependencies, to: str, subject: str, text: str, in_reply_to: s
     except outbound.MailNotSent as error:
         return f"notice not sent: {error}"
     return f"notice sent as {sent[0]}" if sent else "no notice: bouncing address or cap reached"
-
-
-def _open_tickets_of(deps: Dependencies, requester: str, limit: int) -> int:
-    page = deps.tickets.requested_by(requester, limit=min(max(limit * 2, 10), 100))
-    return sum(1 for t in page.items if t.status not in _CLOSED_FOR_COUNTING)
 
 
 # ---------------------------------------------------------------------------- the message

@@ -102,3 +102,10 @@ def pick(language: str | None) -> tuple[str, Texts]:
     if language in TEXTS:
         return language, TEXTS[language]
     return "en", TEXTS["en"]
+
+
+def without_link(body: str) -> str:
+    """A mail body template without its paragraph that holds ``{link}``: the copy kept in the
+    thread, which others on the ticket may read (a signed link is personal; it stays in the
+    mail)."""
+    return "\n\n".join(p for p in body.split("\n\n") if "{link}" not in p)

@@ -179,7 +179,7 @@ def parse_duration(text: str) -> timedelta:
 
 
 def parse_sla(doc: Document) -> SlaConfig:
-    """The ``sla`` config kind's validator (registered in tessera.config.KINDS)."""
+    """The ``sla`` config kind's validator (registered in tessera.config.kinds.KINDS)."""
     top = doc.mapping(
         (),
         required=["calendars", "default_calendar", "policies"],
@@ -309,9 +309,8 @@ def _weekdays(doc: Document, path: Path, text: str) -> list[int]:
     if first not in WEEKDAYS or (last and last not in WEEKDAYS):
         raise doc.error(path, "is not a day (mon..sun) or a day range like mon-fri")
     a, b = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
-    if b < a:
-        raise doc.error(path, "a day range runs from Monday towards Sunday (mon-fri)")
-    return list(range(a, b + 1))
+    # A range may run over the weekend: sat-wed is Saturday to Wednesday (Iran's working week).
+    return [(a + i) % 7 for i in range((b - a) % 7 + 1)]
 
 
 def _policy(

@@ -162,8 +162,13 @@ def download(deps: Dependencies, principal: Principal, ticket_id: str, attachmen
     for message in thread.messages:
         for file in message.attachments:
             if attachment_id(file.key) == attachment:
-                content_type = file.content_type if "/" in file.content_type else ""
-                content_type = content_type or "application/octet-stream"
+                # Mail may carry any type; one that a browser would run or render as a page
+                # (text/html, image/svg+xml, ...) is handed out as bytes, never as itself.
+                content_type = (
+                    file.content_type
+                    if file.content_type in ALLOWED_TYPES
+                    else "application/octet-stream"
+                )
                 url = deps.file_transfers().presign_download(
                     file.key,
                     filename=file.filename,

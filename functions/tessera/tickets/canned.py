@@ -27,7 +27,7 @@ from tessera.errors import NotFound
 from tessera.identity.access import Principal, require_staff
 from tessera.ports import Dependencies
 from tessera.tickets import reading
-from tessera.tickets.model import Ticket
+from tessera.tickets.model import Ticket, display_name
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
 PLACEHOLDERS = frozenset(
@@ -72,21 +72,15 @@ def parse_canned(doc: Document) -> Mapping[str, CannedResponse]:
     return responses
 
 
-def _name(email: str) -> str:
-    """A greeting name from an address (no names are stored): ``dana.smith@`` -> Dana Smith."""
-    local = email.split("@", 1)[0]
-    return " ".join(part.capitalize() for part in re.split(r"[._-]+", local) if part) or email
-
-
 def render(text: str, ticket: Ticket, agent: Principal) -> str:
     values = {
         "requester.email": ticket.requester,
-        "requester.name": _name(ticket.requester),
+        "requester.name": display_name(ticket.requester),
         "ticket.number": str(ticket.number),
         "ticket.subject": ticket.subject,
         "ticket.status": ticket.status.value,
         "agent.email": agent.email,
-        "agent.name": _name(agent.email),
+        "agent.name": display_name(agent.email),
     }
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 

@@ -34,6 +34,10 @@ from tessera.tickets.model import (
 )
 
 
+class TooManyOpenTickets(Conflict):
+    """The requester has as many open tickets as one may (the ``mail-filters`` limit)."""
+
+
 @dataclass(frozen=True)
 class Rating:
     score: int  # 1 (bad) .. 5 (great)
@@ -50,6 +54,13 @@ def _check_fields(deps: Dependencies, values: Mapping[str, str], principal: Prin
     definitions: Fields | None = deps.config().get("fields")
     if definitions is not None:
         definitions.check(values, by_customer=not principal.is_staff)
+
+
+def _open_ticket_limit(deps: Dependencies) -> int:
+    from tessera.mail.filters import MailFilters
+
+    limits: MailFilters = deps.config().get("mail-filters") or MailFilters()
+    return limits.open_tickets_per_requester
 
 
 def _publish(deps: Dependencies, detail_type: str, ticket: Ticket, **extra: Any) -> None:
@@ -71,6 +82,12 @@ def create_ticket(
         raise Forbidden("customers open tickets for themselves only")
     if principal.ticket_scope is not None:
         raise Forbidden("a ticket link session can only see its own ticket")
+    if not principal.is_staff:  # one limit for every channel (mail: tessera.mail.intake)
+        limit = _open_ticket_limit(deps)
+        if reading.open_tickets_of(deps, principal.email, limit) >= limit:
+            raise TooManyOpenTickets(
+                f"you have {limit} open tickets; add to one of them, or wait for an answer"
+            )
     values: dict[str, Any] = {}
     if priority is not None:
         values["priority"] = priority

@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
+import re
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from tessera.errors import InvalidTransition, ValidationFailed
 
@@ -274,3 +275,26 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return dict(value)
     return value
+
+
+Speaker = Literal["requester", "participant", "agent", "system"]
+
+
+def speaker(ticket: Ticket, message: Message) -> Speaker:
+    """Who a message of ``ticket`` is from, as its readers should see it. Public mail from
+    anyone not on the ticket is held as internal (tessera.mail.intake), so a public message from
+    someone who is neither the requester nor a participant is an agent's."""
+    if message.kind is MessageKind.SYSTEM:
+        return "system"
+    if message.author == ticket.requester:
+        return "requester"
+    if message.author in ticket.participants:
+        return "participant"
+    return "agent"
+
+
+def display_name(email: str) -> str:
+    """A name to greet or label someone by, from their address (no names are stored):
+    ``dana.smith@`` -> Dana Smith."""
+    local = email.split("@", 1)[0]
+    return " ".join(part.capitalize() for part in re.split(r"[._-]+", local) if part) or email

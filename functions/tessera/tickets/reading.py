@@ -98,7 +98,7 @@ def mine(
         ticket = deps.tickets.get(principal.ticket_scope)
         items = [ticket] if ticket.status in CUSTOMER_TABS[tab] else []
         return Page(items=items, cursor=None)
-    page = deps.tickets.requested_by(principal.email, limit=limit, cursor=cursor)
+    page = deps.tickets.involving(principal.email, limit=limit, cursor=cursor)
     statuses = CUSTOMER_TABS[tab]
     return Page(items=[t for t in page.items if t.status in statuses], cursor=page.cursor)
 
@@ -113,3 +113,10 @@ def requester_history(
     ticket = find_ticket(deps, principal, ticket_id)
     page = deps.tickets.requested_by(ticket.requester, limit=limit, cursor=cursor)
     return Page(items=[t for t in page.items if t.id != ticket.id], cursor=page.cursor)
+
+
+def open_tickets_of(deps: Dependencies, requester: str, limit: int) -> int:
+    """How many of the requester's tickets are not solved or closed, counted up to about
+    ``limit`` (one Query page on the requester index: enough to tell whether it is reached)."""
+    page = deps.tickets.requested_by(requester, limit=min(max(limit * 2, 10), 100))
+    return sum(1 for t in page.items if t.status not in {Status.SOLVED, Status.CLOSED})

@@ -15,6 +15,7 @@ import base64
 import json
 import logging
 import mimetypes
+import os
 import re
 import time
 import uuid
@@ -26,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from api.headers import API_HEADERS, page_headers
 from tessera_local import iam
 from tessera_local.lambdas import Functions
 from tessera_local.template import ACCOUNT_ID, REGION, Template
@@ -191,6 +193,9 @@ class LocalHttp(ThreadingHTTPServer):
         self.s3 = s3
         self.ses_backend = ses_backend
         self.portal_bucket = template.ref("PortalBucket")
+        # Presigned uploads go to the emulator's S3 (in AWS: the bucket's S3 endpoint).
+        emulator = urlsplit(os.environ["AWS_ENDPOINT_URL"])
+        self.page_headers = page_headers(f"{emulator.scheme}://{emulator.netloc}")
         super().__init__(("127.0.0.1", port), _Handler)
 
 
@@ -280,13 +285,16 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = obj.get("ContentType") or mimetypes.guess_type(key)[0]
         self._respond(
             200,
-            {"Content-Type": content_type or "application/octet-stream"},
+            {
+                "Content-Type": content_type or "application/octet-stream",
+                **self.server.page_headers,
+            },
             obj["Body"].read(),
         )
 
     def _send(self, status: int, payload: Any) -> None:
         data = json.dumps(payload, default=str).encode()
-        self._respond(status, {"Content-Type": "application/json"}, data)
+        self._respond(status, {"Content-Type": "application/json", **API_HEADERS}, data)
 
     def _respond(self, status: int, headers: dict[str, str], data: bytes) -> None:
         self.send_response(status)

@@ -8,6 +8,7 @@ reported by :func:`unsupported_resources`, which a test keeps empty).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from tessera_local.template import ROOT, Template
@@ -204,3 +205,37 @@ def create_queues(template: Template, sqs: Any) -> None:
         if "MessageRetentionPeriod" in props:
             attributes["MessageRetentionPeriod"] = str(props["MessageRetentionPeriod"])
         sqs.create_queue(QueueName=template.get_att(logical_id, "QueueName"), Attributes=attributes)
+
+
+SIGNING_KEY_FILE = "cognito-signing-key.json"
+
+
+def own_signing_key(data_dir: Path, *, new: bool) -> None:
+    """Give the emulated user pools a signing key of this stack's own.
+
+    moto signs every ID token with one private key that ships inside moto (kid ``dummy``), so
+    anyone could mint an admin token for a stack that kept it. The key is made on the first
+    start (``new``), kept in the data directory (readable by its owner only), and set on every
+    pool at every start; the
+    JWKS the functions verify against publishes its public half under moto's kid.
+    """
+    from joserfc import jwk
+    from moto.backends import get_backend
+    from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
+
+    path = data_dir / SIGNING_KEY_FILE
+    if path.is_file() and not new:
+        key = jwk.RSAKey.import_key(json.loads(path.read_text(encoding="utf-8")))
+    else:
+        key = jwk.RSAKey.generate_key(2048, parameters={"kid": "dummy"}, private=True)
+        path.unlink(missing_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(key.as_dict(private=True)), encoding="utf-8")
+    for accounts in get_backend("cognito-idp").values():
+        for backend in accounts.values():
+            for pool in backend.user_pools.values():
+                pool.json_web_key = key
+    public = {
+        "keys": [{**key.as_dict(private=False), "kid": "dummy", "alg": "RS256", "use": "sig"}]
+    }
+    CognitoIdpJsonWebKeyResponse.json_web_key = json.dumps(public).encode("utf-8")

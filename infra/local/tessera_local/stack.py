@@ -106,6 +106,7 @@ class LocalStack:
             self.emulator.restore()
             provision.restore_user_pool_ids(self.template, self.session.client("cognito-idp"))
             provision.restore_secret_ids(self.template, self.session.client("secretsmanager"))
+        provision.own_signing_key(self.settings.data_dir, new=first_start)
         os.environ.update(self.functions.environment())
         self.write_cli_environment()
         self.publish_portal()
@@ -210,13 +211,13 @@ class LocalStack:
 
     def apply_config(self) -> None:
         """Apply infra/config/*.yaml, as an operator's ``tessera config apply`` would."""
-        from tessera import config
         from tessera.bootstrap import config_store
+        from tessera.config import kinds
 
         store = config_store()
         for path in sorted((ROOT / "infra" / "config").glob("*.yaml")):
             text = path.read_text(encoding="utf-8")
-            config.validate(path.stem, text, str(path.relative_to(ROOT)))
+            kinds.validate(path.stem, text, str(path.relative_to(ROOT)))
             store.apply(path.stem, text, actor="local-stack", expected_version=None)
 
     def publish_portal(self) -> None:

@@ -61,8 +61,15 @@ run(async () => {
     $("ticket-status").textContent = t(`status.${ticket.status}`);
     $("ticket-opened").textContent = t("ticket.opened", { date: formatDate(ticket.created_at) });
     $("thread").replaceChildren(...ticket.messages.map((message) => {
-      const mine = message.author === ticket.requester;
-      const who = message.kind === "system" ? t("ticket.automatic") : mine ? t("ticket.you") : t("ticket.support");
+      // Labelled by who wrote it (the API says), never by "not the requester": a participant is
+      // named by their address, and only agents are "Support".
+      const mine = message.from === "requester";
+      const who = {
+        system: t("ticket.automatic"),
+        requester: t("ticket.you"),
+        participant: message.author,
+        agent: message.author_name ? `${t("ticket.support")} · ${message.author_name}` : t("ticket.support"),
+      }[message.from] || t("ticket.support");
       const item = el("li", { class: `message ${message.kind}${mine ? " mine" : ""}` },
         el("header", {}, el("span", { class: "author", text: who }), el("time", { datetime: message.created_at, text: formatDate(message.created_at) })));
       if (message.html) item.append(messageFrame(message.html, "auto"));

@@ -49,3 +49,15 @@ class DynamoRateCounters:
             expires_at=window_start + 2 * window_seconds,
             kind="rate",
         )
+
+    def count(self, key: str, *, window_start: int) -> int:
+        item = (
+            client("dynamodb")
+            .get_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": f"RATE#{key}"}, "sk": {"S": str(window_start)}},
+                ConsistentRead=True,
+            )
+            .get("Item")
+        )
+        return int(item["count"]["N"]) if item and "count" in item else 0

@@ -42,6 +42,7 @@ from pynamodb.transactions import TransactWrite
 
 from tessera import settings
 from tessera.adapters.checks import check_belongs, check_limit
+from tessera.adapters.clients import client
 from tessera.errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationFailed
 from tessera.ports import DueTimer, Page, Quarantined, Thread
 from tessera.tickets.model import (
@@ -227,6 +228,15 @@ class EventItem(TableItem, discriminator="event"):
     changes = JSONAttribute()  # {field: [old, new]}
 
 
+class ParticipationItem(TableItem, discriminator="participation"):
+    """``T#<ticket id>`` / ``P#<address>``: the ticket in a participant's list. It carries the
+    ByRequester keys (``requester`` is the participant's address), so one Query of that index
+    finds every ticket an address asked or follows (docs/data-model.md)."""
+
+    requester = UnicodeAttribute()
+    created = UnicodeAttribute()
+
+
 class MessageIdClaim(TableItem, discriminator="mid"):
     """``MID#<Message-ID>`` / ``#MID``: which ticket holds the mail with that Message-ID."""
 
@@ -318,6 +328,7 @@ _MODELS: tuple[type[Model], ...] = (
     MessageItem,
     EventItem,
     MessageIdClaim,
+    ParticipationItem,
     CounterItem,
     QuarantineItem,
     DueTimerKeys,
@@ -551,13 +562,16 @@ class DynamoTicketRepository:
                     lambda _: AlreadyExists(f"ticket {ticket.id} exists already"),
                 ),
                 _Write(message_item(message)),
+                *_participations(ticket),
                 *(_Write(event_item(e)) for e in events),
             ]
         )
 
     def save(self, ticket: Ticket, events: Sequence[Event]) -> None:
         check_belongs(ticket, [], events)
-        self._commit([_versioned(ticket), *(_Write(event_item(e)) for e in events)])
+        self._commit(
+            [_versioned(ticket), *_participations(ticket), *(_Write(event_item(e)) for e in events)]
+        )
         ticket.version += 1
 
     def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
@@ -567,6 +581,7 @@ class DynamoTicketRepository:
                 *_claim(message),
                 _versioned(ticket),
                 _Write(message_item(message)),
+                *_participations(ticket),
                 *(_Write(event_item(e)) for e in events),
             ]
         )
@@ -656,6 +671,36 @@ class DynamoTicketRepository:
         partition = ("requester", requester.strip().lower())
         return self._page(TicketItem.by_requester, partition, limit, cursor)
 
+    def involving(self, address: str, *, limit: int, cursor: str | None = None) -> Page:
+        """One Query of ByRequester, which holds the address's tickets and its participations;
+        a participation's ticket is one GetItem."""
+        check_limit(limit)
+        address = address.strip().lower()
+        key_names = {"pk", "sk", "requester", "created"}
+        start = None if cursor is None else decode_cursor(cursor, key_names, ("requester", address))
+        dynamodb = client("dynamodb")
+        request: dict[str, Any] = {
+            "TableName": TicketItem.Meta.table_name,
+            "IndexName": "ByRequester",
+            "KeyConditionExpression": "requester = :address",
+            "ExpressionAttributeValues": {":address": {"S": address}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if start is not None:
+            request["ExclusiveStartKey"] = start
+        answer = dynamodb.query(**request)
+        tickets = []
+        for raw in answer.get("Items", []):
+            if raw.get("type", {}).get("S") == "participation":
+                try:
+                    tickets.append(self.get(raw["pk"]["S"].removeprefix("T#")))
+                except NotFound:
+                    continue
+            else:
+                tickets.append(ticket_from_item(TicketItem.from_raw_data(raw)))
+        return Page(items=tickets, cursor=encode_cursor(answer.get("LastEvaluatedKey")))
+
     def _page(
         self,
         index: GlobalSecondaryIndex[TicketItem],
@@ -715,6 +760,16 @@ def _claim(message: Message) -> list[_Write]:
             MessageIdClaim.pk.does_not_exist(),
             lambda _: AlreadyExists(f"Message-ID {mail_message_id} is stored already"),
         )
+    ]
+
+
+def _participations(ticket: Ticket) -> list[_Write]:
+    """The ticket in each participant's list (a put is idempotent: written with every save;
+    participants are only ever added)."""
+    created = f"{to_iso(ticket.created_at)}#{ticket.id}"
+    return [
+        _Write(ParticipationItem(f"T#{ticket.id}", f"P#{a}", requester=a, created=created))
+        for a in sorted(ticket.participants)
     ]
 
 
