@@ -51,7 +51,18 @@ LOGIN = obj(
     {"email": EMAIL, "password": {"type": "string", "minLength": 1, "maxLength": 256}},
     ["email", "password"],
 )
-MAGIC_LINK = obj({"email": EMAIL}, ["email"])
+MAGIC_LINK = obj(
+    {
+        "email": EMAIL,
+        "next": {
+            "type": "string",
+            "pattern": "^[a-z]+\\.html(\\?[A-Za-z0-9=&%._-]*)?$",
+            "maxLength": 200,
+            "description": "The portal page to land on after signing in (e.g. new.html)",
+        },
+    },
+    ["email"],
+)
 NEW_PASSWORD = obj(
     {
         "email": EMAIL,
@@ -68,6 +79,12 @@ NEW_TICKET = obj(
         "requester": EMAIL,
         "priority": PRIORITY,
         "custom_fields": CUSTOM_FIELDS,
+        "attachments": {
+            "type": "array",
+            "maxItems": 10,
+            "items": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
+            "description": "Files uploaded with POST /api/attachments: on the first message",
+        },
     },
     ["subject", "body"],
 )
@@ -175,7 +192,11 @@ MESSAGE: Schema = {
         "id": {"type": "string"},
         "kind": {"type": "string", "enum": ["public", "internal", "system"]},
         "author": {"type": "string"},
-        "from": {"type": "string", "enum": ["requester", "participant", "agent", "system"]},
+        "from": {
+            "type": "string",
+            "enum": ["requester", "participant", "agent", "outsider", "system"],
+            "description": "outsider: mail from someone not on the ticket, held for agents",
+        },
         "author_name": {
             "type": ["string", "null"],
             "description": "An agent's name (from their address), for labelling their replies",
@@ -234,10 +255,20 @@ CUSTOMER_FIELDS = (
 )
 
 
-def ticket_json(ticket: Ticket, *, staff: bool = True) -> dict[str, Any]:
+def ticket_json(
+    ticket: Ticket, *, staff: bool = True, customer_fields: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The ticket as its reader may see it: staff everything; a customer the fields of
+    :data:`CUSTOMER_FIELDS` and the custom fields named in ``customer_fields`` (those the
+    ``fields`` config lets customers set, and so see)."""
     data = ticket.snapshot()
     if not staff:
-        data = {k: data[k] for k in CUSTOMER_FIELDS} | {"group": None, "assignee": None}
+        custom = {k: v for k, v in ticket.custom_fields.items() if k in customer_fields}
+        data = {k: data[k] for k in CUSTOMER_FIELDS} | {
+            "group": None,
+            "assignee": None,
+            "custom_fields": custom,
+        }
     return data
 
 
@@ -275,9 +306,11 @@ def event_json(event: Event) -> dict[str, Any]:
     }
 
 
-def thread_json(thread: Thread, *, staff: bool = True) -> dict[str, Any]:
+def thread_json(
+    thread: Thread, *, staff: bool = True, customer_fields: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     return {
-        **ticket_json(thread.ticket, staff=staff),
+        **ticket_json(thread.ticket, staff=staff, customer_fields=customer_fields),
         "messages": [message_json(m, thread.ticket) for m in thread.messages],
         "events": [event_json(e) for e in thread.events],
     }

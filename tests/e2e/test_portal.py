@@ -207,11 +207,15 @@ def test_a_customer_opens_a_ticket_in_the_portal_replies_solves_and_rates(
     mine = page.locator(".message.mine").filter(has_text="This one, dana@.")
     expect(mine.locator(".author")).to_have_text("You")
 
-    # And marks it solved and rates it
+    # And marks it solved (asked once: "not yet" changes nothing) and rates it five stars
     page.get_by_role("button", name="Mark as solved").click()
+    page.get_by_role("button", name="Not yet").click()
+    expect(page.locator("#ticket-status")).to_have_text("Open")
+    page.get_by_role("button", name="Mark as solved").click()
+    page.get_by_role("button", name="Yes, it is solved").click()
     expect(page.locator("#ticket-status")).to_have_text("Solved")
     expect(page.get_by_role("button", name="Reopen")).to_be_visible()
-    page.get_by_label("5 of 5").check()
+    page.get_by_label("5 stars").check()
     page.get_by_label("Comment (optional)").fill("Quick and kind.")
     page.get_by_role("button", name="Send rating").click()
     expect(page.get_by_role("status").filter(has_text="Thank you for your rating")).to_be_visible()

@@ -12,11 +12,14 @@ import pytest
 from tessera.errors import InvalidTransition, ValidationFailed
 from tessera.tickets.model import (
     Channel,
+    Message,
+    MessageKind,
     Priority,
     Status,
     Ticket,
     new_id,
     open_ticket,
+    speaker,
 )
 
 
@@ -280,3 +283,27 @@ def test_new_ids_sort_by_creation_time() -> None:
 
     # Then string order is creation order
     assert sorted(ids) == ids
+
+
+def test_each_message_says_who_it_is_from() -> None:
+    # Given dana's ticket with boss in Cc
+    ticket, _ = open_ticket(
+        number=1,
+        subject="s",
+        requester="dana@c.test",
+        channel=Channel.EMAIL,
+        actor="t",
+        reason="r",
+        participants=["boss@c.test"],
+    )
+
+    def message(author: str, kind: MessageKind, mail: str | None = None) -> Message:
+        return Message(ticket.id, kind, author, "x", mail_message_id=mail)
+
+    # Then requester, participant, agent, an outsider's held mail and the system are told apart
+    assert speaker(ticket, message("dana@c.test", MessageKind.PUBLIC, "<a@c>")) == "requester"
+    assert speaker(ticket, message("boss@c.test", MessageKind.PUBLIC, "<b@c>")) == "participant"
+    assert speaker(ticket, message("alice@example.com", MessageKind.PUBLIC)) == "agent"
+    assert speaker(ticket, message("alice@example.com", MessageKind.INTERNAL)) == "agent"
+    assert speaker(ticket, message("eve@evil.test", MessageKind.INTERNAL, "<e@e>")) == "outsider"
+    assert speaker(ticket, message("tessera", MessageKind.SYSTEM, "<t@x>")) == "system"

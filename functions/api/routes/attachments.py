@@ -72,6 +72,10 @@ def request_upload(call: Call, ticket_id: str) -> dict[str, Any]:
         content_type=call.body["content_type"],
         size=call.body["size"],
     )
+    return _upload_json(upload)
+
+
+def _upload_json(upload: attachments.Upload) -> dict[str, Any]:
     return {
         "upload_id": upload.attachment,
         "url": upload.url,
@@ -79,6 +83,29 @@ def request_upload(call: Call, ticket_id: str) -> dict[str, Any]:
         "expires_in": upload.expires_in,
         "max_size": upload.max_size,
     }
+
+
+@endpoint(
+    "POST",
+    "/api/attachments",
+    roles=CUSTOMERS,
+    tag="attachments",
+    body=UPLOAD_REQUEST,
+    summary=(
+        "Upload a file for a ticket you are about to open: a presigned S3 POST as above; then "
+        "name its `upload_id` in the new ticket's `attachments` (it rides on the first message)"
+    ),
+    responses={200: UPLOAD},
+)
+def request_new_ticket_upload(call: Call) -> dict[str, Any]:
+    upload = attachments.request_new_ticket_upload(
+        bootstrap.dependencies(),
+        call.caller,
+        filename=call.body["filename"],
+        content_type=call.body["content_type"],
+        size=call.body["size"],
+    )
+    return _upload_json(upload)
 
 
 @endpoint(

@@ -61,7 +61,10 @@ def new_password(call: Call) -> dict[str, Any]:
 )
 def magic_link(call: Call) -> Response:
     customers.request_magic_link(
-        bootstrap.dependencies(), call.body["email"], portal_url=settings.portal_base_url()
+        bootstrap.dependencies(),
+        call.body["email"],
+        portal_url=settings.portal_base_url(),
+        next_page=call.body.get("next"),
     )
     return Response(body={"status": "sent"}, status_code=202)
 

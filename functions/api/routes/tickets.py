@@ -25,7 +25,13 @@ from tessera.tickets.model import Ticket
 
 
 def _ticket_response(call: Call, ticket: Ticket, status: int = 200) -> Response:
-    return with_etag(schemas.ticket_json(ticket, staff=call.caller.is_staff), status)
+    return with_etag(_ticket_json(call, ticket), status)
+
+
+def _ticket_json(call: Call, ticket: Ticket) -> dict[str, Any]:
+    staff = call.caller.is_staff
+    visible = frozenset() if staff else reading.customer_fields(bootstrap.dependencies())
+    return schemas.ticket_json(ticket, staff=staff, customer_fields=visible)
 
 
 def _created_once(call: Call, scope: str, create: Callable[[], Ticket]) -> Response:
@@ -108,11 +114,7 @@ def my_tickets(call: Call) -> dict[str, Any]:
         limit=q["limit"],
         cursor=q.get("cursor"),
     )
-    staff = call.caller.is_staff
-    return {
-        "items": [schemas.ticket_json(t, staff=staff) for t in page.items],
-        "cursor": page.cursor,
-    }
+    return {"items": [_ticket_json(call, t) for t in page.items], "cursor": page.cursor}
 
 
 @endpoint(
@@ -129,14 +131,17 @@ def create_ticket(call: Call) -> Response:
     b = call.body
 
     def create() -> Ticket:
+        deps = bootstrap.dependencies()
+        files = attachments.uploaded_for_new_ticket(deps, call.caller, b.get("attachments", []))
         return conversation.create_ticket(
-            bootstrap.dependencies(),
+            deps,
             call.caller,
             subject=b["subject"],
             body=b["body"],
             requester=b.get("requester"),
             priority=b.get("priority"),
             custom_fields=b.get("custom_fields"),
+            attachments=files,
         )
 
     return _created_once(call, "tickets", create)
@@ -152,8 +157,11 @@ def create_ticket(call: Call) -> Response:
     responses={200: schemas.THREAD},
 )
 def get_ticket(call: Call, ticket_id: str) -> Response:
-    thread = reading.thread_for(bootstrap.dependencies(), call.caller, ticket_id)
-    return with_etag(schemas.thread_json(thread, staff=call.caller.is_staff))
+    deps = bootstrap.dependencies()
+    thread = reading.thread_for(deps, call.caller, ticket_id)
+    staff = call.caller.is_staff
+    visible = frozenset() if staff else reading.customer_fields(deps)
+    return with_etag(schemas.thread_json(thread, staff=staff, customer_fields=visible))
 
 
 @endpoint(

@@ -13,6 +13,7 @@ Requesting a link never says whether the address is known (no account enumeratio
 
 from __future__ import annotations
 
+import re
 import secrets
 from urllib.parse import quote
 
@@ -38,7 +39,12 @@ def _address(email: str) -> str:
     return email
 
 
-def request_magic_link(deps: Dependencies, email: str, *, portal_url: str) -> None:
+NEXT_PAGE = re.compile(r"^[a-z]+\.html(\?[A-Za-z0-9=&%._-]*)?$")
+
+
+def request_magic_link(
+    deps: Dependencies, email: str, *, portal_url: str, next_page: str | None = None
+) -> None:
     """Mail a single-use sign-in link to ``email`` — unless this address was sent as many as
     its budget allows lately (then nothing is sent, and the caller cannot tell)."""
     address = _address(email)
@@ -53,6 +59,8 @@ def request_magic_link(deps: Dependencies, email: str, *, portal_url: str) -> No
         MAGIC_LINK, address, ttl_seconds=MAGIC_LINK_TTL, n=secrets.token_urlsafe(12)
     )
     link = f"{portal_url}/signin.html#token={quote(token)}"
+    if next_page and NEXT_PAGE.match(next_page):  # back where they started (the portal's page)
+        link += f"&next={quote(next_page, safe='')}"
     deps.mailer().send(
         sender=deps.from_address(),
         to=[address],

@@ -72,11 +72,41 @@ def strings() -> dict[str, dict[str, str]]:
     return data
 
 
+_PLURAL = re.compile(r"\{(\w+), plural,((?:\s*\w+\s*\{[^{}]*\})+)\s*\}")
+_FORM = re.compile(r"(\w+)\s*\{([^{}]*)\}")
+_DIGITS = {"fa": str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")}
+
+
+def plural_category(language: str, n: int) -> str:
+    """CLDR's plural category of ``n`` for the portal's languages (Persian: "one" for 0 and 1)."""
+    if language == "fa":
+        return "one" if n in (0, 1) else "other"
+    return "one" if n == 1 else "other"
+
+
+def number(language: str, n: int) -> str:
+    """``n`` in the language's digits (Persian digits on a Persian page)."""
+    return str(n).translate(_DIGITS.get(language, {}))
+
+
 def translate(language: str, key: str, **values: Any) -> str:
+    """The UI string ``key`` in ``language`` (English when it lacks one), with ``{name}`` filled
+    and ``{n, plural, one {...} other {...}}`` resolved as the browser's ``t()`` does."""
     table = strings()
     text = table.get(language, {}).get(key) or table["en"][key]
+
+    def shown(value: Any) -> str:
+        return number(language, value) if isinstance(value, int) else str(value)
+
+    def plural(match: re.Match[str]) -> str:
+        n = int(values[match.group(1)])
+        forms: dict[str, str] = dict(_FORM.findall(match.group(2)))
+        form = forms.get(plural_category(language, n)) or forms.get("other", "")
+        return form.replace("#", shown(n))
+
+    text = _PLURAL.sub(plural, text)
     for name, value in values.items():
-        text = text.replace("{" + name + "}", str(value))
+        text = text.replace("{" + name + "}", shown(value))
     return text
 
 

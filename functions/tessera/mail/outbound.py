@@ -79,7 +79,9 @@ def portal_link(deps: Dependencies, ticket: Ticket, email: str) -> str:
     :func:`tessera.identity.customers.ticket_link_token`, exchanged by
     ``POST /api/auth/ticket-link``)."""
     token = ticket_link_token(deps.signer(), ticket.id, email)
-    return f"{deps.portal_base_url()}/signin.html#ticket={quote(token)}"
+    link = f"{deps.portal_base_url()}/signin.html#ticket={quote(token)}"
+    # The portal opens in the ticket's language (the customer wrote in it).
+    return f"{link}&lang={quote(ticket.language)}" if ticket.language else link
 
 
 def new_message_id(ticket_id: str, sender: str) -> str:

@@ -14,15 +14,21 @@ and downloads for whoever may see the ticket.
 
 Mail attachments (``mail/<sha256>``, stored by intake) are downloaded the same way; their id is
 the hash.
+
+Files for a ticket not opened yet (a customer attaches them on the new-ticket form) are uploaded
+first, to ``uploads/new/<the caller's key>/<attachment id>``, and named in the create: they ride
+on the ticket's first message. The caller's key is a hash of the caller's address, so one
+caller's uploads cannot be named in another's create.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from tessera.errors import NotFound, ValidationFailed
+from tessera.errors import Forbidden, NotFound, ValidationFailed
 from tessera.identity.access import Principal
 from tessera.ports import Dependencies
 from tessera.tickets import reading
@@ -81,6 +87,11 @@ def upload_key(ticket_id: str, attachment: str) -> str:
     return f"{UPLOAD_PREFIX}{ticket_id}/{attachment}"
 
 
+def new_ticket_upload_key(principal: Principal, attachment: str) -> str:
+    owner = hashlib.sha256(principal.email.encode()).hexdigest()[:32]
+    return f"{UPLOAD_PREFIX}new/{owner}/{attachment}"
+
+
 def attachment_id(key: str) -> str:
     """The id clients use for a stored file: the last part of its key (a ULID or a SHA-256)."""
     return key.rsplit("/", 1)[-1]
@@ -113,11 +124,34 @@ def request_upload(
     """A presigned S3 POST for one file of a ticket the principal may see (and still open)."""
     ticket = reading.find_ticket(deps, principal, ticket_id)
     _check_open(ticket)
+    return _presign(
+        deps, lambda attachment: upload_key(ticket.id, attachment), filename, content_type, size
+    )
+
+
+def request_new_ticket_upload(
+    deps: Dependencies, principal: Principal, *, filename: str, content_type: str, size: int
+) -> Upload:
+    """A presigned S3 POST for one file of the ticket the caller is about to open."""
+    if principal.ticket_scope is not None:
+        raise Forbidden("a ticket link session can only see its own ticket")
+    return _presign(
+        deps,
+        lambda attachment: new_ticket_upload_key(principal, attachment),
+        filename,
+        content_type,
+        size,
+    )
+
+
+def _presign(
+    deps: Dependencies, key_of: Callable[[str], str], filename: str, content_type: str, size: int
+) -> Upload:
     name = clean_filename(filename)
     check_file(content_type, size)
     attachment = new_id()
     presigned = deps.file_transfers().presign_upload(
-        upload_key(ticket.id, attachment),
+        key_of(attachment),
         filename=name,
         content_type=content_type,
         max_size=size,
@@ -133,17 +167,33 @@ def uploaded(
     each checked to be there and within the limits; a field-naming ValidationFailed otherwise."""
     if not attachments:
         return ()
-    if len(attachments) > MAX_PER_REPLY:
-        raise ValidationFailed("attachments", f"at most {MAX_PER_REPLY} files per reply")
     ticket = reading.find_ticket(deps, principal, ticket_id)
+    return _files(deps, attachments, lambda attachment: upload_key(ticket.id, attachment))
+
+
+def uploaded_for_new_ticket(
+    deps: Dependencies, principal: Principal, attachments: Sequence[str]
+) -> tuple[Attachment, ...]:
+    """The files the caller uploaded for the ticket they are opening
+    (:func:`request_new_ticket_upload`), checked as :func:`uploaded` checks a reply's."""
+    return _files(
+        deps, attachments, lambda attachment: new_ticket_upload_key(principal, attachment)
+    )
+
+
+def _files(
+    deps: Dependencies, attachments: Sequence[str], key_of: Callable[[str], str]
+) -> tuple[Attachment, ...]:
+    if len(attachments) > MAX_PER_REPLY:
+        raise ValidationFailed("attachments", f"at most {MAX_PER_REPLY} files per message")
     files = []
     for index, attachment in enumerate(dict.fromkeys(attachments)):
         field = f"attachments[{index}]"
         if not ATTACHMENT_ID.match(attachment):
             raise ValidationFailed(field, "is not an attachment id")
-        stored = deps.file_transfers().describe(upload_key(ticket.id, attachment))
+        stored = deps.file_transfers().describe(key_of(attachment))
         if stored is None:
-            raise ValidationFailed(field, "was not uploaded to this ticket")
+            raise ValidationFailed(field, "was not uploaded here")
         check_file(stored.content_type, stored.size, field=field)
         files.append(
             Attachment(

@@ -76,8 +76,11 @@ def create_ticket(
     requester: str | None = None,
     priority: str | None = None,
     custom_fields: Mapping[str, str] | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> Ticket:
-    """A ticket from the portal (a customer for themself) or the API (staff, for anyone)."""
+    """A ticket from the portal (a customer for themself) or the API (staff, for anyone).
+    ``attachments`` (checked by :func:`tessera.tickets.attachments.uploaded_for_new_ticket`)
+    ride on its first message."""
     if requester is not None and not principal.is_staff and requester != principal.email:
         raise Forbidden("customers open tickets for themselves only")
     if principal.ticket_scope is not None:
@@ -103,7 +106,13 @@ def create_ticket(
         reason="opened through the portal" if not principal.is_staff else "opened through the API",
         **values,
     )
-    first = Message(ticket_id=ticket.id, kind=MessageKind.PUBLIC, author=principal.email, text=body)
+    first = Message(
+        ticket_id=ticket.id,
+        kind=MessageKind.PUBLIC,
+        author=principal.email,
+        text=body,
+        attachments=tuple(attachments),
+    )
     events = [created, *sla_clocks.refresh(deps, ticket, trigger="created", now=utcnow())]
     deps.tickets.create(ticket, first, events)
     deps.workflow().start_routing(ticket.id)

@@ -39,6 +39,11 @@ class Field:
 class Fields:
     by_key: Mapping[str, Field]
 
+    @property
+    def customer_visible(self) -> frozenset[str]:
+        """The fields customers may set, and so see on their tickets."""
+        return frozenset(key for key, spec in self.by_key.items() if spec.customer_visible)
+
     def check(self, values: Mapping[str, str], *, by_customer: bool) -> None:
         """Refuse a value for an undefined field, one a customer may not set, or one that does
         not fit its type; ValidationFailed names ``custom_fields.<key>``."""

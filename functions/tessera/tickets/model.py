@@ -277,19 +277,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-Speaker = Literal["requester", "participant", "agent", "system"]
+Speaker = Literal["requester", "participant", "agent", "outsider", "system"]
 
 
 def speaker(ticket: Ticket, message: Message) -> Speaker:
-    """Who a message of ``ticket`` is from, as its readers should see it. Public mail from
-    anyone not on the ticket is held as internal (tessera.mail.intake), so a public message from
-    someone who is neither the requester nor a participant is an agent's."""
+    """Who a message of ``ticket`` is from, as its readers should see it. Mail from anyone not
+    on the ticket is held as an internal message (tessera.mail.intake): an internal message that
+    came by mail is such an outsider's; any other message from someone who is neither the
+    requester nor a participant is an agent's (their replies and notes)."""
     if message.kind is MessageKind.SYSTEM:
         return "system"
     if message.author == ticket.requester:
         return "requester"
     if message.author in ticket.participants:
         return "participant"
+    if message.kind is MessageKind.INTERNAL and message.mail_message_id is not None:
+        return "outsider"
     return "agent"
 
 

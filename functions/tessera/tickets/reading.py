@@ -120,3 +120,12 @@ def open_tickets_of(deps: Dependencies, requester: str, limit: int) -> int:
     ``limit`` (one Query page on the requester index: enough to tell whether it is reached)."""
     page = deps.tickets.requested_by(requester, limit=min(max(limit * 2, 10), 100))
     return sum(1 for t in page.items if t.status not in {Status.SOLVED, Status.CLOSED})
+
+
+def customer_fields(deps: Dependencies) -> frozenset[str]:
+    """The custom fields a customer sees on their tickets: those the ``fields`` config lets them
+    set (none without one)."""
+    from tessera.tickets.fields import Fields
+
+    definitions: Fields | None = deps.config().get("fields")
+    return definitions.customer_visible if definitions is not None else frozenset()

@@ -56,17 +56,18 @@ run(async () => {
     if (Object.keys(custom).length) payload.custom_fields = custom;
     const button = form.querySelector('button[type="submit"]');
     try {
-      const created = await busy(button, () => api("/tickets", { method: "POST", body: payload }));
-      const files = [...$("new-files").files];
-      const ids = [];
-      for (const file of files) {
-        try { ids.push(await upload(created.id, file)); } catch { $("new-files-error").textContent = t("new.upload_failed", { name: file.name }); }
-      }
-      if (ids.length) {
-        await api(`/tickets/${encodeURIComponent(created.id)}/replies`, {
-          method: "POST", body: { text: files.map((f) => f.name).join(", "), attachments: ids },
-        });
-      }
+      const created = await busy(button, async () => {
+        // The files go first, so they ride on the ticket's first message.
+        const ids = [];
+        for (const file of $("new-files").files) {
+          try { ids.push(await upload(null, file)); } catch (error) {
+            $("new-files-error").textContent = t("new.upload_failed", { name: file.name });
+            throw error;
+          }
+        }
+        if (ids.length) payload.attachments = ids;
+        return api("/tickets", { method: "POST", body: payload });
+      });
       sessionStorage.setItem("tessera.created", String(created.number));
       location.assign(`${root}ticket.html?id=${encodeURIComponent(created.id)}`);
     } catch (error) { showError($("page-error"), error); }

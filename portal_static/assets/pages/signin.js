@@ -1,6 +1,8 @@
 // Customers sign in with a link by mail; a link from a ticket mail opens that one ticket.
 import { $, busy } from "../lib/dom.js";
-import { api, root, run, session, showError, t, updateNav } from "../portal/core.js";
+import { api, config, root, run, session, showError, t, updateNav } from "../portal/core.js";
+
+const NEXT_PAGE = /^[a-z]+\.html(\?[A-Za-z0-9=&%._-]*)?$/;
 
 // A token in the address (a magic link, or a ticket mail's signed link) becomes a session.
 async function exchange() {
@@ -9,8 +11,11 @@ async function exchange() {
   const hash = new URLSearchParams(location.hash.slice(1));
   const magic = hash.get("token");
   const ticket = hash.get("ticket");
+  const language = hash.get("lang");
   if (hash.has("signout")) { session.clear(); updateNav(); }
   if (!magic && !ticket) return false;
+  // A ticket mail's link opens the portal in the ticket's language; the reader can switch.
+  if (language && config.languages.includes(language)) localStorage.setItem("tessera.lang", language);
   history.replaceState(null, "", location.pathname); // the token leaves the address bar
   status.textContent = t("signin.working");
   form.hidden = true;
@@ -24,9 +29,11 @@ async function exchange() {
       location.replace(found ? `${root}ticket.html?id=${encodeURIComponent(found.id)}` : `${root}tickets.html`);
       return true;
     }
-    const next = sessionStorage.getItem("tessera.next");
+    // Back to the page that sent the reader to sign in: named in the link (it may be opened in
+    // another tab or browser), else remembered in this tab.
+    const next = hash.get("next") || sessionStorage.getItem("tessera.next");
     sessionStorage.removeItem("tessera.next");
-    location.replace(root + (next && /^[a-z]+\.html(\?[\w=&%.-]*)?$/.test(next) ? next : "tickets.html"));
+    location.replace(root + (next && NEXT_PAGE.test(next) ? next : "tickets.html"));
     return true;
   } catch {
     status.textContent = t("signin.failed");
@@ -51,7 +58,9 @@ run(async () => {
     const email = $("signin-email").value.trim();
     const button = form.querySelector("button");
     try {
-      await busy(button, () => api("/auth/magic-link", { method: "POST", body: { email }, auth: false }));
+      const next = sessionStorage.getItem("tessera.next");
+      const body = next && NEXT_PAGE.test(next) ? { email, next } : { email };
+      await busy(button, () => api("/auth/magic-link", { method: "POST", body, auth: false }));
       status.className = "notice";
       status.textContent = t("signin.sent", { email });
     } catch (error) {

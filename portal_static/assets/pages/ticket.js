@@ -2,7 +2,7 @@
 import { $, busy, el } from "../lib/dom.js";
 import {
   api, config, formatBytes, formatDate, formatNumber, requireSignIn, rerender, run, session,
-  showError, t,
+  showError, state, t,
 } from "../portal/core.js";
 import { checkFiles, showLimits, upload } from "../portal/files.js";
 
@@ -24,12 +24,18 @@ function messageFrame(html, direction) {
   return frame;
 }
 
+// A confirmation at the top of the page, where it is seen on a phone too.
+function say(text) {
+  $("ticket-status-msg").textContent = text;
+  $("ticket-status-msg").hidden = !text;
+}
+
 run(async () => {
   if (!session.token) return requireSignIn();
   const created = sessionStorage.getItem("tessera.created");
   if (created) {
     sessionStorage.removeItem("tessera.created");
-    $("ticket-status-msg").textContent = t("new.created", { number: Number(created) });
+    say(t("new.created", { number: formatNumber(Number(created)) }));
   }
   const id = new URLSearchParams(location.search).get("id") || "";
   let ticket = null;
@@ -55,11 +61,12 @@ run(async () => {
     if (!ticket) return;
     $("ticket").hidden = false;
     const number = formatNumber(ticket.number);
-    $("ticket-title").textContent = `#${number} ${ticket.subject}`;
-    $("ticket-title").dir = "auto";
+    $("ticket-number").textContent = `#${number}`;
+    $("ticket-subject").textContent = ticket.subject; // <bdi>: its own direction, the page's alignment
     document.title = `#${number} ${ticket.subject} · ${config.name}`;
     $("ticket-status").textContent = t(`status.${ticket.status}`);
     $("ticket-opened").textContent = t("ticket.opened", { date: formatDate(ticket.created_at) });
+    drawDetails();
     $("thread").replaceChildren(...ticket.messages.map((message) => {
       // Labelled by who wrote it (the API says), never by "not the requester": a participant is
       // named by their address, and only agents are "Support".
@@ -87,22 +94,47 @@ run(async () => {
     showLimits($("reply-limits"));
     drawStars();
   }
+  // The custom fields the customer filled in (the API sends those customers may see).
+  function drawDetails() {
+    const labels = Object.fromEntries(config.custom_fields.map((f) => [f.key, f.labels[state.lang] || f.labels.en || f.key]));
+    labels.product = t("new.product");
+    const entries = Object.entries(ticket.custom_fields || {});
+    $("ticket-details").hidden = !entries.length;
+    $("ticket-details").replaceChildren(...entries.flatMap(([key, value]) => [
+      el("dt", { text: labels[key] || key }), el("dd", { text: value, dir: "auto" }),
+    ]));
+  }
+  // Five stars: radio buttons (arrow keys move, space chooses), each named "3 stars".
   function drawStars() {
     const chosen = document.querySelector('input[name="score"]:checked')?.value;
     $("stars").replaceChildren(...[1, 2, 3, 4, 5].map((n) => {
       const input = el("input", { type: "radio", name: "score", value: String(n), required: true });
       if (String(n) === chosen) input.checked = true;
-      return el("label", {}, input, el("span", { text: t("ticket.score", { n }) }));
+      return el("label", { class: "star" }, input,
+        el("span", { class: "star-icon", "aria-hidden": "true", text: "★" }),
+        el("span", { class: "visually-hidden", text: t("ticket.stars", { n }) }));
     }));
   }
   async function change(status, button) {
     try {
       await busy(button, () => api(`/tickets/${encodeURIComponent(ticket.id)}`, { method: "PATCH", body: { status } }));
       await load();
-      $("ticket-status-msg").textContent = t(`status.${ticket.status}`);
+      say(t(`status.${ticket.status}`));
     } catch (error) { showError($("page-error"), error); }
   }
-  $("solve").addEventListener("click", (e) => change("solved", e.currentTarget));
+  // Solving asks once: the customer will not be waited for any more.
+  $("solve").addEventListener("click", () => {
+    $("solve-confirm").hidden = false;
+    $("solve-yes").focus();
+  });
+  $("solve-no").addEventListener("click", () => {
+    $("solve-confirm").hidden = true;
+    $("solve").focus();
+  });
+  $("solve-yes").addEventListener("click", async (e) => {
+    await change("solved", e.currentTarget);
+    $("solve-confirm").hidden = true;
+  });
   $("reopen").addEventListener("click", (e) => change("open", e.currentTarget));
   $("reply-files").addEventListener("change", () => checkFiles($("reply-files"), $("reply-files-error")));
   $("reply-form").addEventListener("submit", async (event) => {
@@ -120,7 +152,7 @@ run(async () => {
       $("reply-text").value = "";
       $("reply-files").value = "";
       await load();
-      $("ticket-status-msg").textContent = t("ticket.sent");
+      say(t("ticket.sent"));
     } catch (error) { showError($("page-error"), error); }
   });
   $("rating-form").addEventListener("submit", async (event) => {
@@ -132,7 +164,7 @@ run(async () => {
         method: "POST", body: { score, comment: $("rating-comment").value },
       }));
       event.target.hidden = true;
-      $("ticket-status-msg").textContent = t("ticket.rated");
+      say(t("ticket.rated"));
     } catch (error) { showError($("page-error"), error); }
   });
   rerender.push(draw);

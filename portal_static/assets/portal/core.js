@@ -22,23 +22,34 @@ export const state = { lang: "en" };
 export const rerender = [];
 
 // ------------------------------------------------------------------ words, numbers, dates
+// "{n, plural, one {# article} other {# articles}}": the form the language's plural rules
+// choose for n (Intl.PluralRules), "#" standing for n. tessera.kb.render does the same.
+const PLURAL = /\{(\w+), plural,((?:\s*\w+\s*\{[^{}]*\})+)\s*\}/g;
+const FORM = /(\w+)\s*\{([^{}]*)\}/g;
+
 export function t(key, values = {}) {
   const lang = state.lang;
+  const number = (value) => (typeof value === "number" ? new Intl.NumberFormat(lang).format(value) : String(value));
   let text = (STRINGS[lang] && STRINGS[lang][key]) || (STRINGS.en && STRINGS.en[key]) || key;
-  for (const [name, value] of Object.entries(values)) {
-    const shown = typeof value === "number" ? new Intl.NumberFormat(lang).format(value) : String(value);
-    text = text.split(`{${name}}`).join(shown);
-  }
+  text = text.replace(PLURAL, (_match, name, forms) => {
+    const n = Number(values[name]);
+    const chosen = Object.fromEntries([...forms.matchAll(FORM)].map((m) => [m[1], m[2]]));
+    const form = chosen[new Intl.PluralRules(lang).select(n)] ?? chosen.other ?? "";
+    return form.split("#").join(number(n));
+  });
+  for (const [name, value] of Object.entries(values)) text = text.split(`{${name}}`).join(number(value));
   return text;
 }
 export const formatDate = (iso) =>
   new Intl.DateTimeFormat(state.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+// A ticket number is a name, not a quantity: no grouping (#1004, not #1,004).
 export const formatNumber = (n) => new Intl.NumberFormat(state.lang, { useGrouping: false }).format(n);
 export function formatBytes(n) {
-  const mib = n / (1024 * 1024);
-  return mib >= 1
-    ? new Intl.NumberFormat(state.lang, { style: "unit", unit: "megabyte", maximumFractionDigits: 1 }).format(mib)
-    : new Intl.NumberFormat(state.lang, { style: "unit", unit: "kilobyte", maximumFractionDigits: 0 }).format(n / 1024);
+  const unit = (value, name, digits) =>
+    new Intl.NumberFormat(state.lang, { style: "unit", unit: name, unitDisplay: "short", maximumFractionDigits: digits }).format(value);
+  if (n >= 1024 * 1024) return unit(n / (1024 * 1024), "megabyte", 1);
+  if (n >= 1024) return unit(n / 1024, "kilobyte", 0);
+  return unit(n, "byte", 0);
 }
 
 // ------------------------------------------------------------------ session and API
@@ -64,8 +75,10 @@ export function showError(node, error) {
   if (node) node.textContent = t("error.generic", { message: error.message || String(error) });
 }
 
+// Signed in, or not: a session opened from one ticket's mail link is not (it sees that ticket
+// only), so the header offers to sign in, as the page does, and never says "Sign out".
 export function updateNav() {
-  const signedIn = Boolean(session.token);
+  const signedIn = Boolean(session.token) && !session.flag("scoped");
   for (const a of document.querySelectorAll(".nav-signin")) a.hidden = signedIn;
   for (const a of document.querySelectorAll(".nav-signout")) a.hidden = !signedIn;
 }

@@ -17,9 +17,11 @@ export function checkFiles(input, errorNode) {
   return !problem;
 }
 
-// Upload one file to a ticket; the attachment id a reply names.
+// Upload one file to a ticket (or, without a ticket id, for the ticket about to be opened); the
+// attachment id a reply (or the new ticket) names.
 export async function upload(ticketId, file) {
-  const grant = await api(`/tickets/${encodeURIComponent(ticketId)}/attachments`, {
+  const path = ticketId ? `/tickets/${encodeURIComponent(ticketId)}/attachments` : "/attachments";
+  const grant = await api(path, {
     method: "POST",
     body: { filename: file.name, content_type: file.type || "application/octet-stream", size: file.size },
   });

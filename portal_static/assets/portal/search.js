@@ -1,7 +1,7 @@
 // Knowledge-base search in the browser, over the index the publisher wrote
 // (kb/<language>/search.json, tessera.kb.search): typo tolerance, prefixes, ranking.
 import { el } from "../lib/dom.js";
-import { api, rerender, root, showError, state, t } from "./core.js";
+import { api, config, rerender, root, showError, state, t } from "./core.js";
 
 // Same folding as tessera.kb.normalise: keep the two in step (tests compare them).
 const LETTERS = {
@@ -96,6 +96,18 @@ export function resultItem(hit, suffix = "", newTab = false) {
   return el("li", {}, link, el("p", { text: hit.description }), el("span", { class: "category", text: hit.category }));
 }
 
+// The language a query is written in, by its script, among the portal's languages: Persian
+// typed on the English page is searched in the Persian articles.
+const SCRIPTS = [["Arabic", ["fa", "ar", "ur"]], ["Greek", ["el"]], ["Hebrew", ["he"]], ["Cyrillic", ["ru", "uk", "bg"]]];
+function languageOf(query, current) {
+  for (const [script, languages] of SCRIPTS) {
+    if (new RegExp(`\\p{Script=${script}}`, "u").test(query)) {
+      return languages.find((l) => l === current) || languages.find((l) => config.languages.includes(l)) || current;
+    }
+  }
+  return current;
+}
+
 const recordedMisses = new Set();
 function recordMiss(language, query) {
   const key = `${language}:${normalise(query).trim()}`;
@@ -115,13 +127,17 @@ export function setUpSearch(form) {
     const query = input.value.trim();
     clearTimeout(missTimer);
     if (!query) { list.replaceChildren(); status.textContent = ""; return; }
-    const index = await loadIndex(language());
+    const searched = languageOf(query, language());
+    const index = await loadIndex(searched);
     if (input.value.trim() !== query) return; // the reader typed on
     const hits = search(index, query);
     list.replaceChildren(...hits.map((hit) => resultItem(hit)));
-    status.textContent = hits.length ? t("search.count", { n: hits.length }) : t("search.none", { q: query });
+    const count = hits.length ? t("search.count", { n: hits.length }) : t("search.none", { q: query });
+    const elsewhere = searched !== language() && hits.length;
+    const name = (window.TESSERA_STRINGS[searched] || {})["language.name"] || searched;
+    status.textContent = elsewhere ? `${t("search.elsewhere", { language: name })} ${count}` : count;
+    list.lang = searched;
     if (!hits.length && tokens(query).join("").length >= 3) {
-      const searched = language();
       missTimer = setTimeout(() => recordMiss(searched, query), 1200);
     }
   }
