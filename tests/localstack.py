@@ -186,7 +186,7 @@ def magic_link_token(stack: RunningStack, email: str) -> str:
         _status, outbox = stack.request("GET", "/_local/outbox")
         for mail in reversed(outbox):
             if mail["to"] == [email] and "signin.html#token=" in mail["text"]:
-                return unquote(re.search(r"#token=(\S+)", mail["text"]).group(1))
+                return unquote(re.search(r"#token=([^&\s]+)", mail["text"]).group(1))
         return None
 
     token = wait_for(link, timeout=5)

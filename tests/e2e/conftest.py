@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,11 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
+def artifact_name(request: pytest.FixtureRequest) -> str:
+    """The test's name as a file name (a parameter may hold a path)."""
+    return re.sub(r"[/\\]+", "_", request.node.name)
+
+
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context()
@@ -50,6 +56,6 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     opened.on("console", csp_violation)
     yield opened
     ARTIFACTS.mkdir(exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    opened.screenshot(path=str(ARTIFACTS / f"{artifact_name(request)}.png"), full_page=True)
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"

@@ -90,6 +90,12 @@ MATRIX = [
         {"filename": "a.txt", "content_type": "text/plain", "size": 5},
         (401, 200, 404, 200, 200),
     ),
+    (
+        "POST",
+        "/api/attachments",
+        {"filename": "a.txt", "content_type": "text/plain", "size": 5},
+        (401, 200, 200, 200, 200),
+    ),
     ("GET", "/api/tickets/{own}/related", None, (401, 403, 403, 200, 200)),
     ("GET", "/api/canned-responses", None, (401, 403, 403, 200, 200)),
     (

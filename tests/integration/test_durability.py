@@ -138,7 +138,14 @@ def test_concurrent_changes_with_one_if_match_let_exactly_one_win(stack: Running
         "POST", "/api/tickets", {"subject": "Race", "body": "x"}, token=customer
     )
     assert status == 201
-    _status, current = stack.request("GET", f"/api/tickets/{ticket['id']}", token=agent)
+
+    def settled() -> dict[str, Any] | None:
+        # routing changes the ticket too (group, assignee): wait until it is done with it
+        _status, found = stack.request("GET", f"/api/tickets/{ticket['id']}", token=agent)
+        return found if found["routing_since"] is None else None
+
+    current = wait_for(settled, timeout=30)
+    assert current is not None, "routing did not finish with the ticket"
     version = current["version"]
 
     # When five agents change it at once, each on that version

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import smtplib
 import uuid
+from collections.abc import Iterator
 from email.message import EmailMessage
 from typing import Any
 
@@ -69,6 +70,15 @@ class Aws:
             for e in history["events"]
             if "stateEnteredEventDetails" in e
         ]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """A stack of this module's own: who gets a ticket depends on the agents' open loads, and the
+    shared stack's other tests fill the billing agents up to their capacity."""
+    running = start_stack(tmp_path_factory.mktemp("routing"), fresh=True)
+    yield running
+    stop_stack(running)
 
 
 def send(stack: RunningStack, subject: str, sender: str, body: str = "Hello") -> None:

@@ -45,11 +45,11 @@ export const formatDate = (iso) =>
 // A ticket number is a name, not a quantity: no grouping (#1004, not #1,004).
 export const formatNumber = (n) => new Intl.NumberFormat(state.lang, { useGrouping: false }).format(n);
 export function formatBytes(n) {
-  const unit = (value, name, digits) =>
-    new Intl.NumberFormat(state.lang, { style: "unit", unit: name, unitDisplay: "short", maximumFractionDigits: digits }).format(value);
+  const unit = (value, name, digits, display = "short") =>
+    new Intl.NumberFormat(state.lang, { style: "unit", unit: name, unitDisplay: display, maximumFractionDigits: digits }).format(value);
   if (n >= 1024 * 1024) return unit(n / (1024 * 1024), "megabyte", 1);
   if (n >= 1024) return unit(n / 1024, "kilobyte", 0);
-  return unit(n, "byte", 0);
+  return unit(n, "byte", 0, "narrow"); // "70B": "byte" has no short plural in every language
 }
 
 // ------------------------------------------------------------------ session and API

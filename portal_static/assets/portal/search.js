@@ -156,4 +156,4 @@ export function setUpSearchForms() {
   for (const form of document.querySelectorAll(".kb-search")) setUpSearch(form);
 }
 
-window.tessera = { normalise, tokens, search, loadIndex }; // for tests and the benchmark
+window.tessera = { normalise, tokens, search, loadIndex, t }; // for tests and the benchmark
