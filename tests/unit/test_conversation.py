@@ -69,6 +69,27 @@ def test_a_reply_that_loses_a_race_with_routing_is_retried_on_a_fresh_read() -> 
     assert [m.text for m in world.tickets.thread(ticket.id).messages][-1] == "Any news?"
 
 
+def test_a_reply_that_keeps_losing_gives_up_with_a_conflict_once_its_time_is_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a ticket every write to which loses a race, and a short retry budget
+    world = World()
+    ticket = carols_ticket(world)
+    monkeypatch.setattr(conversation, "RETRY_SECONDS", 0.3)
+    tries = {"n": 0}
+
+    def always_stale(*_args: object, **_kwargs: object) -> None:
+        tries["n"] += 1
+        raise Conflict("stale")
+
+    world.tickets.add_message = always_stale  # type: ignore[method-assign]
+    # When Carol replies, then the reply is refused as a conflict after several fresh tries
+    with pytest.raises(Conflict):
+        conversation.reply(world.deps, CAROL, ticket.id, text="Any news?")
+    assert tries["n"] > 2
+    assert [m.text for m in world.tickets.thread(ticket.id).messages][-1] != "Any news?"
+
+
 def test_if_match_with_an_old_version_is_refused_not_retried() -> None:
     world = World()
     ticket = carols_ticket(world)

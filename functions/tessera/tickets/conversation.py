@@ -196,8 +196,9 @@ def _after_status_change(
 
 
 T = TypeVar("T")
-ATTEMPTS = 8  # lost races retried within one request (many writers on one busy ticket)
-BACKOFF_SECONDS = 0.02  # the first retry's longest wait; it doubles, with full jitter
+RETRY_SECONDS = 10.0  # how long one request keeps retrying lost races (API Gateway waits 29 s)
+BACKOFF_SECONDS = 0.02  # the first retry's longest wait; it doubles, with full jitter, ...
+BACKOFF_CAP_SECONDS = 0.25  # ... up to this, so a writer that lost early is not starved
 
 
 def _with_retries(
@@ -210,9 +211,12 @@ def _with_retries(
     """Read the ticket and ``write`` to it. Without an If-Match version the caller's intent does
     not depend on what else changed (the routing workflow may be saving the same ticket), so a
     lost race is retried on a fresh read, after a short random wait so racing writers spread
-    out; with one, the mismatch is the caller's to resolve: PreconditionFailed, as if the
-    other write had come first."""
-    for attempt in range(ATTEMPTS):
+    out, for up to :data:`RETRY_SECONDS` (a busy ticket has many writers, each winning in turn);
+    with one, the mismatch is the caller's to resolve: PreconditionFailed, as if the other write
+    had come first."""
+    deadline = time.monotonic() + RETRY_SECONDS
+    attempt = 0
+    while True:
         ticket = reading.find_ticket(deps, principal, ticket_id)
         _check_version(ticket, expected_version)
         try:
@@ -222,10 +226,11 @@ def _with_retries(
                 raise PreconditionFailed(
                     f"ticket changed since version {expected_version}"
                 ) from lost
-            if attempt == ATTEMPTS - 1:
+            if time.monotonic() >= deadline:
                 raise
-            time.sleep(random.uniform(0, BACKOFF_SECONDS * 2**attempt))  # noqa: S311 - jitter
-    raise AssertionError("unreachable")
+            longest = min(BACKOFF_CAP_SECONDS, BACKOFF_SECONDS * 2**attempt)
+            time.sleep(random.uniform(0, longest))  # noqa: S311 - jitter, not a secret
+            attempt += 1
 
 
 def note(deps: Dependencies, principal: Principal, ticket_id: str, *, text: str) -> Ticket:
