@@ -196,7 +196,7 @@ def _after_status_change(
 
 
 T = TypeVar("T")
-RETRY_SECONDS = 10.0  # how long one request keeps retrying lost races (API Gateway waits 29 s)
+RETRY_SECONDS = 20.0  # how long one request keeps retrying lost races (API Gateway waits 29 s)
 BACKOFF_SECONDS = 0.02  # the first retry's longest wait; it doubles, with full jitter, ...
 BACKOFF_CAP_SECONDS = 0.25  # ... up to this, so a writer that lost early is not starved
 
