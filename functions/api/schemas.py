@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.ports import Thread
+from tessera.sla.clocks import Standing
 from tessera.tickets.model import (
     Event,
     Message,
@@ -303,6 +304,23 @@ def event_json(event: Event) -> dict[str, Any]:
         "reason": event.reason,
         "changes": {k: list(v) for k, v in event.changes.items()},
         "at": event.at.isoformat(),
+    }
+
+
+def standing_json(standing: Standing) -> dict[str, Any]:
+    """One SLA target on the agent's panel: minutes used of the goal, paused or breached, and
+    the instants it warns and breaches at if nothing changes (null once passed, or paused)."""
+    return {
+        "target": standing.target,
+        "policy": standing.policy,
+        "calendar": standing.calendar,
+        "business_hours": standing.business,
+        "goal_minutes": round(standing.goal.total_seconds() / 60),
+        "used_minutes": round(standing.used.total_seconds() / 60),
+        "paused": standing.paused,
+        "breached": standing.breached,
+        "warning_at": standing.warning_at.isoformat() if standing.warning_at else None,
+        "due_at": standing.due_at.isoformat() if standing.due_at else None,
     }
 
 

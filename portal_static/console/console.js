@@ -1,85 +1,125 @@
-// Agent console: sign in, list tickets (newest first, cursor pagination), open one.
-// Everything from the API is written with textContent: nothing is parsed as HTML.
-import { apiClient, storedSession } from "../assets/lib/api.js";
-import { $, el } from "../assets/lib/dom.js";
+// The agent console: sign in, then the queue (#/view/...), a ticket (#/tickets/<id>), a new
+// ticket for a customer (#/new) or the agent's settings (#/settings). Preact renders it all
+// (docs/decisions/0003-console-front-end.md); this module is the frame around the pages.
+import { render, useEffect, useState } from "../assets/vendor/htm-preact.js";
+import {
+  LANGUAGES, api, applyLanguage, go, html, loadWorkspace, parseRoute, say, session, setLanguage,
+  signOut, store, t, tIn, update, useStore,
+} from "./core.js";
+import { Shortcuts, useKeys } from "./keys.js";
+import { Notifications } from "./me.js";
+import { NewTicket } from "./create.js";
+import { Queue } from "./queue.js";
+import { Settings } from "./me.js";
+import { TicketPage } from "./ticket.js";
 
-const session = storedSession(sessionStorage, "tessera.token");
-const client = apiClient({ session, onUnauthorized: signOut });
-const state = { cursor: null };
-
-function show(section) {
-  for (const id of ["sign-in", "queue", "ticket"]) $(id).hidden = id !== section;
-  $("sign-out").hidden = section === "sign-in";
-}
-
-async function loadTickets(append = false) {
-  const query = new URLSearchParams({ limit: "25" });
-  if (append && state.cursor) query.set("cursor", state.cursor);
-  const page = await client.request(`/tickets?${query}`);
-  if (!append) $("tickets").replaceChildren();
-  for (const t of page.items) {
-    const cells = [`#${t.number}`, t.subject, t.requester, t.status, t.priority, t.group, t.assignee];
-    const row = el("tr", { tabindex: "0" }, ...cells.map((value) => el("td", { text: value ?? "—" })));
-    row.dataset.id = t.id;
-    row.addEventListener("click", () => openTicket(t.id));
-    row.addEventListener("keydown", (e) => { if (e.key === "Enter") openTicket(t.id); });
-    $("tickets").append(row);
-  }
-  state.cursor = page.cursor;
-  $("more").hidden = !page.cursor;
-  show("queue");
-}
-
-async function openTicket(id) {
-  const t = await client.request(`/tickets/${encodeURIComponent(id)}`);
-  $("ticket-title").textContent = `#${t.number} ${t.subject}`;
-  $("ticket-meta").textContent =
-    `${t.requester} · ${t.status} · ${t.priority} · group ${t.group ?? "—"} · ${t.assignee ?? "unassigned"}`;
-  $("thread").replaceChildren(...t.messages.map((m) => el("li", {
-    class: m.kind,
-    text: `${m.author} (${m.kind}, ${new Date(m.created_at).toLocaleString()}):\n${m.text}`,
-  })));
-  $("audit").replaceChildren(...t.events.map((e) => el("li", {
-    text: `${new Date(e.at).toLocaleString()} ${e.actor} ${e.action}: ${e.reason}`,
-  })));
-  show("ticket");
-  $("back").focus();
-}
-
-function signOut() {
-  session.clear();
-  show("sign-in");
-}
-
-$("sign-in").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const form = new FormData(event.target);
-  $("sign-in-error").textContent = "";
-  const choosing = !$("new-password-label").hidden;
-  try {
-    // A new account's first sign-in trades the temporary password for the agent's own.
-    const { token } = await client.request(choosing ? "/auth/new-password" : "/auth/login", {
-      method: "POST",
-      auth: false,
-      body: {
-        email: form.get("email"),
-        password: form.get("password"),
-        ...(choosing ? { new_password: form.get("new_password") } : {}),
-      },
-    });
-    session.save(token);
-    await loadTickets();
-  } catch (error) {
-    if (error.code === "PasswordChangeRequired") {
-      $("new-password-label").hidden = false;
-      $("new-password-label").querySelector("input").focus();
+function SignIn() {
+  const [choosing, setChoosing] = useState(false);
+  const [error, setError] = useState("");
+  async function submit(event) {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    setError("");
+    try {
+      // A new account's first sign-in trades the temporary password for the agent's own.
+      const { token } = await api(choosing ? "/auth/new-password" : "/auth/login", {
+        method: "POST",
+        auth: false,
+        body: {
+          email: form.get("email"),
+          password: form.get("password"),
+          ...(choosing ? { new_password: form.get("new_password") } : {}),
+        },
+      });
+      session.save(token);
+      await loadWorkspace();
+    } catch (failure) {
+      if (failure.code === "PasswordChangeRequired") setChoosing(true);
+      setError(failure.message);
     }
-    $("sign-in-error").textContent = error.message;
   }
-});
-$("sign-out").addEventListener("click", signOut);
-$("back").addEventListener("click", () => loadTickets());
-$("refresh").addEventListener("click", () => loadTickets());
-$("more").addEventListener("click", () => loadTickets(true));
+  return html`<main class="signin">
+    <form id="sign-in" onSubmit=${submit} aria-labelledby="sign-in-title">
+      <h1 id="sign-in-title">${t("signin.title")}</h1>
+      <label>${t("signin.email")} <input name="email" type="email" autocomplete="username" required /></label>
+      <label>${t("signin.password")} <input name="password" type="password" autocomplete="current-password" required /></label>
+      ${choosing && html`<label>${t("signin.new_password")}
+        <input name="new_password" type="password" autocomplete="new-password" minlength="12" required autofocus /></label>`}
+      <button type="submit" class="primary">${t("signin.submit")}</button>
+      <p class="error" role="alert">${error || store.notice}</p>
+    </form>
+  </main>`;
+}
 
-if (session.token) loadTickets().catch(signOut); else show("sign-in");
+function Header({ route }) {
+  const me = store.me;
+  async function jump(event) {
+    event.preventDefault();
+    const value = new FormData(event.target).get("q").trim().replace(/^#/, "");
+    if (!value) return;
+    try {
+      const ticket = await api(`/tickets/${encodeURIComponent(value)}`);
+      event.target.reset();
+      go(`#/tickets/${ticket.id}`);
+    } catch (error) { say(t("jump.none", { q: value })); }
+  }
+  async function setStatus(event) {
+    try {
+      const me = await api("/me", { method: "PATCH", body: { status: event.target.value } });
+      update({ me, notice: t(`me.now_${me.status}`) });
+    } catch (error) { say(error.message); }
+  }
+  return html`<header class="top">
+    <a class="brand" href="#/view/mine">Tessera</a>
+    <form class="jump" role="search" onSubmit=${jump}>
+      <label class="visually-hidden" for="jump">${t("jump.label")}</label>
+      <input id="jump" name="q" type="search" dir="auto" inputmode="search" placeholder=${t("jump.placeholder")}
+        title=${t("jump.hint")} />
+    </form>
+    <a class="button primary" href="#/new" aria-current=${route.page === "new" ? "page" : null}>${t("nav.new")}</a>
+    <${Notifications} />
+    ${me && html`<label class="availability">
+      <span class="visually-hidden">${t("me.status")}</span>
+      <select value=${me.status} onChange=${setStatus} class=${`status-${me.status}`}>
+        ${["available", "away", "offline"].map((s) => html`<option value=${s}>${t(`me.${s}`)}</option>`)}
+      </select></label>`}
+    <label class="language"><span class="visually-hidden">${t("language")}</span>
+      <select value=${store.lang} onChange=${(e) => setLanguage(e.target.value)}>
+        ${LANGUAGES.map((code) => html`<option value=${code} lang=${code}>${tIn(code, "language.name")}</option>`)}
+      </select></label>
+    <a href="#/settings" class="button">${t("nav.settings")}</a>
+    <button type="button" onClick=${signOut}>${t("nav.signout")}</button>
+  </header>`;
+}
+
+function App() {
+  useStore();
+  const [route, setRoute] = useState(parseRoute());
+  const [help, setHelp] = useState(false);
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute());
+    addEventListener("hashchange", onHash);
+    return () => removeEventListener("hashchange", onHash);
+  }, []);
+  useEffect(() => { applyLanguage(); document.title = `${t("title")} · Tessera`; }, [store.lang]);
+  useKeys({ "?": () => setHelp((open) => !open), "/": () => document.getElementById("jump")?.focus() });
+  if (!store.signedIn) return html`<${SignIn} />`;
+  let page;
+  if (route.page === "ticket") page = html`<${TicketPage} key=${route.id} id=${route.id} />`;
+  else if (route.page === "new") page = html`<${NewTicket} />`;
+  else if (route.page === "settings") page = html`<${Settings} />`;
+  else page = html`<${Queue} view=${route.view} params=${route.params} />`;
+  return html`
+    <a class="skip" href="#main">${t("skip")}</a>
+    <${Header} route=${route} />
+    ${page}
+    <p class="notice" role="status" aria-live="polite">${store.notice}</p>
+    ${help && html`<${Shortcuts} onClose=${() => setHelp(false)} />`}`;
+}
+
+applyLanguage();
+const root = document.getElementById("app");
+(session.token ? loadWorkspace().catch(() => session.clear()) : Promise.resolve()).finally(() => {
+  render(html`<${App} />`, root);
+  document.body.dataset.ready = "true";
+});

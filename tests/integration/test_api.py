@@ -98,6 +98,7 @@ MATRIX = [
     ),
     ("GET", "/api/tickets/{own}/related", None, (401, 403, 403, 200, 200)),
     ("GET", "/api/canned-responses", None, (401, 403, 403, 200, 200)),
+    ("GET", "/api/workspace", None, (401, 403, 403, 200, 200)),
     (
         "POST",
         "/api/kb/votes",

@@ -9,6 +9,7 @@ from api.endpoints import STAFF, Call
 from api.service import TICKET_PATH, endpoint
 from tessera import bootstrap
 from tessera.tickets import canned, merge, reading
+from tessera.tickets import workspace as team
 
 CANNED_PATH = {"canned_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}}
 CANNED = schemas.obj(
@@ -91,3 +92,47 @@ def canned_responses(call: Call) -> dict[str, Any]:
 def apply_canned(call: Call, ticket_id: str, canned_id: str) -> dict[str, Any]:
     response = canned.apply(bootstrap.dependencies(), call.caller, ticket_id, canned_id)
     return {"id": response.id, "title": response.title, "text": response.text}
+
+
+WORKSPACE = schemas.obj(
+    {
+        "groups": {"type": "array", "items": {"type": "object"}},
+        "agents": {"type": "array", "items": {"type": "object"}},
+        "fields": {"type": "array", "items": {"type": "object"}},
+    },
+    ["groups", "agents", "fields"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/workspace",
+    roles=STAFF,
+    tag="agents",
+    summary=(
+        "Agents: what the console's pickers offer: groups with their members, every agent, "
+        "the custom fields"
+    ),
+    responses={200: WORKSPACE},
+)
+def workspace(call: Call) -> dict[str, Any]:
+    found = team.workspace(bootstrap.dependencies(), call.caller)
+    return {
+        "groups": [
+            {"name": g.name, "escalates_to": g.escalates_to, "members": list(g.members)}
+            for g in found.groups
+        ],
+        "agents": [
+            {"email": a.email, "name": a.name, "groups": list(a.groups)} for a in found.agents
+        ],
+        "fields": [
+            {
+                "key": f.key,
+                "type": f.type,
+                "choices": list(f.choices),
+                "max_length": f.max_length,
+                "customer_visible": f.customer_visible,
+            }
+            for f in found.fields
+        ],
+    }

@@ -20,8 +20,9 @@ from api.service import (
 )
 from tessera import bootstrap
 from tessera.safeguards import idempotency
+from tessera.sla import clocks
 from tessera.tickets import attachments, conversation, reading
-from tessera.tickets.model import Ticket
+from tessera.tickets.model import Ticket, utcnow
 
 
 def _ticket_response(call: Call, ticket: Ticket, status: int = 200) -> Response:
@@ -161,7 +162,12 @@ def get_ticket(call: Call, ticket_id: str) -> Response:
     thread = reading.thread_for(deps, call.caller, ticket_id)
     staff = call.caller.is_staff
     visible = frozenset() if staff else reading.customer_fields(deps)
-    return with_etag(schemas.thread_json(thread, staff=staff, customer_fields=visible))
+    body = schemas.thread_json(thread, staff=staff, customer_fields=visible)
+    if staff:
+        sla = deps.config().get("sla")
+        standings = clocks.standings(thread.ticket, sla, utcnow())
+        body["sla_targets"] = [schemas.standing_json(s) for s in standings]
+    return with_etag(body)
 
 
 @endpoint(

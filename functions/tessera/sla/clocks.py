@@ -585,3 +585,55 @@ def refresh(deps: Dependencies, ticket: Ticket, *, trigger: Trigger, now: dateti
 
 def policy_of(config: SlaConfig, ticket: Ticket) -> Policy | None:
     return config.policy_for(ticket)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one target of a ticket stands now, for the agent's SLA panel."""
+
+    target: str
+    policy: str | None
+    calendar: str
+    business: bool
+    goal: timedelta
+    used: timedelta
+    paused: bool
+    breached: bool
+    warning_at: datetime | None  # when the warning falls (running, not yet reached), else None
+    due_at: datetime | None  # when the goal is reached (running, not yet breached), else None
+
+
+def standings(ticket: Ticket, config: SlaConfig | None, now: datetime) -> list[Standing]:
+    """Pure: every running or paused target of ``ticket``, in the order of :data:`TARGETS`:
+    used time, goal, and the instants (business time added on the target's calendar) at which
+    it warns and breaches if nothing changes."""
+    if config is None or not ticket.sla:
+        return []
+    state = SlaState.load(ticket.sla)
+    found: list[Standing] = []
+    order = {name: i for i, name in enumerate(TARGETS)}
+    for clock in sorted(state.clocks.values(), key=lambda c: order.get(c.target, 99)):
+        used = clock.used_at(now, config)
+        running = clock.running_since is not None
+        meter = clock.meter(config)
+        reach = [
+            meter.add(now, threshold - used)
+            if running and threshold is not None and used < threshold
+            else None
+            for threshold in (clock.threshold(0, config), clock.goal)
+        ]
+        found.append(
+            Standing(
+                target=clock.target,
+                policy=state.policy,
+                calendar=clock.calendar if clock.business else "calendar hours",
+                business=clock.business,
+                goal=clock.goal,
+                used=used,
+                paused=not running,
+                breached=used >= clock.goal,
+                warning_at=reach[0],
+                due_at=reach[1],
+            )
+        )
+    return found

@@ -3,9 +3,9 @@
 // A page module imports what it needs and hands its own start to `run`.
 import { apiClient, storedSession } from "../lib/api.js";
 import { $, el } from "../lib/dom.js";
+import { RTL, bytes, ticketNumber, translate } from "../lib/words.js";
 
 const STRINGS = window.TESSERA_STRINGS || { en: {} };
-const RTL = new Set(["ar", "fa", "he", "ur", "ps", "ckb"]);
 const body = document.body;
 
 export const page = body.dataset.page || "";
@@ -22,35 +22,11 @@ export const state = { lang: "en" };
 export const rerender = [];
 
 // ------------------------------------------------------------------ words, numbers, dates
-// "{n, plural, one {# article} other {# articles}}": the form the language's plural rules
-// choose for n (Intl.PluralRules), "#" standing for n. tessera.kb.render does the same.
-const PLURAL = /\{(\w+), plural,((?:\s*\w+\s*\{[^{}]*\})+)\s*\}/g;
-const FORM = /(\w+)\s*\{([^{}]*)\}/g;
-
-export function t(key, values = {}) {
-  const lang = state.lang;
-  const number = (value) => (typeof value === "number" ? new Intl.NumberFormat(lang).format(value) : String(value));
-  let text = (STRINGS[lang] && STRINGS[lang][key]) || (STRINGS.en && STRINGS.en[key]) || key;
-  text = text.replace(PLURAL, (_match, name, forms) => {
-    const n = Number(values[name]);
-    const chosen = Object.fromEntries([...forms.matchAll(FORM)].map((m) => [m[1], m[2]]));
-    const form = chosen[new Intl.PluralRules(lang).select(n)] ?? chosen.other ?? "";
-    return form.split("#").join(number(n));
-  });
-  for (const [name, value] of Object.entries(values)) text = text.split(`{${name}}`).join(number(value));
-  return text;
-}
+export const t = (key, values = {}) => translate(STRINGS, state.lang, key, values);
 export const formatDate = (iso) =>
   new Intl.DateTimeFormat(state.lang, { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
-// A ticket number is a name, not a quantity: no grouping (#1004, not #1,004).
-export const formatNumber = (n) => new Intl.NumberFormat(state.lang, { useGrouping: false }).format(n);
-export function formatBytes(n) {
-  const unit = (value, name, digits, display = "short") =>
-    new Intl.NumberFormat(state.lang, { style: "unit", unit: name, unitDisplay: display, maximumFractionDigits: digits }).format(value);
-  if (n >= 1024 * 1024) return unit(n / (1024 * 1024), "megabyte", 1);
-  if (n >= 1024) return unit(n / 1024, "kilobyte", 0);
-  return unit(n, "byte", 0, "narrow"); // "70B": "byte" has no short plural in every language
-}
+export const formatNumber = (n) => ticketNumber(state.lang, n);
+export const formatBytes = (n) => bytes(state.lang, n);
 
 // ------------------------------------------------------------------ session and API
 export const session = storedSession(localStorage, "tessera.session");

@@ -1,5 +1,6 @@
 // Files customers attach: the limits portal.json announces, checked before upload, and the
 // presigned upload itself (the bytes go straight to S3, never through the API).
+import { uploadFile } from "../lib/upload.js";
 import { api, config, formatBytes, t } from "./core.js";
 
 export function showLimits(node) {
@@ -17,18 +18,5 @@ export function checkFiles(input, errorNode) {
   return !problem;
 }
 
-// Upload one file to a ticket (or, without a ticket id, for the ticket about to be opened); the
-// attachment id a reply (or the new ticket) names.
-export async function upload(ticketId, file) {
-  const path = ticketId ? `/tickets/${encodeURIComponent(ticketId)}/attachments` : "/attachments";
-  const grant = await api(path, {
-    method: "POST",
-    body: { filename: file.name, content_type: file.type || "application/octet-stream", size: file.size },
-  });
-  const form = new FormData();
-  for (const [name, value] of Object.entries(grant.fields)) form.append(name, value);
-  form.append("file", file);
-  const response = await fetch(grant.url, { method: "POST", body: form });
-  if (!response.ok) throw new Error(`${file.name}: HTTP ${response.status}`);
-  return grant.upload_id;
-}
+// Upload one file to a ticket (or, without a ticket id, for the ticket about to be opened).
+export const upload = (ticketId, file) => uploadFile(api, ticketId, file);

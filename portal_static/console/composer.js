@@ -1,0 +1,117 @@
+// The composer under a thread: a public reply (mailed to the requester and CCs) or an internal
+// note, files, canned responses and macros (text plus field changes), "send and set status",
+// and a draft kept in this browser until it is sent. A reply is sent with If-Match: when the
+// ticket moved on since it was loaded, the agent is asked before anything is sent twice.
+import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
+import { uploadFile } from "../assets/lib/upload.js";
+import { api, html, say, size, t } from "./core.js";
+import { useKeys } from "./keys.js";
+
+const draftKey = (id) => `tessera.draft.${id}`;
+
+function readDraft(id) {
+  try { return JSON.parse(localStorage.getItem(draftKey(id))) || {}; } catch { return {}; }
+}
+
+export function Composer({ ticket, lastActor, onActivity, onSent }) {
+  const saved = readDraft(ticket.id);
+  const [mode, setMode] = useState(saved.mode || "reply");
+  const [text, setText] = useState(saved.text || "");
+  const [files, setFiles] = useState([]);
+  const [macro, setMacro] = useState(null); // the field changes of the canned response used
+  const [canned, setCanned] = useState([]);
+  const [conflict, setConflict] = useState(null); // the send waiting for "send anyway"
+  const [sending, setSending] = useState(false);
+  const box = useRef(null);
+
+  useEffect(() => { api("/canned-responses").then((a) => setCanned(a.items)).catch(() => setCanned([])); }, []);
+  useEffect(() => {
+    if (text) localStorage.setItem(draftKey(ticket.id), JSON.stringify({ mode, text }));
+    else localStorage.removeItem(draftKey(ticket.id));
+    onActivity(text ? "replying" : "viewing");
+  }, [text, mode]);
+  const focus = (which) => { setMode(which); setTimeout(() => box.current?.focus(), 0); };
+  useKeys({ r: () => focus("reply"), n: () => focus("note") });
+
+  async function useCanned(event) {
+    const id = event.target.value;
+    event.target.value = "";
+    if (!id) return;
+    try {
+      const filled = await api(`/tickets/${encodeURIComponent(ticket.id)}/canned-responses/${encodeURIComponent(id)}`);
+      setText((before) => (before ? `${before.trimEnd()}\n\n${filled.text}` : filled.text));
+      setMacro(filled.set && Object.keys(filled.set).length ? filled.set : null);
+      setMode("reply");
+      box.current?.focus();
+    } catch (error) { say(error.message); }
+  }
+
+  async function send(status, anyway = false) {
+    if (!text.trim()) { say(t("composer.empty")); box.current?.focus(); return; }
+    setSending(true);
+    try {
+      const id = encodeURIComponent(ticket.id);
+      let answer;
+      if (mode === "note") {
+        answer = await api(`/tickets/${id}/notes`, { method: "POST", body: { text } });
+      } else {
+        const attachments = [];
+        for (const file of files) attachments.push(await uploadFile(api, ticket.id, file));
+        const body = { text, ...(attachments.length ? { attachments } : {}), ...(status ? { status } : {}) };
+        const headers = { "Idempotency-Key": crypto.randomUUID() };
+        if (!anyway) headers["If-Match"] = `"${ticket.version}"`;
+        answer = await api(`/tickets/${id}/replies`, { method: "POST", body, headers });
+        if (macro) {
+          const { tags, ...fields } = macro;
+          const changes = { ...fields, ...(tags ? { tags: [...new Set([...answer.tags, ...tags])] } : {}) };
+          if (status) delete changes.status;
+          if (Object.keys(changes).length) answer = await api(`/tickets/${id}`, { method: "PATCH", body: changes });
+        }
+      }
+      setText("");
+      setFiles([]);
+      setMacro(null);
+      setConflict(null);
+      localStorage.removeItem(draftKey(ticket.id));
+      say(mode === "note" ? t("composer.noted") : t("composer.sent"));
+      onSent(answer);
+    } catch (error) {
+      if (error.status === 412) setConflict({ status });
+      else say(error.message);
+    } finally { setSending(false); }
+  }
+
+  const reply = mode === "reply";
+  return html`<section class=${`composer ${mode}`} aria-labelledby="composer-title">
+    <h2 id="composer-title" class="visually-hidden">${t("composer.title")}</h2>
+    <div class="tabs" role="tablist">
+      <button type="button" role="tab" aria-selected=${reply} onClick=${() => focus("reply")}>${t("composer.reply")} <kbd>r</kbd></button>
+      <button type="button" role="tab" aria-selected=${!reply} onClick=${() => focus("note")}>🔒 ${t("composer.note")} <kbd>n</kbd></button>
+    </div>
+    <p class="hint">${reply ? t("composer.reply_hint", { to: [ticket.requester, ...(ticket.participants || [])].join(", ") }) : t("composer.note_hint")}</p>
+    <label class="visually-hidden" for="composer-text">${reply ? t("composer.reply") : t("composer.note")}</label>
+    <textarea id="composer-text" ref=${box} dir="auto" rows="6" value=${text}
+      onInput=${(e) => setText(e.target.value)}></textarea>
+    ${macro && html`<p class="macro">${t("composer.macro", { changes: Object.entries(macro).map(([k, v]) => `${t(`field.${k}`)}: ${[].concat(v).join(", ")}`).join("; ") })}
+      <button type="button" class="link" onClick=${() => setMacro(null)}>${t("composer.macro_drop")}</button></p>`}
+    <div class="composer-tools">
+      ${canned.length > 0 && html`<label>${t("composer.canned")}
+        <select onChange=${useCanned}><option value="">—</option>
+          ${canned.map((c) => html`<option value=${c.id}>${c.title}</option>`)}</select></label>`}
+      ${reply && html`<label>${t("composer.files")}
+        <input type="file" multiple onChange=${(e) => setFiles([...e.target.files])} /></label>`}
+      ${files.length > 0 && html`<span>${files.map((f) => `${f.name} (${size(f.size)})`).join(", ")}</span>`}
+    </div>
+    ${conflict && html`<div class="conflict" role="alert">
+      <p>${t("composer.conflict", { who: lastActor })}</p>
+      <button type="button" onClick=${() => onSent(null)}>${t("ticket.reload")}</button>
+      <button type="button" onClick=${() => send(conflict.status, true)}>${t("composer.send_anyway")}</button></div>`}
+    <div class="actions">
+      ${reply ? html`
+        <button type="button" class="primary" disabled=${sending} onClick=${() => send(null)}>${t("composer.send")}</button>
+        <button type="button" disabled=${sending} onClick=${() => send("pending")}>${t("composer.send_pending")}</button>
+        <button type="button" disabled=${sending} onClick=${() => send("solved")}>${t("composer.send_solved")}</button>`
+      : html`<button type="button" class="primary" disabled=${sending} onClick=${() => send(null)}>${t("composer.add_note")}</button>`}
+    </div>
+  </section>`;
+}

@@ -1,0 +1,141 @@
+// What every part of the console shares: the agent's session and the API client, words in the
+// agent's language, times in the agent's time zone, the workspace (groups, agents, fields) and a
+// small store that components subscribe to. Everything from the API is rendered by Preact as
+// text; the only HTML from a ticket is a message's sanitized HTML, in a sandboxed frame.
+import { apiClient, storedSession } from "../assets/lib/api.js";
+import { RTL, bytes, ticketNumber, translate } from "../assets/lib/words.js";
+import { useEffect, useState } from "../assets/vendor/htm-preact.js";
+import STRINGS from "./strings.js";
+
+export { html } from "../assets/vendor/htm-preact.js";
+
+export const LANGUAGES = Object.keys(STRINGS);
+export const STATUSES = ["new", "open", "pending", "on-hold", "solved", "closed"];
+export const PRIORITIES = ["low", "normal", "high", "urgent"];
+export const OPEN_STATUSES = new Set(["new", "open", "pending", "on-hold"]);
+
+// ------------------------------------------------------------------ a store to subscribe to
+const listeners = new Set();
+export const store = {
+  lang: pickLanguage(),
+  zone: localStorage.getItem("tessera.console.zone") || Intl.DateTimeFormat().resolvedOptions().timeZone,
+  workspace: { groups: [], agents: [], fields: [] },
+  me: null, // GET /api/me: email, name, role, groups, status, notify
+  signedIn: false,
+  notice: "", // the last confirmation or error, read out by the live region
+};
+export function update(changes) {
+  Object.assign(store, changes);
+  for (const listener of listeners) listener();
+}
+// Re-render a component whenever the store changes.
+export function useStore() {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const listener = () => setTick((n) => n + 1);
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }, []);
+  return store;
+}
+export const say = (notice) => update({ notice });
+
+// ------------------------------------------------------------------ words, numbers, times
+function pickLanguage() {
+  const saved = localStorage.getItem("tessera.console.lang");
+  if (saved && STRINGS[saved]) return saved;
+  for (const tag of navigator.languages || []) {
+    const base = String(tag).toLowerCase().split("-")[0];
+    if (STRINGS[base]) return base;
+  }
+  return "en";
+}
+export const t = (key, values) => translate(STRINGS, store.lang, key, values);
+export const tIn = (lang, key, values) => translate(STRINGS, lang, key, values);
+export const number = (n) => ticketNumber(store.lang, n);
+export const size = (n) => bytes(store.lang, n);
+export const isRtl = () => RTL.has(store.lang);
+
+export function setLanguage(lang) {
+  localStorage.setItem("tessera.console.lang", lang);
+  applyLanguage(lang);
+  update({ lang });
+}
+export function applyLanguage(lang = store.lang) {
+  document.documentElement.lang = lang;
+  document.documentElement.dir = RTL.has(lang) ? "rtl" : "ltr";
+}
+
+// "14 Mar, 09:30" in the agent's zone (and language's digits).
+export function when(iso) {
+  if (!iso) return "—";
+  return new Intl.DateTimeFormat(store.lang, {
+    dateStyle: "medium", timeStyle: "short", timeZone: store.zone,
+  }).format(new Date(iso));
+}
+// "in 42 min", "overdue 1 h", "5 min ago": a due time or a past time relative to now.
+export function relative(iso, now = Date.now()) {
+  const minutes = Math.round((new Date(iso).getTime() - now) / 60000);
+  const format = new Intl.RelativeTimeFormat(store.lang, { numeric: "auto", style: "short" });
+  const abs = Math.abs(minutes);
+  if (abs < 60) return format.format(minutes, "minute");
+  if (abs < 48 * 60) return format.format(Math.round(minutes / 60), "hour");
+  return format.format(Math.round(minutes / 1440), "day");
+}
+export function due(iso, breached, now = Date.now()) {
+  if (!iso && !breached) return { text: "—", level: "" };
+  if (breached || new Date(iso).getTime() <= now) {
+    const over = iso ? Math.max(1, Math.round((now - new Date(iso).getTime()) / 60000)) : 0;
+    return { text: iso ? t("sla.overdue", { time: duration(over) }) : t("sla.breached"), level: "breached" };
+  }
+  const left = Math.round((new Date(iso).getTime() - now) / 60000);
+  return { text: t("sla.in", { time: duration(left) }), level: left <= 60 ? "soon" : "" };
+}
+// 42 -> "42 min", 90 -> "1 h 30 min", 3000 -> "2 d 2 h" (Intl's unit names).
+export function duration(minutes) {
+  const unit = (value, name) => new Intl.NumberFormat(store.lang, { style: "unit", unit: name, unitDisplay: "short" }).format(value);
+  const d = Math.floor(minutes / 1440), h = Math.floor((minutes % 1440) / 60), m = minutes % 60;
+  if (d) return h ? `${unit(d, "day")} ${unit(h, "hour")}` : unit(d, "day");
+  if (h) return m ? `${unit(h, "hour")} ${unit(m, "minute")}` : unit(h, "hour");
+  return unit(m, "minute");
+}
+
+export const agentName = (email) =>
+  store.workspace.agents.find((a) => a.email === email)?.name || email || t("ticket.unassigned");
+
+// ------------------------------------------------------------------ session and API
+export const session = storedSession(sessionStorage, "tessera.token");
+const client = apiClient({
+  session,
+  onUnauthorized() {
+    session.clear();
+    update({ signedIn: false, notice: t("signin.expired") });
+  },
+});
+// api(path, {method, body, headers}) -> JSON, or throws ApiError (status, code, field, message).
+export const api = (path, options) => client.request(path, options);
+
+// After signing in: who I am and what the pickers offer.
+export async function loadWorkspace() {
+  const [workspace, me] = await Promise.all([api("/workspace"), api("/me").catch(() => null)]);
+  update({ workspace, me, signedIn: true });
+}
+
+export function signOut() {
+  session.clear();
+  update({ signedIn: false, me: null });
+  location.hash = "";
+}
+
+// ------------------------------------------------------------------ routes
+// #/view/<id>?<query>, #/tickets/<id>, #/new: the console's pages, so links and Back work.
+export function parseRoute(hash = location.hash) {
+  const [path, query = ""] = hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const params = new URLSearchParams(query);
+  if (parts[0] === "tickets" && parts[1]) return { page: "ticket", id: parts[1] };
+  if (parts[0] === "new") return { page: "new" };
+  if (parts[0] === "settings") return { page: "settings" };
+  return { page: "queue", view: parts[1] || "mine", params };
+}
+export const go = (hash) => { location.hash = hash; };
