@@ -86,11 +86,13 @@ def _mail(deps: Dependencies, ticket: Ticket, notification: Notification, by: st
     sender, brand = outbound.mailbox_identity(deps, ticket)
     link = console_link(deps, ticket.id)
     if notification.kind == "assigned":
-        subject = f"[#{ticket.number}] Assigned to you: {ticket.subject}"
+        # What happened first (and not the customers' "[#1042] ..." prefix): the agent's
+        # inbox says why it matters, and counts of mail to customers stay true.
+        subject = f"Assigned to you: [#{ticket.number}] {ticket.subject}"
         opening = f"Ticket #{ticket.number} from {ticket.requester} is assigned to you"
         opening += f" by {by}." if by else " (routing)."
     else:
-        subject = f"[#{ticket.number}] {by} replied: {ticket.subject}"
+        subject = f"{by} replied: [#{ticket.number}] {ticket.subject}"
         opening = f"{by} replied on ticket #{ticket.number}."
     latest = next((m for m in reversed(thread.messages) if m.kind is MessageKind.PUBLIC), None)
     quoted = strip_quoted(latest.text).strip() if latest is not None else ""
