@@ -475,3 +475,22 @@ def test_a_customer_reply_by_mail_tells_the_assignee() -> None:
     assert kinds_listed == ["customer_reply", "assigned"]
     assert "Still jammed." in world.mailer.sent[-1]["text"]
     assert world.mailer.sent[-1]["to"] == [ALICE.email]
+
+
+def test_rules_match_a_phone_ticket_by_its_channel() -> None:
+    # Given a rule for phone tickets
+    world = World()
+    world.apply_config(
+        "rules",
+        "rules:\n  - name: callers\n    when: {channel: phone}\n    then: [{group: phone-desk}]\n",
+    )
+
+    # When an agent's phone ticket and a portal ticket are routed
+    phoned = phone_ticket(world)
+    portal = conversation.create_ticket(world.deps, DANA, subject="s", body="b").id
+    for ticket_id in (phoned, portal):
+        workflow.route(world.deps, ticket_id)
+
+    # Then only the phone ticket went to the phone desk
+    assert world.tickets.get(phoned).group == "phone-desk"
+    assert world.tickets.get(portal).group != "phone-desk"
