@@ -199,6 +199,10 @@ def _cases(world: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
         ("GET", "/api/canned-responses", None, "agent"),
         ("GET", "/api/admin/config/canned", None, "admin"),
         ("GET", "/api/admin/agents", None, "admin"),
+        # The agent workspace: a presence heartbeat is one Query (and one PutItem).
+        ("PUT", f"/api/tickets/{own}/presence", {"activity": "viewing"}, "agent"),
+        ("GET", "/api/me", None, "agent"),
+        ("GET", "/api/me/notifications", None, "agent"),
     ]
 
 

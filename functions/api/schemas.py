@@ -11,6 +11,7 @@ from typing import Any
 from tessera.ports import Thread
 from tessera.sla.clocks import Standing
 from tessera.tickets.model import (
+    STAFF_CHANNELS,
     Event,
     Message,
     Priority,
@@ -85,6 +86,18 @@ NEW_TICKET = obj(
             "maxItems": 10,
             "items": {"type": "string", "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"},
             "description": "Files uploaded with POST /api/attachments: on the first message",
+        },
+        "channel": {
+            "type": "string",
+            "enum": [c.value for c in STAFF_CHANNELS],
+            "description": (
+                "Staff only (a customer's is a 400): how the customer came; phone and other: "
+                "the body is their request as the agent took it down (default api)"
+            ),
+        },
+        "notify": {
+            "type": "boolean",
+            "description": "Staff only: mail the requester the acknowledgement (default false)",
         },
     },
     ["subject", "body"],

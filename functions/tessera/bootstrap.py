@@ -16,6 +16,7 @@ from tessera.kb.feedback import FeedbackStore
 from tessera.kb.site import SiteStore
 from tessera.ports import (
     AgentLoads,
+    AgentSettingsStore,
     AttachmentStore,
     ConfigStore,
     Configuration,
@@ -26,6 +27,8 @@ from tessera.ports import (
     Mailer,
     MailLedger,
     Nonces,
+    NotificationStore,
+    PresenceStore,
     RateCounters,
     RawMailStore,
     SmsSender,
@@ -59,6 +62,9 @@ def dependencies() -> Dependencies:
         file_transfers=_file_transfers,
         rate_counters=_rate_counters,
         staff_directory=_staff_directory,
+        agent_settings=_agent_settings,
+        presence=_presence,
+        notifications=_notifications,
     )
 
 
@@ -197,3 +203,25 @@ def _agent_loads() -> AgentLoads:
 
     dependencies()  # the ticket models must point at the table before the counters join them
     return DynamoAgentLoads(settings.table_name())
+
+
+# ------------------------------------------------------------------ the agent workspace
+@cache
+def _agent_settings() -> AgentSettingsStore:
+    from tessera.adapters.dynamodb.workspace import DynamoAgentSettings
+
+    return DynamoAgentSettings(settings.table_name())
+
+
+@cache
+def _presence() -> PresenceStore:
+    from tessera.adapters.dynamodb.workspace import DynamoPresence
+
+    return DynamoPresence(settings.table_name())
+
+
+@cache
+def _notifications() -> NotificationStore:
+    from tessera.adapters.dynamodb.workspace import DynamoNotifications
+
+    return DynamoNotifications(settings.table_name())

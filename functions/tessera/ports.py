@@ -80,9 +80,22 @@ class TicketRepository(Protocol):
         """Store a changed ticket and its events, all or nothing, if nobody saved it since it
         was read (``ticket.version``); bumps the version. Raises Conflict otherwise."""
 
-    def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+    def add_message(
+        self,
+        ticket: Ticket,
+        message: Message,
+        events: Sequence[Event],
+        *,
+        claims: Sequence[str] = (),
+    ) -> None:
         """Append a message to a ticket and save the ticket (as :meth:`save`). Raises
-        AlreadyExists if the message's Message-ID is stored already, Conflict if stale."""
+        AlreadyExists if the message's Message-ID is stored already, Conflict if stale.
+        ``claims`` are more Message-IDs to claim for the ticket in the same write (the
+        agent's mail that a reply mailed under its own Message-ID came from)."""
+
+    def claim_message_id(self, ticket_id: str, mail_message_id: str) -> None:
+        """Store that mail we sent under ``mail_message_id`` belongs to the ticket, without a
+        message in its thread (a notification to an agent), so an answer to it threads."""
 
     def record(self, ticket_id: str, events: Sequence[Event]) -> None:
         """Add audit events to a ticket's trail without changing the ticket (what happened
@@ -347,6 +360,99 @@ class AgentLoads(Protocol):
         """One open ticket fewer for ``agent`` (solved, closed or reassigned); never below 0."""
 
 
+# ---------------------------------------------------- the agent workspace (tessera.workspace)
+@dataclass(frozen=True)
+class AgentSettings:
+    """What an agent set for themself; None: not set (the ``groups`` config's, or the default)."""
+
+    email: str
+    status: str | None = None  # available | away | offline
+    notify_assigned: bool | None = None
+    notify_customer_reply: bool | None = None
+    unread: int = 0  # unread notifications (kept with every notification and every read)
+
+
+class AgentSettingsStore(Protocol):
+    """Agents' own settings (docs/data-model.md: ``#AGENT`` items)."""
+
+    def get(self, email: str) -> AgentSettings:
+        """The agent's settings; all unset (and 0 unread) for one who never set any."""
+
+    def all(self) -> Mapping[str, AgentSettings]:
+        """Every agent who set anything, by email (one Query: assignment reads it)."""
+
+    def update(
+        self,
+        email: str,
+        *,
+        status: str | None = None,
+        notify_assigned: bool | None = None,
+        notify_customer_reply: bool | None = None,
+    ) -> AgentSettings:
+        """Set the given values (None: leave as is); the settings after."""
+
+
+@dataclass(frozen=True)
+class Presence:
+    """One agent on one ticket page, until ``expires_at``."""
+
+    agent: str
+    activity: str  # viewing | replying
+    since: datetime  # when this activity began
+    seen: datetime  # the latest heartbeat
+    expires_at: datetime
+
+
+class PresenceStore(Protocol):
+    """Who has a ticket open now (docs/data-model.md: ``#PRESENCE#<agent>`` in its partition)."""
+
+    def present(self, ticket_id: str) -> tuple[int, Sequence[Presence]]:
+        """The ticket's version and its presence records, expired ones included (the caller
+        judges them by its clock). One Query. NotFound if there is no such ticket."""
+
+    def put(self, ticket_id: str, presence: Presence) -> None:
+        """Record ``presence.agent`` on the ticket (replacing their earlier record)."""
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Something an agent should know about a ticket."""
+
+    agent: str
+    kind: str  # assigned | customer_reply
+    ticket_id: str
+    number: int
+    subject: str
+    at: datetime
+    read: bool = False
+    id: str = ""  # a ULID, given by the caller
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    items: Sequence[Notification]
+    unread: int
+    cursor: str | None
+
+
+class NotificationStore(Protocol):
+    """Agents' notifications, newest first (docs/data-model.md: ``NOTIFY#<agent>`` items), and
+    their unread count (kept on the agent's settings item, so reading it is one GetItem)."""
+
+    def add(self, notification: Notification) -> None:
+        """Store it unread and count it, in one write."""
+
+    def page(self, agent: str, *, limit: int, cursor: str | None = None) -> NotificationPage:
+        """Newest first, with the unread count."""
+
+    def mark_read(self, agent: str, ids: Sequence[str]) -> int:
+        """Mark these of the agent's notifications read (unknown and read ones are skipped);
+        how many were unread."""
+
+    def mark_all_read(self, agent: str) -> int:
+        """Mark every unread notification of the agent read, and the count 0; how many."""
+
+
 @dataclass
 class Dependencies:
     """Everything a use case may touch. Built lazily: a handler only pays for what it uses."""
@@ -393,6 +499,14 @@ class Dependencies:
     # Staff accounts and their sign-in (tessera.identity.staff): the user pool.
     staff_directory: Callable[[], StaffDirectory] = field(
         repr=False, default=lambda: _unwired("staff_directory")
+    )
+    # The agent workspace (tessera.workspace): agents' settings, presence, notifications.
+    agent_settings: Callable[[], AgentSettingsStore] = field(
+        repr=False, default=lambda: _unwired("agent_settings")
+    )
+    presence: Callable[[], PresenceStore] = field(repr=False, default=lambda: _unwired("presence"))
+    notifications: Callable[[], NotificationStore] = field(
+        repr=False, default=lambda: _unwired("notifications")
     )
 
 

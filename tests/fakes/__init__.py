@@ -15,8 +15,11 @@ from tessera.identity.tokens import Signer
 from tessera.ports import Dependencies
 from tests.fakes.memory import (
     InMemoryAgentLoads,
+    InMemoryAgentSettings,
     InMemoryConfigStore,
     InMemoryNonces,
+    InMemoryNotifications,
+    InMemoryPresence,
     InMemoryTicketRepository,
 )
 
@@ -162,6 +165,9 @@ class World:
         self.config = ConfigReader(self.config_store, ttl=0)
         self.nonces = InMemoryNonces()
         self.agent_loads = InMemoryAgentLoads(self.tickets)
+        self.agent_settings = InMemoryAgentSettings()
+        self.presence = InMemoryPresence(self.tickets)
+        self.notifications = InMemoryNotifications(self.agent_settings)
         self.signer = Signer(b"test-signing-key-of-at-least-32-bytes!")
 
     def apply_config(self, kind: str, text: str) -> None:
@@ -186,4 +192,7 @@ class World:
             portal_base_url=lambda: "https://help.example.com",
             agent_loads=lambda: self.agent_loads,
             rate_counters=lambda: self.rate_counters,
+            agent_settings=lambda: self.agent_settings,
+            presence=lambda: self.presence,
+            notifications=lambda: self.notifications,
         )

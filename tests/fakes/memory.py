@@ -19,7 +19,18 @@ from datetime import datetime
 
 from tessera.adapters.checks import check_belongs, check_limit
 from tessera.errors import AlreadyExists, Conflict, NotFound, ValidationFailed
-from tessera.ports import DueTimer, Load, Page, Quarantined, StoredConfig, Thread
+from tessera.ports import (
+    AgentSettings,
+    DueTimer,
+    Load,
+    Notification,
+    NotificationPage,
+    Page,
+    Presence,
+    Quarantined,
+    StoredConfig,
+    Thread,
+)
 from tessera.tickets.model import Event, Message, Status, Ticket, utcnow
 
 FIRST_NUMBER = 1001
@@ -54,16 +65,26 @@ class InMemoryTicketRepository:
         ticket.version += 1
         self._write(ticket, None, events)
 
-    def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+    def add_message(
+        self,
+        ticket: Ticket,
+        message: Message,
+        events: Sequence[Event],
+        *,
+        claims: Sequence[str] = (),
+    ) -> None:
         check_belongs(ticket, [message], events)
-        self._check_claim(message)
+        self._check_claim(message, claims)
         self._check_version(ticket)
         ticket.version += 1
         self._write(ticket, message, events)
+        for claim in claims:
+            self._claims[claim] = ticket.id
 
-    def _check_claim(self, message: Message) -> None:
-        if message.mail_message_id in self._claims:
-            raise AlreadyExists(f"Message-ID {message.mail_message_id} is stored already")
+    def _check_claim(self, message: Message, claims: Sequence[str] = ()) -> None:
+        for claimed in (message.mail_message_id, *claims):
+            if claimed in self._claims:
+                raise AlreadyExists(f"Message-ID {claimed} is stored already")
 
     def _check_version(self, ticket: Ticket) -> None:
         stored = self._tickets.get(ticket.id)
@@ -79,6 +100,11 @@ class InMemoryTicketRepository:
             if message.mail_message_id is not None:
                 self._claims[message.mail_message_id] = ticket.id
         self._events[ticket.id].extend(copy.deepcopy(list(events)))
+
+    def claim_message_id(self, ticket_id: str, mail_message_id: str) -> None:
+        if mail_message_id in self._claims:
+            raise AlreadyExists(f"Message-ID {mail_message_id} is stored already")
+        self._claims[mail_message_id] = ticket_id
 
     def record(self, ticket_id: str, events: Sequence[Event]) -> None:
         if any(e.ticket_id != ticket_id for e in events):
@@ -286,3 +312,102 @@ class InMemoryAgentLoads:
             load = self._loads.get(agent)
             if load is not None and load.open > 0:
                 self._loads[agent] = dataclasses.replace(load, open=load.open - 1)
+
+
+class InMemoryAgentSettings:
+    """:class:`tessera.ports.AgentSettingsStore` in a dictionary."""
+
+    def __init__(self) -> None:
+        self._settings: dict[str, AgentSettings] = {}
+
+    def get(self, email: str) -> AgentSettings:
+        return self._settings.get(email, AgentSettings(email))
+
+    def all(self) -> Mapping[str, AgentSettings]:
+        return dict(self._settings)
+
+    def update(
+        self,
+        email: str,
+        *,
+        status: str | None = None,
+        notify_assigned: bool | None = None,
+        notify_customer_reply: bool | None = None,
+    ) -> AgentSettings:
+        current = self.get(email)
+        changes = {
+            k: v
+            for k, v in (
+                ("status", status),
+                ("notify_assigned", notify_assigned),
+                ("notify_customer_reply", notify_customer_reply),
+            )
+            if v is not None
+        }
+        self._settings[email] = dataclasses.replace(current, **changes)
+        return self._settings[email]
+
+    def count_unread(self, email: str, by: int) -> None:
+        current = self.get(email)
+        self._settings[email] = dataclasses.replace(current, unread=max(0, current.unread + by))
+
+
+class InMemoryPresence:
+    """:class:`tessera.ports.PresenceStore` beside an in-memory ticket repository. Like the
+    table, it keeps expired records until someone deletes them (DynamoDB's TTL is late)."""
+
+    def __init__(self, tickets: InMemoryTicketRepository) -> None:
+        self._tickets = tickets
+        self._records: dict[str, dict[str, Presence]] = defaultdict(dict)
+        self.queries = 0
+
+    def present(self, ticket_id: str) -> tuple[int, Sequence[Presence]]:
+        self.queries += 1
+        version = self._tickets.get(ticket_id).version  # NotFound, as the Query finds nothing
+        return version, list(self._records[ticket_id].values())
+
+    def put(self, ticket_id: str, presence: Presence) -> None:
+        self._records[ticket_id][presence.agent] = presence
+
+
+class InMemoryNotifications:
+    """:class:`tessera.ports.NotificationStore`, counting unread on the settings fake."""
+
+    def __init__(self, settings: InMemoryAgentSettings) -> None:
+        self._settings = settings
+        self._items: defaultdict[str, dict[str, Notification]] = defaultdict(dict)
+
+    def add(self, notification: Notification) -> None:
+        self._items[notification.agent][notification.id] = notification
+        self._settings.count_unread(notification.agent, 1)
+
+    def page(self, agent: str, *, limit: int, cursor: str | None = None) -> NotificationPage:
+        check_limit(limit)
+        newest = sorted(self._items[agent].values(), key=lambda n: n.id, reverse=True)
+        if cursor is not None:
+            if not cursor.startswith(f"{agent}|"):
+                raise ValidationFailed("cursor", "is not a cursor this listing returned")
+            after = cursor.split("|", 1)[1]
+            newest = [n for n in newest if n.id < after]
+        page = newest[:limit]
+        more = len(newest) > limit
+        next_cursor = f"{agent}|{page[-1].id}" if more and page else None
+        return NotificationPage(page, self._settings.get(agent).unread, next_cursor)
+
+    def mark_read(self, agent: str, ids: Sequence[str]) -> int:
+        marked = 0
+        for notification_id in dict.fromkeys(ids):
+            found = self._items[agent].get(notification_id)
+            if found is None or found.read:
+                continue
+            self._items[agent][notification_id] = dataclasses.replace(found, read=True)
+            self._settings.count_unread(agent, -1)
+            marked += 1
+        return marked
+
+    def mark_all_read(self, agent: str) -> int:
+        unread = [n for n in self._items[agent].values() if not n.read]
+        for n in unread:
+            self._items[agent][n.id] = dataclasses.replace(n, read=True)
+        self._settings.count_unread(agent, -self._settings.get(agent).unread)
+        return len(unread)

@@ -113,6 +113,12 @@ MATRIX = [
     ),
     ("GET", "/api/admin/kb/report", None, (401, 403, 403, 403, 200)),
     ("GET", "/api/admin/kb/articles", None, (401, 403, 403, 403, 200)),
+    ("GET", "/api/me", None, (401, 403, 403, 200, 200)),
+    ("PATCH", "/api/me", {"notify": {"customer_reply": True}}, (401, 403, 403, 200, 200)),
+    ("GET", "/api/me/notifications", None, (401, 403, 403, 200, 200)),
+    ("POST", "/api/me/notifications/read", {"all": True}, (401, 403, 403, 200, 200)),
+    ("PUT", "/api/tickets/{own}/presence", {"activity": "viewing"}, (401, 403, 403, 200, 200)),
+    ("DELETE", "/api/tickets/{own}/presence", None, (401, 403, 403, 200, 200)),
     ("GET", "/api/admin/agents", None, (401, 403, 403, 403, 200)),
     (
         "POST",

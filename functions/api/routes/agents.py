@@ -13,9 +13,36 @@ from tessera.tickets import workspace as team
 
 CANNED_PATH = {"canned_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}}
 CANNED = schemas.obj(
-    {"id": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"}},
+    {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "text": {"type": "string"},
+        "set": {
+            **schemas.obj(
+                {
+                    "status": schemas.STATUS,
+                    "priority": schemas.PRIORITY,
+                    "group": {"type": "string"},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                }
+            ),
+            "description": (
+                "A macro's ticket changes, to apply with the reply (tags: add them); absent "
+                "for a plain response"
+            ),
+        },
+    },
     ["id", "title", "text"],
 )
+
+
+def _canned_json(response: canned.CannedResponse) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": response.id, "title": response.title, "text": response.text}
+    if response.set:
+        body["set"] = {k: list(v) if k == "tags" else v for k, v in response.set.items()}
+    return body
+
+
 MERGE = schemas.obj(
     {"into": schemas.TICKET_ID, "reason": {"type": "string", "maxLength": 1000}}, ["into"]
 )
@@ -77,7 +104,7 @@ def merge_ticket(call: Call, ticket_id: str) -> dict[str, Any]:
 )
 def canned_responses(call: Call) -> dict[str, Any]:
     items = canned.responses(bootstrap.dependencies(), call.caller)
-    return {"items": [{"id": r.id, "title": r.title, "text": r.text} for r in items]}
+    return {"items": [_canned_json(r) for r in items]}
 
 
 @endpoint(
@@ -91,7 +118,7 @@ def canned_responses(call: Call) -> dict[str, Any]:
 )
 def apply_canned(call: Call, ticket_id: str, canned_id: str) -> dict[str, Any]:
     response = canned.apply(bootstrap.dependencies(), call.caller, ticket_id, canned_id)
-    return {"id": response.id, "title": response.title, "text": response.text}
+    return _canned_json(response)
 
 
 WORKSPACE = schemas.obj(

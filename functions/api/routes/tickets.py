@@ -143,6 +143,8 @@ def create_ticket(call: Call) -> Response:
             priority=b.get("priority"),
             custom_fields=b.get("custom_fields"),
             attachments=files,
+            channel=b.get("channel"),
+            notify=b.get("notify"),
         )
 
     return _created_once(call, "tickets", create)

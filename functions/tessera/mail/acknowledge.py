@@ -15,7 +15,7 @@ from typing import Any
 from tessera.mail import outbound, templates
 from tessera.mail.outbound import MailNotSent
 from tessera.ports import Dependencies
-from tessera.tickets.model import Event, Message, MessageKind
+from tessera.tickets.model import ACKNOWLEDGEMENT_DECLINED, Event, Message, MessageKind
 
 ACTOR = "system:routing"
 # Tags intake puts on tickets whose mail gets no automatic answer.
@@ -27,11 +27,15 @@ def acknowledge(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
     thread = deps.tickets.thread(ticket_id)
     ticket = thread.ticket
     if any(m.kind is MessageKind.SYSTEM for m in thread.messages) or any(
-        e.action.startswith("acknowledgement.") for e in thread.events
+        e.action.startswith("acknowledgement.") and e.action != ACKNOWLEDGEMENT_DECLINED
+        for e in thread.events
     ):
         return {"sent": False, "why": "already acknowledged"}
     suppressed = sorted(ticket.tags & NO_AUTO_RESPONSE_TAGS)
+    declined = next((e for e in thread.events if e.action == ACKNOWLEDGEMENT_DECLINED), None)
     why = f"mail tagged {', '.join(suppressed)}" if suppressed else ""
+    if declined is not None and not why:
+        why = f"{declined.actor} opened it without notifying the requester"
     language, texts = templates.pick(ticket.language)
     first = thread.messages[0] if thread.messages else None
     sent = None

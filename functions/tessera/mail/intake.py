@@ -18,12 +18,14 @@ from email.utils import parseaddr
 from typing import Any, Literal
 
 from tessera.errors import AlreadyExists, NotFound
+from tessera.identity.access import Principal, Role
 from tessera.mail import language, loops, outbound, templates
 from tessera.mail import parse as mail
 from tessera.mail.filters import MailFilter, MailFilters
 from tessera.ports import Dependencies, Quarantined
+from tessera.routing.directory import ConfigDirectory
 from tessera.sla import clocks as sla_clocks
-from tessera.tickets import reading
+from tessera.tickets import conversation, reading
 from tessera.tickets.model import (
     Attachment,
     Channel,
@@ -35,6 +37,7 @@ from tessera.tickets.model import (
     open_ticket,
     utcnow,
 )
+from tessera.workspace import notifications
 
 INTAKE = "system:intake"
 SUBJECT_NUMBER = re.compile(r"\[#(\d{1,12})\]")
@@ -285,6 +288,8 @@ def _append_reply(
     verdicts: Verdicts,
 ) -> MailOutcome:
     on_ticket = parsed.sender == ticket.requester or parsed.sender in ticket.participants
+    if not on_ticket and _is_staff(deps, parsed.sender):
+        return _from_staff(deps, ticket, parsed, message_id, how, automated, verdicts)
     if not on_ticket or verdicts.dmarc == "FAIL":
         return _hold(deps, ticket, parsed, message_id, how, on_ticket)
     reply = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC)
@@ -309,7 +314,65 @@ def _append_reply(
     if reopened:  # the rules decide (on_reopen) whether it is routed again
         deps.workflow().start_routing(ticket.id, reopening=ticket.version)
     deps.events().publish("ticket.replied", {"id": ticket.id, "number": ticket.number})
+    if automated is None:
+        notifications.customer_replied(deps, ticket, by=parsed.sender)
     return MailOutcome("reply", ticket_id=ticket.id, number=ticket.number)
+
+
+def _is_staff(deps: Dependencies, address: str) -> bool:
+    """Whether ``address`` is an agent's: listed in the ``groups`` config (the directory
+    routing assigns from)."""
+    directory: ConfigDirectory | None = deps.config().get("groups")
+    return directory is not None and directory.agent(address) is not None
+
+
+def staff_mail_authenticates(verdicts: Verdicts) -> bool:
+    """Whether mail from a staff address may act as that staff member: DMARC passed (or, for a
+    domain that publishes no DMARC policy, SES's GRAY, both SPF and DKIM passed). Anything less
+    could be anyone using the address."""
+    if verdicts.dmarc == "PASS":
+        return True
+    return verdicts.dmarc == "GRAY" and verdicts.spf == "PASS" and verdicts.dkim == "PASS"
+
+
+def _from_staff(
+    deps: Dependencies,
+    ticket: Ticket,
+    parsed: mail.ParsedMail,
+    message_id: str,
+    how: str,
+    automated: loops.Automated | None,
+    verdicts: Verdicts,
+) -> MailOutcome:
+    """An agent answered the ticket's mail (or a notification) from their mailbox: their reply,
+    mailed to the requester as one from the console would be — or, when its first line is
+    ``#note``, their internal note. The quoted history below it is cut (strip_quoted). Only
+    when the mail authenticates and a person wrote it: anything else is held for agents."""
+    if not staff_mail_authenticates(verdicts):
+        why = (
+            f"staff address {parsed.sender} whose mail did not authenticate "
+            f"(DMARC {verdicts.dmarc}, SPF {verdicts.spf}, DKIM {verdicts.dkim})"
+        )
+        return _hold(deps, ticket, parsed, message_id, how, False, why=why)
+    if automated is not None:
+        why = f"staff address {parsed.sender} sent an automated mail ({automated.reason})"
+        return _hold(deps, ticket, parsed, message_id, how, False, why=why)
+    agent = Principal(parsed.sender, frozenset({Role.AGENT}))
+    text = parsed.display_text.strip()
+    first, _, rest = text.partition("\n")
+    try:
+        if first.strip().lower() == notifications.NOTE_MARKER:
+            conversation.note(
+                deps, agent, ticket.id, text=rest.strip() or "(empty note)", by_mail=message_id
+            )
+            return MailOutcome("reply", ticket_id=ticket.id, number=ticket.number, reason="note")
+        files = store_attachments(deps, parsed.attachments)
+        conversation.reply(
+            deps, agent, ticket.id, text=text or "(no text)", attachments=files, by_mail=message_id
+        )
+    except AlreadyExists:
+        return MailOutcome("duplicate", ticket_id=ticket.id)
+    return MailOutcome("reply", ticket_id=ticket.id, number=ticket.number, reason="agent")
 
 
 def _hold(
@@ -319,6 +382,8 @@ def _hold(
     message_id: str,
     how: str,
     on_ticket: bool,
+    *,
+    why: str | None = None,
 ) -> MailOutcome:
     """A mail that answers the ticket but whose sender is not on it (or failed DMARC): kept as
     an internal message for agents, never public text the requester reads as ours. It changes
@@ -326,12 +391,10 @@ def _hold(
     as a participant or answers them."""
     held = _message(deps, ticket.id, parsed, message_id, MessageKind.INTERNAL)
     who = "failed DMARC" if on_ticket else "is not the requester or a participant"
-    event = Event(
-        ticket.id,
-        INTAKE,
-        "message.held",
-        f"mail from {parsed.sender} ({how}), who {who}: kept as an internal message",
-    )
+    reason = f"mail from {parsed.sender} ({how}), who {who}: kept as an internal message"
+    if why is not None:
+        reason = f"mail from {why} ({how}): kept as an internal message, not sent to anyone"
+    event = Event(ticket.id, INTAKE, "message.held", reason)
     try:
         deps.tickets.add_message(ticket, held, [event])
     except AlreadyExists:

@@ -30,6 +30,7 @@ from tessera.tickets.model import Event, Ticket
 
 ACTOR = "system:assignment"
 SKILL_TAG = "skill:"
+ASSIGNED_MEANWHILE = "assigned meanwhile"  # another run of the step assigned it first
 ATTEMPTS = 8  # conflicts are retried this often within one step before the step fails
 
 
@@ -120,7 +121,7 @@ def assign(
         except Conflict:
             ticket = tickets_get(ticket.id)  # someone moved first: read both again, choose again
             if ticket.assignee is not None:
-                return ticket, Assigned(ticket.assignee, "assigned meanwhile"), None
+                return ticket, Assigned(ticket.assignee, ASSIGNED_MEANWHILE), None
             continue
         return ticket, Assigned(agent.email, reason), None
     raise Conflict(f"ticket {ticket.id}: assignment lost the race {ATTEMPTS} times")

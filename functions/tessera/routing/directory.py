@@ -27,6 +27,7 @@ directory comes from, not the routing code.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -122,6 +123,18 @@ class ConfigDirectory:
         while (after := self.groups[chain[-1]].escalates_to) is not None:
             chain.append(after)
         return chain
+
+    def agent(self, email: str) -> Agent | None:
+        return next((a for a in self.agents if a.email == email), None)
+
+    def with_statuses(self, statuses: Mapping[str, str]) -> ConfigDirectory:
+        """The directory with each listed agent's status replaced: what agents set for
+        themselves (``PATCH /api/me``, tessera.workspace.settings) wins over the config's."""
+        agents = tuple(
+            dataclasses.replace(a, status=statuses[a.email]) if a.email in statuses else a
+            for a in self.agents
+        )
+        return dataclasses.replace(self, agents=agents)
 
     def tier_group(self, group: str, tier: int) -> str | None:
         """The group at ``tier`` (1-based) in ``group``'s escalation chain."""

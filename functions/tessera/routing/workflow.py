@@ -17,6 +17,7 @@ from tessera.routing.directory import ConfigDirectory
 from tessera.routing.rules import Evaluation, Facts, Fired, RuleSet, evaluate, facts_for
 from tessera.sla import clocks as sla_clocks
 from tessera.tickets.model import Event, Message, MessageKind, Status, Ticket, utcnow
+from tessera.workspace import notifications, settings
 
 ROUTING = "system:routing"
 EVALUATED = "routing.evaluated"  # the audit event that marks a ticket's rules as applied
@@ -200,7 +201,8 @@ def assign(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
         return {"assignee": ticket.assignee, "reason": "already assigned"}
     if ticket.status in (Status.SOLVED, Status.CLOSED):
         return {"assignee": None, "reason": f"ticket is {ticket.status}"}
-    directory: ConfigDirectory | None = deps.config().get("groups")
+    # The groups config, with each agent's own status (PATCH /api/me) over the config's.
+    directory = settings.directory_now(deps)
     if directory is None:
         reason = "no groups config applied: stays in the queue"
         queued = Event(
@@ -213,6 +215,8 @@ def assign(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
     )
     if queued_event is not None:
         deps.tickets.save(ticket, [queued_event])
+    elif outcome.assignee is not None and outcome.reason != assignment.ASSIGNED_MEANWHILE:
+        notifications.assigned(deps, ticket, by=None)
     return {"assignee": outcome.assignee, "reason": outcome.reason}
 
 

@@ -10,6 +10,15 @@ like the others (``PUT /api/admin/config/canned``, ``tessera config apply canned
           Hello {{requester.name}},
           please hold the reset button for ten seconds (ticket #{{ticket.number}}).
 
+A response may also be a **macro**: ``set`` lists ticket changes the console applies with the
+reply (one ``PATCH``, or the reply's ``status``): ``status``, ``priority``, ``group`` and
+``tags`` (added to the ticket's)::
+
+      - id: refund-processed
+        title: Refund processed
+        text: Your refund for #{{ticket.number}} is on its way.
+        set: {status: solved, tags: [refund]}
+
 Placeholders are ``{{requester.email}}``, ``{{requester.name}}``, ``{{ticket.number}}``,
 ``{{ticket.subject}}``, ``{{ticket.status}}``, ``{{agent.email}}`` and ``{{agent.name}}``; an
 unknown one is refused when the document is validated, naming its line. Applying a response
@@ -20,14 +29,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tessera.config import Document, Path
 from tessera.errors import NotFound
 from tessera.identity.access import Principal, require_staff
 from tessera.ports import Dependencies
 from tessera.tickets import reading
-from tessera.tickets.model import Ticket, display_name
+from tessera.tickets.model import Priority, Status, Ticket, display_name
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
 PLACEHOLDERS = frozenset(
@@ -44,11 +53,16 @@ PLACEHOLDERS = frozenset(
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
+SET_KEYS = ("status", "priority", "group", "tags")
+
+
 @dataclass(frozen=True)
 class CannedResponse:
     id: str
     title: str
     text: str
+    # A macro's ticket changes: status, priority, group (strings), tags (a sorted tuple).
+    set: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
 
 def parse_canned(doc: Document) -> Mapping[str, CannedResponse]:
@@ -57,7 +71,7 @@ def parse_canned(doc: Document) -> Mapping[str, CannedResponse]:
     responses: dict[str, CannedResponse] = {}
     for i, _ in enumerate(doc.sequence(("canned",))):
         path: Path = ("canned", i)
-        doc.mapping(path, required=["id", "title", "text"])
+        entry = doc.mapping(path, required=["id", "title", "text"], optional=["set"])
         canned_id = doc.string((*path, "id"))
         if not _ID.match(canned_id):
             raise doc.error((*path, "id"), "must be lower-case letters, digits and dashes")
@@ -68,8 +82,33 @@ def parse_canned(doc: Document) -> Mapping[str, CannedResponse]:
             if name not in PLACEHOLDERS:
                 known = ", ".join("{{" + p + "}}" for p in sorted(PLACEHOLDERS))
                 raise doc.error((*path, "text"), f"unknown placeholder {{{{{name}}}}} ({known})")
-        responses[canned_id] = CannedResponse(canned_id, doc.string((*path, "title")), text)
+        changes = _changes(doc, (*path, "set")) if "set" in entry else {}
+        responses[canned_id] = CannedResponse(
+            canned_id, doc.string((*path, "title")), text, changes
+        )
     return responses
+
+
+def _changes(doc: Document, path: Path) -> dict[str, str | tuple[str, ...]]:
+    """A macro's ``set``: known keys only, each value checked (refused naming line and key)."""
+    entry = doc.mapping(path, optional=list(SET_KEYS))
+    if not entry:
+        raise doc.error(path, f"must set at least one of {', '.join(SET_KEYS)}")
+    changes: dict[str, str | tuple[str, ...]] = {}
+    if "status" in entry:
+        changes["status"] = doc.string((*path, "status"), choices=[s.value for s in Status])
+    if "priority" in entry:
+        changes["priority"] = doc.string((*path, "priority"), choices=[p.value for p in Priority])
+    if "group" in entry:
+        changes["group"] = doc.string((*path, "group")).strip()
+    if "tags" in entry:
+        tags = doc.sequence((*path, "tags"))
+        if not tags:
+            raise doc.error((*path, "tags"), "must list at least one tag")
+        changes["tags"] = tuple(
+            sorted({doc.string((*path, "tags", i)).strip().lower() for i, _ in enumerate(tags)})
+        )
+    return changes
 
 
 def render(text: str, ticket: Ticket, agent: Principal) -> str:
@@ -102,4 +141,6 @@ def apply(
     response = configured.get(canned_id)
     if response is None:
         raise NotFound(f"no canned response {canned_id}")
-    return CannedResponse(response.id, response.title, render(response.text, ticket, principal))
+    return CannedResponse(
+        response.id, response.title, render(response.text, ticket, principal), response.set
+    )

@@ -7,6 +7,7 @@ visibility), writes the change and its audit events in one save (optimistic lock
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +23,8 @@ from tessera.sla import clocks as sla_clocks
 from tessera.tickets import reading
 from tessera.tickets.fields import Fields
 from tessera.tickets.model import (
+    ACKNOWLEDGEMENT_DECLINED,
+    STAFF_CHANNELS,
     Attachment,
     Channel,
     Event,
@@ -32,6 +35,7 @@ from tessera.tickets.model import (
     open_ticket,
     utcnow,
 )
+from tessera.workspace import notifications
 
 
 class TooManyOpenTickets(Conflict):
@@ -77,12 +81,32 @@ def create_ticket(
     priority: str | None = None,
     custom_fields: Mapping[str, str] | None = None,
     attachments: Sequence[Attachment] = (),
+    channel: str | None = None,
+    notify: bool | None = None,
 ) -> Ticket:
     """A ticket from the portal (a customer for themself) or the API (staff, for anyone).
     ``attachments`` (checked by :func:`tessera.tickets.attachments.uploaded_for_new_ticket`)
-    ride on its first message."""
+    ride on its first message.
+
+    Staff opening a ticket on a customer's behalf say how the customer came (``channel``:
+    ``api``, the default, ``phone`` or ``other``) and whether the customer is mailed the
+    acknowledgement (``notify``, default no: they are on the phone or at the desk). A phone or
+    other ticket's first message is the customer's request as the agent took it down: a public
+    message of the requester; the agent is on the audit trail. Customers set neither."""
     if requester is not None and not principal.is_staff and requester != principal.email:
         raise Forbidden("customers open tickets for themselves only")
+    if not principal.is_staff and channel is not None:
+        raise ValidationFailed("channel", "is set by staff only (customers: the portal)")
+    if not principal.is_staff and notify is not None:
+        raise ValidationFailed("notify", "is set by staff only (customers are always mailed)")
+    if principal.is_staff:
+        allowed = ", ".join(c.value for c in STAFF_CHANNELS)
+        try:
+            staff_channel = Channel(channel or Channel.API)
+        except ValueError:
+            raise ValidationFailed("channel", f"must be one of {allowed}") from None
+        if staff_channel not in STAFF_CHANNELS:
+            raise ValidationFailed("channel", f"must be one of {allowed}")
     if principal.ticket_scope is not None:
         raise Forbidden("a ticket link session can only see its own ticket")
     if not principal.is_staff:  # one limit for every channel (mail: tessera.mail.intake)
@@ -97,23 +121,43 @@ def create_ticket(
     if custom_fields:
         _check_fields(deps, custom_fields, principal)
         values["custom_fields"] = dict(custom_fields)
+    ticket_channel = staff_channel if principal.is_staff else Channel.PORTAL
+    on_behalf = ticket_channel in (Channel.PHONE, Channel.OTHER)
+    if not principal.is_staff:
+        reason = "opened through the portal"
+    elif on_behalf:
+        reason = (
+            f"opened by {principal.email} for {requester or principal.email} "
+            f"({ticket_channel.value}); the first message is the request as they took it down"
+        )
+    else:
+        reason = "opened through the API"
     ticket, created = open_ticket(
         number=deps.tickets.next_number(),
         subject=subject,
         requester=requester or principal.email,
-        channel=Channel.PORTAL if not principal.is_staff else Channel.API,
+        channel=ticket_channel,
         actor=principal.actor,
-        reason="opened through the portal" if not principal.is_staff else "opened through the API",
+        reason=reason,
         **values,
     )
     first = Message(
         ticket_id=ticket.id,
         kind=MessageKind.PUBLIC,
-        author=principal.email,
+        author=ticket.requester if on_behalf else principal.email,
         text=body,
         attachments=tuple(attachments),
     )
     events = [created, *sla_clocks.refresh(deps, ticket, trigger="created", now=utcnow())]
+    if principal.is_staff and not notify:
+        events.append(
+            Event(
+                ticket_id=ticket.id,
+                actor=principal.actor,
+                action=ACKNOWLEDGEMENT_DECLINED,
+                reason="opened by staff with notify false: the requester is not mailed",
+            )
+        )
     deps.tickets.create(ticket, first, events)
     deps.workflow().start_routing(ticket.id)
     _publish(deps, "ticket.created", ticket)
@@ -130,10 +174,13 @@ def reply(
     status: str | None = None,
     expected_version: int | None = None,
     attachments: Sequence[Attachment] = (),
+    by_mail: str | None = None,
 ) -> Ticket:
-    """A public reply. A customer's reply opens the ticket again; an agent's reply waits on the
-    customer (pending) unless the agent chooses another status, and is mailed to the requester.
-    ``attachments`` are files already checked by :func:`tessera.tickets.attachments.uploaded`."""
+    """A public reply. A customer's reply opens the ticket again (and tells the assignee); an
+    agent's reply waits on the customer (pending) unless the agent chooses another status, and
+    is mailed to the requester. ``attachments`` are files already checked by
+    :func:`tessera.tickets.attachments.uploaded`. ``by_mail`` is the Message-ID of the staff
+    member's own mail this reply came in (tessera.mail.intake), claimed with it."""
     if status is not None and not principal.is_staff:
         raise Forbidden("customers cannot set the status")
 
@@ -150,6 +197,8 @@ def reply(
                 html=html or None,
                 attachments=attachments,
             )
+            if by_mail is not None:
+                message = dataclasses.replace(message, from_staff=True)
         else:
             message = Message(
                 ticket_id=ticket.id,
@@ -161,7 +210,10 @@ def reply(
             )
         events = [
             Event(
-                ticket_id=ticket.id, actor=principal.actor, action="message.added", reason="reply"
+                ticket_id=ticket.id,
+                actor=principal.actor,
+                action="message.added",
+                reason="reply by mail" if by_mail else "reply",
             )
         ]
         new_status = status or (Status.PENDING if principal.is_staff else Status.OPEN)
@@ -169,7 +221,8 @@ def reply(
             events.append(ticket.change(actor=principal.actor, reason="reply", status=new_status))
         trigger: sla_clocks.Trigger = "agent_reply" if principal.is_staff else "customer_message"
         events += sla_clocks.refresh(deps, ticket, trigger=trigger, now=utcnow())
-        deps.tickets.add_message(ticket, message, events)
+        claims = [by_mail] if by_mail else []
+        deps.tickets.add_message(ticket, message, events, claims=claims)
         return message, before
 
     ticket, (message, before) = _with_retries(deps, principal, ticket_id, expected_version, write)
@@ -177,6 +230,8 @@ def reply(
         outbound.mail_reply(deps, ticket.id, message, actor=principal.actor)
     _after_status_change(deps, ticket, before, previous_assignee=ticket.assignee)
     _publish(deps, "ticket.replied", ticket, by=principal.actor)
+    if not principal.is_staff:
+        notifications.customer_replied(deps, ticket, by=principal.email)
     return ticket
 
 
@@ -233,16 +288,32 @@ def _with_retries(
             attempt += 1
 
 
-def note(deps: Dependencies, principal: Principal, ticket_id: str, *, text: str) -> Ticket:
-    """An internal note: staff only, never shown to customers, never mailed."""
+def note(
+    deps: Dependencies,
+    principal: Principal,
+    ticket_id: str,
+    *,
+    text: str,
+    by_mail: str | None = None,
+) -> Ticket:
+    """An internal note: staff only, never shown to customers, never mailed. ``by_mail`` is
+    the Message-ID of the staff member's mail it came in (``#note``, tessera.mail.intake)."""
     require_staff(principal)
 
     def write(ticket: Ticket) -> None:
         message = Message(
-            ticket_id=ticket.id, kind=MessageKind.INTERNAL, author=principal.email, text=text
+            ticket_id=ticket.id,
+            kind=MessageKind.INTERNAL,
+            author=principal.email,
+            text=text,
+            mail_message_id=by_mail,
+            from_staff=by_mail is not None,
         )
         event = Event(
-            ticket_id=ticket.id, actor=principal.actor, action="note.added", reason="note"
+            ticket_id=ticket.id,
+            actor=principal.actor,
+            action="note.added",
+            reason="note by mail" if by_mail else "note",
         )
         events = [event, *sla_clocks.refresh(deps, ticket, trigger="changed", now=utcnow())]
         deps.tickets.add_message(ticket, message, events)
@@ -287,6 +358,8 @@ def update(
     solved = event.changes.get("status", (None, None))[1] == Status.SOLVED.value
     detail_type = "ticket.solved" if solved else "ticket.updated"
     _publish(deps, detail_type, ticket, changes={k: list(v) for k, v in event.changes.items()})
+    if "assignee" in event.changes and ticket.assignee is not None:
+        notifications.assigned(deps, ticket, by=principal.email)
     return ticket
 
 

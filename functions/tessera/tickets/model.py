@@ -56,6 +56,16 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     PORTAL = "portal"
     API = "api"
+    PHONE = "phone"  # opened by an agent for a caller (the first message: the call, as told)
+    OTHER = "other"  # opened by an agent for a walk-in, a chat elsewhere, a letter ...
+
+
+# The audit action of a ticket staff opened for someone without mailing them (``notify``
+# false): the routing workflow's acknowledgement then stays silent (tessera.mail.acknowledge).
+ACKNOWLEDGEMENT_DECLINED = "acknowledgement.declined"
+
+# Channels staff choose when they open a ticket on a customer's behalf (POST /api/tickets).
+STAFF_CHANNELS = (Channel.API, Channel.PHONE, Channel.OTHER)
 
 
 class MessageKind(enum.StrEnum):
@@ -106,6 +116,9 @@ class Message:
     mail_message_id: str | None = None  # the RFC 5322 Message-ID, for threading replies
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
+    # Mail from a staff member that authenticated, taken as theirs (a reply or a #note by
+    # mail, tessera.mail.intake): never an outsider's held mail.
+    from_staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -284,9 +297,12 @@ def speaker(ticket: Ticket, message: Message) -> Speaker:
     """Who a message of ``ticket`` is from, as its readers should see it. Mail from anyone not
     on the ticket is held as an internal message (tessera.mail.intake): an internal message that
     came by mail is such an outsider's; any other message from someone who is neither the
-    requester nor a participant is an agent's (their replies and notes)."""
+    requester nor a participant is an agent's (their replies and notes, in the console or by
+    authenticated mail)."""
     if message.kind is MessageKind.SYSTEM:
         return "system"
+    if message.from_staff:
+        return "agent"
     if message.author == ticket.requester:
         return "requester"
     if message.author in ticket.participants:

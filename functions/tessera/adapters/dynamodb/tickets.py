@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from pynamodb.attributes import (
     Attribute,
+    BooleanAttribute,
     DiscriminatorAttribute,
     JSONAttribute,
     ListAttribute,
@@ -217,6 +218,7 @@ class MessageItem(TableItem, discriminator="message"):
     html = UnicodeAttribute()
     attachments = ListAttribute[AttachmentMap](of=AttachmentMap)
     mail_message_id = UnicodeAttribute(null=True)
+    from_staff = BooleanAttribute(null=True)  # absent: False (a staff member's mail, taken)
 
 
 class EventItem(TableItem, discriminator="event"):
@@ -235,6 +237,21 @@ class ParticipationItem(TableItem, discriminator="participation"):
 
     requester = UnicodeAttribute()
     created = UnicodeAttribute()
+
+
+class PresenceItem(TableItem, discriminator="presence"):
+    """``T#<ticket id>`` / ``#PRESENCE#<agent>``: an agent viewing or replying to the ticket
+    now (tessera.workspace.presence). Sorted just before ``#TICKET``, so one Query of the range
+    reads who is present and the ticket's version; the thread's Query skips them. Written and
+    read by tessera.adapters.dynamodb.workspace; declared here so every reader of the partition
+    knows the type."""
+
+    agent = UnicodeAttribute()
+    activity = UnicodeAttribute()
+    since = UnicodeAttribute()
+    seen = UnicodeAttribute()
+    until = UnicodeAttribute()  # readers ignore the record after this time
+    expires_at = NumberAttribute()  # the table's TTL attribute (seconds): deleted some time after
 
 
 class MessageIdClaim(TableItem, discriminator="mid"):
@@ -329,6 +346,7 @@ _MODELS: tuple[type[Model], ...] = (
     EventItem,
     MessageIdClaim,
     ParticipationItem,
+    PresenceItem,
     CounterItem,
     QuarantineItem,
     DueTimerKeys,
@@ -420,6 +438,7 @@ def message_item(message: Message) -> MessageItem:
             for a in message.attachments
         ],
         mail_message_id=message.mail_message_id,
+        from_staff=True if message.from_staff else None,
     )
 
 
@@ -444,6 +463,7 @@ def message_from_item(item: MessageItem) -> Message:
         mail_message_id=item.mail_message_id,
         id=message_id,
         created_at=from_iso(created),
+        from_staff=bool(item.from_staff),
     )
 
 
@@ -574,11 +594,19 @@ class DynamoTicketRepository:
         )
         ticket.version += 1
 
-    def add_message(self, ticket: Ticket, message: Message, events: Sequence[Event]) -> None:
+    def add_message(
+        self,
+        ticket: Ticket,
+        message: Message,
+        events: Sequence[Event],
+        *,
+        claims: Sequence[str] = (),
+    ) -> None:
         check_belongs(ticket, [message], events)
         self._commit(
             [
                 *_claim(message),
+                *(_claim_id(ticket.id, c) for c in claims if c != message.mail_message_id),
                 _versioned(ticket),
                 _Write(message_item(message)),
                 *_participations(ticket),
@@ -586,6 +614,9 @@ class DynamoTicketRepository:
             ]
         )
         ticket.version += 1
+
+    def claim_message_id(self, ticket_id: str, mail_message_id: str) -> None:
+        self._commit([_claim_id(ticket_id, mail_message_id)])
 
     def record(self, ticket_id: str, events: Sequence[Event]) -> None:
         if any(e.ticket_id != ticket_id for e in events):
@@ -752,15 +783,16 @@ class DynamoTicketRepository:
 def _claim(message: Message) -> list[_Write]:
     if message.mail_message_id is None:
         return []
-    mail_message_id = message.mail_message_id
-    claim = MessageIdClaim(f"MID#{mail_message_id}", CLAIM_SK, ticket_id=message.ticket_id)
-    return [
-        _Write(
-            claim,
-            MessageIdClaim.pk.does_not_exist(),
-            lambda _: AlreadyExists(f"Message-ID {mail_message_id} is stored already"),
-        )
-    ]
+    return [_claim_id(message.ticket_id, message.mail_message_id)]
+
+
+def _claim_id(ticket_id: str, mail_message_id: str) -> _Write:
+    claim = MessageIdClaim(f"MID#{mail_message_id}", CLAIM_SK, ticket_id=ticket_id)
+    return _Write(
+        claim,
+        MessageIdClaim.pk.does_not_exist(),
+        lambda _: AlreadyExists(f"Message-ID {mail_message_id} is stored already"),
+    )
 
 
 def _participations(ticket: Ticket) -> list[_Write]:
