@@ -59,7 +59,8 @@ class Selection:
     of its sort key, narrowed by filters that storage applies to what the range holds (so a
     page may hold fewer tickets than asked for).
 
-    ``listing``: ``every`` (key ``ticket``: every ticket), ``stage`` (key: a stage, see
+    ``listing``: ``every`` (key ``ticket``: every ticket; ``created``: the same by creation,
+    newest first), ``stage`` (key: a stage, see
     :data:`tessera.tickets.queue.STAGES`), ``group`` (``<group or ->#<stage>``), ``assignee``
     (``<agent>#<stage>``), ``unassigned`` (key ``open``: open tickets nobody has), ``sla`` (key
     ``running``: tickets with a running SLA target). All but ``sla`` are ordered by the last

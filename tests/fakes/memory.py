@@ -240,7 +240,7 @@ class InMemoryTicketRepository:
 def _partition_key(listing: str, ticket: Ticket) -> str | None:
     """The ticket's partition key on the DynamoDB index serving ``listing`` (None: absent)."""
     stage = stage_of(ticket.status)
-    if listing == "every":
+    if listing in {"every", "created"}:
         return "ticket"
     if listing == "stage":
         return stage
@@ -260,6 +260,8 @@ def _order(selection: Selection, ticket: Ticket) -> tuple[datetime, str]:
         breach = next_breach(ticket)
         assert breach is not None
         return breach, ticket.id
+    if selection.listing == "created":
+        return ticket.created_at, ticket.id
     return ticket.updated_at, ticket.id
 
 

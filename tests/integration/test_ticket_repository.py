@@ -725,6 +725,8 @@ def test_a_selection_reads_one_stage_newest_change_first_with_filters(
     since = Selection("stage", "open", since=minutes(4))
     assert _ids(repository.select(since, limit=10).items) == [old.id]
     assert repository.latest_change() == minutes(5)
+    by_creation = repository.select(Selection("created", "ticket"), limit=10).items
+    assert _ids(by_creation) == [waiting.id, new.id, old.id]
 
 
 def test_a_selection_pages_by_its_cursor_and_refuses_another_listings(

@@ -211,6 +211,16 @@ def test_sorts_newest_change_first_by_default_and_others_within_the_page() -> No
     assert [t.id for t in by_priority.items] == [urgent.id, newest.id, low.id]
     assert by_priority.ordered_by_index is False
     assert [t.id for t in by_created.items] == [newest.id, urgent.id, low.id]
+    assert by_created.ordered_by_index is True  # every ticket has an index by creation
+    open_by_created = queue.listing(
+        world.deps,
+        ALICE,
+        view="all",
+        filters=queue.Filters(statuses=frozenset({Status.NEW, Status.OPEN})),
+        sort="created",
+        limit=10,
+    )
+    assert open_by_created.ordered_by_index is False
 
 
 def test_pages_follow_the_cursor_to_the_end_without_repeats() -> None:

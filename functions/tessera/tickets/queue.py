@@ -10,7 +10,7 @@ storage to what the partition holds; a sort other than the index's own orders wi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -36,6 +36,7 @@ BULK_FIELDS = frozenset({"status", "priority", "group", "assignee", "add_tags"})
 BULK_LIMIT = 100
 _PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
 _TAG_RETRIES = 5
+_NATURAL = {"sla": "sla_due", "created": "created"}  # a listing's own order; others: updated
 
 
 @dataclass(frozen=True)
@@ -194,14 +195,17 @@ def listing(
 ) -> Listing:
     """A view's tickets, one page: one Query on one index. ``sort`` defaults to the index's
     order (the last change, newest first; for breaching and breached the SLA due time,
-    earliest first), which holds across pages; another sort orders the page."""
+    earliest first), which holds across pages; so does ``created`` for every ticket (view
+    ``all`` without a status); another sort orders the page."""
     require_staff(principal)
     if sort is not None and sort not in SORTS:
         raise ValidationFailed("sort", f"must be one of {', '.join(SORTS)}")
     chosen = selection(
         deps, principal, view=view, group=group, filters=filters, now=now or utcnow()
     )
-    natural = "sla_due" if chosen is not None and chosen.listing == "sla" else "updated"
+    if chosen is not None and chosen.listing == "every" and sort == "created":
+        chosen = replace(chosen, listing="created")  # every ticket has an index by creation
+    natural = _NATURAL.get(chosen.listing if chosen is not None else "", "updated")
     sort = sort or natural
     if chosen is None:
         return Listing(items=[], cursor=None, sort=sort, ordered_by_index=True)

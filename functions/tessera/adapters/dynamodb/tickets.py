@@ -803,6 +803,7 @@ class DynamoTicketRepository:
 # A Selection's listing: its index, partition key, sort key, and whether it reads oldest first.
 _LISTINGS: dict[str, tuple[str, str, str, bool]] = {
     "every": ("ByUpdated", "kind", "updated", False),
+    "created": ("ByKind", "kind", "created", False),
     "stage": ("ByStage", "stage", "updated", False),
     "group": ("ByGroupStage", "group_stage", "updated", False),
     "assignee": ("ByAssigneeStage", "assignee_stage", "updated", False),
