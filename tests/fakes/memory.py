@@ -166,9 +166,15 @@ class InMemoryTicketRepository:
     def select(self, selection: Selection, *, limit: int, cursor: str | None = None) -> Page:
         check_limit(limit)
         listing = f"{selection.listing}:{selection.key}"
-        tickets = self._selected(selection)
         if cursor is not None:
             after = _decode_cursor(cursor, listing)
+            # As in DynamoDB's adapter: a next page's range reaches back to where it resumes.
+            if selection.since is not None and after[0] < selection.since:
+                selection = dataclasses.replace(selection, since=after[0])
+            if selection.until is not None and after[0] > selection.until:
+                selection = dataclasses.replace(selection, until=after[0])
+        tickets = self._selected(selection)
+        if cursor is not None:
             oldest_first = selection.listing == "sla"
             tickets = [
                 t

@@ -746,13 +746,14 @@ class DynamoTicketRepository:
 
     def select(self, selection: Selection, *, limit: int, cursor: str | None = None) -> Page:
         check_limit(limit)
-        request = _selection_query(selection)
+        start = None
         if cursor is not None:
             _, partition, order, _ = _LISTINGS[selection.listing]
             key_names = {"pk", "sk", partition, order}
-            request["ExclusiveStartKey"] = decode_cursor(
-                cursor, key_names, (partition, selection.key)
-            )
+            start = decode_cursor(cursor, key_names, (partition, selection.key))
+        request = _selection_query(selection, start=start)
+        if start is not None:
+            request["ExclusiveStartKey"] = start
         answer = client("dynamodb").query(**request, Limit=limit)
         tickets = [ticket_from_item(TicketItem.from_raw_data(raw)) for raw in answer["Items"]]
         return Page(items=tickets, cursor=encode_cursor(answer.get("LastEvaluatedKey")))
@@ -812,13 +813,18 @@ _LISTINGS: dict[str, tuple[str, str, str, bool]] = {
 }
 
 
-def _selection_query(selection: Selection) -> dict[str, Any]:
+def _selection_query(
+    selection: Selection, *, start: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The one Query a Selection is: key condition on the index, filters as a FilterExpression
     (applied to what the key condition reads, so they narrow a page and a count, never widen
-    what is read)."""
+    what is read). A time range moves with the clock (breaching: from now on), and DynamoDB
+    refuses a start key outside the key condition, so the range of a next page reaches back to
+    its start key: the next page goes on from where the last one ended."""
     if selection.listing not in _LISTINGS:
         raise ValueError(f"no listing {selection.listing!r}")
     index, partition, order, oldest_first = _LISTINGS[selection.listing]
+    resume = start[order]["S"] if start is not None else None
     names = {"#p": partition}
     values: dict[str, dict[str, str]] = {":p": {"S": selection.key}}
     condition = "#p = :p"
@@ -826,9 +832,11 @@ def _selection_query(selection: Selection) -> dict[str, Any]:
         names["#o"] = order
         # Sort keys are "<ISO>#<id>": "~" sorts after "#", so "<until>~" includes that instant.
         if selection.since is not None:
-            values[":since"] = {"S": to_iso(selection.since)}
+            since = to_iso(selection.since)
+            values[":since"] = {"S": min(since, resume) if resume else since}
         if selection.until is not None:
-            values[":until"] = {"S": to_iso(selection.until) + "~"}
+            until = to_iso(selection.until) + "~"
+            values[":until"] = {"S": max(until, resume) if resume else until}
         if selection.since is not None and selection.until is not None:
             condition += " AND #o BETWEEN :since AND :until"
         elif selection.since is not None:
