@@ -802,3 +802,27 @@ def test_a_next_pages_key_range_holds_its_start_key() -> None:
     assert _selection_query(moved)["ExpressionAttributeValues"][":since"]["S"] == to_iso(
         minutes(15)
     )
+
+
+def test_reindex_puts_a_ticket_stored_before_the_workspace_onto_its_indexes(
+    tickets_table: str,
+) -> None:
+    from tessera.adapters.dynamodb.tickets import ticket_item
+    from tessera.ports import Selection
+    from tessera.tickets import queue
+    from tests.fakes import World
+
+    repository = DynamoTicketRepository(tickets_table)
+    ticket = store_ticket(repository, group="support")
+    # As an item written before these indexes: without their keys
+    raw = ticket_item(repository.get(ticket.id)).serialize()
+    for name in ("updated", "stage", "group_stage", "unassigned", "assignee_stage"):
+        raw.pop(name, None)
+    boto3.client("dynamodb").put_item(TableName=tickets_table, Item=raw)
+    open_stage = Selection("stage", "open")
+    assert repository.select(open_stage, limit=10).items == []
+
+    world = World(tickets=repository)  # type: ignore[arg-type]
+    assert queue.reindex(world.deps) == (1, 0)
+
+    assert _ids(repository.select(open_stage, limit=10).items) == [ticket.id]

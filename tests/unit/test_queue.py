@@ -295,3 +295,18 @@ def test_a_bulk_body_invalid_as_a_whole_names_the_field() -> None:
     with pytest.raises(ValidationFailed) as unknown:
         queue.bulk(world.deps, ALICE, ["1001"], {"subject": "x"})
     assert unknown.value.field == "changes.subject"
+
+
+def test_reindex_saves_every_ticket_with_its_sla_due() -> None:
+    world = world_with_groups()
+    world.apply_config("sla", sla_config("default: {first_response: 30m}", calendar="always"))
+    tickets = [ticket(world) for _ in range(3)]
+    for t in tickets:  # as stored before breach_at was kept
+        stored = world.tickets.get(t.id)
+        stored.sla = {k: v for k, v in stored.sla.items() if k != "breach_at"}
+        world.tickets.save(stored, [])
+    assert all(next_breach(world.tickets.get(t.id)) is None for t in tickets)
+
+    assert queue.reindex(world.deps, page_size=2) == (3, 0)
+
+    assert all(next_breach(world.tickets.get(t.id)) is not None for t in tickets)

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from tessera.errors import Conflict, PreconditionFailed, TesseraError, ValidationFailed
 from tessera.identity.access import Principal, require_staff
 from tessera.ports import Dependencies, Selection
+from tessera.sla import clocks as sla_clocks
 from tessera.sla.clocks import next_breach
 from tessera.tickets import conversation, reading
 from tessera.tickets.model import Priority, Status, Ticket, utcnow
@@ -345,3 +346,26 @@ def _change_one(
         except PreconditionFailed:
             continue
     raise Conflict(f"ticket {ref} kept changing; try again")
+
+
+def reindex(deps: Dependencies, *, page_size: int = 100) -> tuple[int, int]:
+    """Save every ticket once (an operator's migration, ``tessera tickets reindex``; never on a
+    request path): a ticket stored before the workspace's indexes carries none of their keys,
+    and an SLA state from before ``breach_at`` none of its own, until its next save. The SLA
+    clocks are refreshed (idempotent for ``changed``) and saved with it. Reads every ticket
+    page by page (``ByKind``); a ticket saved meanwhile is skipped (that save indexed it).
+    Returns (saved, skipped)."""
+    saved = skipped = 0
+    cursor = None
+    while True:
+        page = deps.tickets.recent(limit=page_size, cursor=cursor)
+        for ticket in page.items:
+            events = sla_clocks.refresh(deps, ticket, trigger="changed", now=utcnow())
+            try:
+                deps.tickets.save(ticket, events)
+                saved += 1
+            except Conflict:
+                skipped += 1
+        if page.cursor is None:
+            return saved, skipped
+        cursor = page.cursor
