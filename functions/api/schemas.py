@@ -150,7 +150,8 @@ SORT: Schema = {
 }
 SINCE: Schema = {
     "type": "string",
-    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2})$",
+    # A "+" of the offset sent unencoded arrives as a space: taken as the "+" it was.
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+ -][0-9]{2}:[0-9]{2})$",
     "maxLength": 40,
     "description": "An ISO-8601 time with its offset, e.g. the `latest` of the last answer",
 }

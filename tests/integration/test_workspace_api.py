@@ -235,6 +235,11 @@ def test_changes_tell_the_console_when_to_reload(stack: RunningStack, admin: str
     status, after = stack.request("GET", f"/api/tickets/changes?since={quote(latest)}", token=admin)
     assert after["changed"] is True
     assert datetime.fromisoformat(after["latest"]) >= datetime.fromisoformat(changed["updated_at"])
+    # A "+00:00" sent without encoding arrives as " 00:00": still the same time
+    status, unencoded = stack.request(
+        "GET", f"/api/tickets/changes?since={after['latest']}", token=admin
+    )
+    assert (status, unencoded["changed"]) == (200, False) or unencoded["latest"] != after["latest"]
 
 
 @pytest.mark.parametrize("query", ["", "?since=yesterday", "?since=2025-01-01T00:00:00"])

@@ -152,7 +152,7 @@ def ticket_changes(call: Call) -> dict[str, Any]:
     if raw is None:
         raise ValidationFailed("since", "is required")
     try:
-        since = datetime.fromisoformat(raw)
+        since = datetime.fromisoformat(raw.replace(" ", "+"))
     except ValueError:
         raise ValidationFailed("since", "must be an ISO-8601 time") from None
     if since.tzinfo is None:
