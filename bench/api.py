@@ -17,6 +17,11 @@ untimed warm-up; the ``GetItem`` row is a bare ``get_item`` of one ticket on the
 Figures are moto's in-process cost (no network): they compare routes with each other and with
 one storage call, not with a deployed API.
 
+Then, per view of the agents' workspace (``GET /api/views``, as one agent): the Query calls and
+the index items each read (DynamoDB's ``ScannedCount``) for one page (``limit`` 10) and for the
+view's count, before and after the table grows by tickets in none of the views: each is one
+Query, and what it reads follows the page or the view, never the table.
+
 Run: ``.venv/bin/python -m bench.api --runs 25`` from the repository (as a module: run as a
 script, this file would shadow the ``api`` package). A measurement, not a
 test: it exits 0 and prints what it flags.
@@ -35,9 +40,25 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 SEED_TICKETS = 30  # more than one page (limit 25) in each list
+SLA = """\
+calendars:
+  - name: always
+    timezone: UTC
+    hours: {mon-sun: "00:00-24:00"}
+default_calendar: always
+policies:
+  - name: bench
+    targets:
+      default: {first_response: 30m}
+"""
+ROOT = Path(__file__).resolve().parents[1]
+GROWTH_TICKETS = 60  # closed tickets added between the two view measurements: in no view
+VIEW_PAGE = 10
 PASSWORD = "Bench-pass-12345"  # noqa: S105 - staff of the in-process (moto) pool only
 
 
@@ -59,10 +80,12 @@ class Row:
 
 
 class CallCounter:
-    """Counts every botocore API call made while it is installed, by ``service:Operation``."""
+    """Counts every botocore API call made while it is installed, by ``service:Operation``, and
+    the items DynamoDB Queries read (``ScannedCount``: before any filter, what is paid for)."""
 
     def __init__(self) -> None:
         self.calls: collections.Counter[str] = collections.Counter()
+        self.items_read = 0
 
     @contextmanager
     def installed(self) -> Iterator[None]:
@@ -73,7 +96,10 @@ class CallCounter:
 
         def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
             counter.calls[f"{client.meta.service_model.endpoint_prefix}:{operation}"] += 1
-            return original(client, operation, params)
+            answer = original(client, operation, params)
+            if operation == "Query":
+                counter.items_read += int(answer.get("ScannedCount", len(answer.get("Items", []))))
+            return answer
 
         BaseClient._make_api_call = counted  # type: ignore[method-assign]
         try:
@@ -147,6 +173,13 @@ def _world(api: Api, template: Any) -> dict[str, Any]:
         status, body = api("POST", "/api/auth/login", {"email": email, "password": PASSWORD})
         assert status == 200, body
         tokens[role] = body["token"]
+    # The routing directory (alice in support and billing: her group views) and an SLA every
+    # open ticket runs (30 minutes, every hour counts: each is "breaching" when measured).
+    for kind, text in (("groups", (ROOT / "infra/config/groups.yaml").read_text()), ("sla", SLA)):
+        status, body = api(
+            "PUT", f"/api/admin/config/{kind}", {"text": text}, token=tokens["admin"]
+        )
+        assert status == 200, body
     tickets = []
     for n in range(SEED_TICKETS):
         status, ticket = api(
@@ -164,6 +197,23 @@ def _world(api: Api, template: Any) -> dict[str, Any]:
         )
         assert status == 200, ticket
         tickets.append(ticket)
+    # A few tickets in each of the other views: unassigned in support, pending, solved.
+    for n, changes in enumerate(
+        [{"status": "open", "group": "support"}] * 5
+        + [{"status": "pending", "group": "billing", "assignee": "alice@example.com"}] * 5
+        + [{"status": "solved", "group": "billing", "assignee": "alice@example.com"}] * 5
+    ):
+        status, ticket = api(
+            "POST",
+            "/api/tickets",
+            {"subject": f"View {n}", "body": "x", "requester": f"view{n}@customer.test"},
+            token=tokens["agent"],
+        )
+        assert status == 201, ticket
+        status, ticket = api(
+            "PATCH", f"/api/tickets/{ticket['id']}", changes, token=tokens["agent"]
+        )
+        assert status == 200, ticket
     # The link request_magic_link would mail (reading it back from moto's SES adds nothing).
     link = bootstrap.signer().sign(
         customers.MAGIC_LINK,
@@ -203,6 +253,14 @@ def _cases(world: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
         ("PUT", f"/api/tickets/{own}/presence", {"activity": "viewing"}, "agent"),
         ("GET", "/api/me", None, "agent"),
         ("GET", "/api/me/notifications", None, "agent"),
+        ("GET", "/api/views", None, "agent"),
+        ("GET", "/api/tickets/changes?since=2025-01-01T00:00:00Z", None, "agent"),
+        (
+            "POST",
+            "/api/tickets/bulk",
+            lambda: {"ids": [own], "changes": {"add_tags": [f"bulk-{next(serial)}"]}},
+            "agent",
+        ),
     ]
 
 
@@ -215,13 +273,104 @@ def _is_list_route(method: str, path: str) -> bool:
     return any(
         spec.method == method
         and Route.make(spec.method, spec.path, "").pattern.match(bare)
-        and spec.responses.get(200) is schemas.PAGE
+        and spec.responses.get(200) in (schemas.PAGE, schemas.TICKET_LIST)
         for spec in ENDPOINTS
     )
 
 
+@dataclass
+class ViewRow:
+    view: str
+    tickets: int  # in the table when measured
+    page_queries: int
+    page_read: int
+    page_returned: int
+    count_queries: int
+    count_read: int
+    count: int
+
+
+def _view_figures(api: Api, world: dict[str, Any], tickets: int) -> list[ViewRow]:
+    """One page and the count of each of the agent's views, with the calls and items each
+    cost (the count through the repository, as GET /api/views makes it, one view at a time)."""
+    from urllib.parse import parse_qs
+
+    from tessera import bootstrap
+    from tessera.identity.access import Principal, Role
+    from tessera.tickets import queue
+    from tessera.tickets.model import Status
+
+    token = world["tokens"]["agent"]
+    status, views = api("GET", "/api/views", token=token)
+    assert status == 200, views
+    deps = bootstrap.dependencies()
+    agent = Principal("alice@example.com", frozenset({Role.AGENT}))
+    rows = []
+    for view in views["items"]:
+        page_counter, count_counter = CallCounter(), CallCounter()
+        with page_counter.installed():
+            status, page = api(
+                "GET", f"/api/tickets?{view['query']}&limit={VIEW_PAGE}", token=token
+            )
+        assert status == 200, page
+        query = {k: v[0] for k, v in parse_qs(view["query"]).items()}
+        statuses = query.get("status")
+        filters = queue.Filters(
+            statuses=frozenset(Status(s) for s in statuses.split(",")) if statuses else frozenset()
+        )
+        selection = queue.selection(
+            deps,
+            agent,
+            view=query["view"],
+            group=query.get("group"),
+            filters=filters,
+            now=datetime.now(UTC),
+        )
+        count = 0
+        if selection is not None:
+            with count_counter.installed():
+                count, _capped = deps.tickets.count(selection, cap=queue.COUNT_CAP)
+        rows.append(
+            ViewRow(
+                view=view["id"],
+                tickets=tickets,
+                page_queries=page_counter.calls["dynamodb:Query"],
+                page_read=page_counter.items_read,
+                page_returned=len(page["items"]),
+                count_queries=count_counter.calls["dynamodb:Query"],
+                count_read=count_counter.items_read,
+                count=count,
+            )
+        )
+    return rows
+
+
+def _grow(api: Api, world: dict[str, Any], n: int) -> None:
+    """``n`` more tickets, closed: in the table, in none of the views."""
+    token = world["tokens"]["agent"]
+    for i in range(n):
+        status, ticket = api(
+            "POST",
+            "/api/tickets",
+            {"subject": f"Old {i}", "body": "x", "requester": f"old{i}@customer.test"},
+            token=token,
+        )
+        assert status == 201, ticket
+        status, ticket = api(
+            "PATCH", f"/api/tickets/{ticket['id']}", {"status": "closed"}, token=token
+        )
+        assert status == 200, ticket
+
+
 def measure(runs: int) -> tuple[float, list[Row]]:
     """The bare GetItem's median (ms) and one row per route."""
+    bare, rows, _views = measure_all(runs)
+    return bare, rows
+
+
+def measure_all(runs: int) -> tuple[float, list[Row], list[ViewRow]]:
+    """The bare GetItem's median (ms), one row per route, and the per-view figures before and
+    after the table grows."""
     import boto3
     import moto
 
@@ -249,7 +398,23 @@ def measure(runs: int) -> tuple[float, list[Row]]:
             _measure_route(api, world, method, path, body, role, runs)
             for method, path, body, role in _cases(world)
         ]
-    return bare, rows
+        views = _view_figures(api, world, _tickets_in(dynamodb, table))
+        _grow(api, world, GROWTH_TICKETS)
+        views += _view_figures(api, world, _tickets_in(dynamodb, table))
+    return bare, rows, views
+
+
+def _tickets_in(dynamodb: Any, table: str) -> int:
+    """How many tickets the table holds (a COUNT of the ByKind index: the bench's own
+    bookkeeping, outside any measured request)."""
+    answer = dynamodb.query(
+        TableName=table,
+        IndexName="ByKind",
+        KeyConditionExpression="kind = :k",
+        ExpressionAttributeValues={":k": {"S": "ticket"}},
+        Select="COUNT",
+    )
+    return int(answer["Count"])
 
 
 def _ticket_key(ticket_id: str) -> dict[str, Any]:
@@ -294,7 +459,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=25)
     args = parser.parse_args()
-    bare, rows = measure(args.runs)
+    bare, rows, views = measure_all(args.runs)
     width = max(len(r.label) for r in rows)
     print(f"{'route (caller)':<{width}}  {'median ms':>9}  {'x GetItem':>9}  AWS calls per request")
     print(f"{'bare dynamodb GetItem':<{width}}  {bare:>9.2f}  {1:>9.1f}  dynamodb:GetItem 1")
@@ -306,7 +471,23 @@ def main() -> int:
             f"{row.label:<{width}}  {row.median_ms:>9.2f}  {row.median_ms / bare:>9.1f}  "
             f"{calls or '-'}{kind}{flags}"
         )
+    print(
+        f"\nper view (alice, limit {VIEW_PAGE}): DynamoDB Query calls and items read, for one "
+        f"page and for the view's count; then again with {GROWTH_TICKETS} more tickets in none"
+    )
+    header = ("view", "tickets", "page Query", "page read", "returned")
+    header += ("count Query", "count read", "count")
+    print("  ".join(f"{h:>12}" for h in header))
+    for v in views:
+        cells = (v.view, v.tickets, v.page_queries, v.page_read, v.page_returned)
+        cells += (v.count_queries, v.count_read, v.count)
+        print("view " + "  ".join(f"{c:>12}" for c in cells))
     flagged = [r.label for r in rows if r.flags]
+    flagged += [
+        f"view {v.view} ({v.tickets} tickets)"
+        for v in views
+        if v.page_queries > 1 or v.count_queries > 1
+    ]
     print(f"\n{len(flagged)} route(s) flagged" + (": " + ", ".join(flagged) if flagged else ""))
     return 0
 

@@ -63,13 +63,17 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
 )
 
 
+def status_of(error: Exception) -> int:
+    """The HTTP status a domain error (or one of Chalice's request errors) stands for."""
+    if isinstance(error, ChaliceViewError):
+        return int(error.STATUS_CODE)
+    return next((code for kind, code in _STATUS if isinstance(error, kind)), 500)
+
+
 def error_response(error: Exception) -> Response:
     """Domain errors (and Chalice's own request errors) as statuses, in one JSON shape:
     ``{"error": {"code", "message", "field"?}}``."""
-    if isinstance(error, ChaliceViewError):
-        status = error.STATUS_CODE
-    else:
-        status = next((code for kind, code in _STATUS if isinstance(error, kind)), 500)
+    status = status_of(error)
     body: dict[str, Any] = {"code": type(error).__name__, "message": str(error)}
     if isinstance(error, ValidationFailed):
         body["field"], body["message"] = error.field, error.problem

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tessera.ports import Thread
-from tessera.sla.clocks import Standing
+from tessera.sla.clocks import Standing, next_breach
 from tessera.tickets.model import (
     STAFF_CHANNELS,
     Event,
@@ -19,7 +19,9 @@ from tessera.tickets.model import (
     Ticket,
     display_name,
     speaker,
+    utcnow,
 )
+from tessera.tickets.queue import BULK_LIMIT, SORTS, VIEWS
 
 Schema = dict[str, Any]
 
@@ -143,6 +145,55 @@ RATING = obj(
     ["score"],
 )
 
+_STATUS_NAMES = "|".join(s.value for s in Status)
+STATUSES: Schema = {
+    "type": "string",
+    "pattern": f"^({_STATUS_NAMES})(,({_STATUS_NAMES}))*$",
+    "maxLength": 64,
+    "description": "A status, or several of one stage, comma-separated: new,open",
+}
+LIST_VIEW: Schema = {"type": "string", "enum": list(VIEWS), "default": "all"}
+SORT: Schema = {
+    "type": "string",
+    "enum": list(SORTS),
+    "description": (
+        "Default: the view's index order (updated, newest change first; breaching and breached: "
+        "sla_due, earliest first), which holds across pages; another sort orders the page"
+    ),
+}
+SINCE: Schema = {
+    "type": "string",
+    # A "+" of the offset sent unencoded arrives as a space: taken as the "+" it was.
+    "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+ -][0-9]{2}:[0-9]{2})$",
+    "maxLength": 40,
+    "description": "An ISO-8601 time with its offset, e.g. the `latest` of the last answer",
+}
+BULK: Schema = obj(
+    {
+        "ids": {
+            "type": "array",
+            "items": TICKET_ID,
+            "minItems": 1,
+            "maxItems": BULK_LIMIT,
+            "uniqueItems": True,
+            "description": "Ticket ids or numbers",
+        },
+        "changes": {
+            **obj(
+                {
+                    "status": STATUS,
+                    "priority": PRIORITY,
+                    "group": NULLABLE_NAME,
+                    "assignee": NULLABLE_NAME,
+                    "add_tags": {**TAGS, "minItems": 1},
+                }
+            ),
+            "minProperties": 1,
+        },
+    },
+    ["ids", "changes"],
+)
+
 CONFIG_TEXT = obj({"text": {"type": "string", "maxLength": 200000}}, ["text"])
 
 LIMIT: Schema = {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}
@@ -193,11 +244,72 @@ TICKET: Schema = {
         "created_at": {"type": "string"},
         "updated_at": {"type": "string"},
         "version": {"type": "integer"},
+        "sla_due": {
+            "type": ["string", "null"],
+            "description": "Staff: when the earliest running SLA target is (was) breached",
+        },
+        "sla_breached": {"type": "boolean", "description": "Staff: sla_due has passed"},
     },
 }
 PAGE = obj(
     {"items": {"type": "array", "items": TICKET}, "cursor": {"type": ["string", "null"]}},
     ["items", "cursor"],
+)
+TICKET_LIST = obj(
+    {
+        "items": {"type": "array", "items": TICKET},
+        "cursor": {"type": ["string", "null"]},
+        "sort": {"type": "string", "enum": list(SORTS)},
+        "ordered": {
+            "type": "string",
+            "enum": ["index", "page"],
+            "description": "index: the order holds across pages; page: within this page only",
+        },
+    },
+    ["items", "cursor", "sort", "ordered"],
+)
+VIEW_LIST = obj(
+    {
+        "items": {
+            "type": "array",
+            "items": obj(
+                {
+                    "id": {"type": "string"},
+                    "label_key": {"type": "string"},
+                    "count": {"type": "integer"},
+                    "capped": {"type": "boolean"},
+                    "query": {"type": "string"},
+                    "group": {"type": ["string", "null"]},
+                },
+                ["id", "label_key", "count", "capped", "query", "group"],
+            ),
+        }
+    },
+    ["items"],
+)
+CHANGES = obj(
+    {"changed": {"type": "boolean"}, "latest": {"type": ["string", "null"]}},
+    ["changed", "latest"],
+)
+BULK_RESULTS = obj(
+    {
+        "results": {
+            "type": "array",
+            "items": obj(
+                {
+                    "id": {"type": "string"},
+                    "ok": {"type": "boolean"},
+                    "status": {"type": "integer"},
+                    "error": {"type": "string"},
+                    "code": {"type": "string"},
+                    "field": {"type": "string"},
+                    "ticket": TICKET,
+                },
+                ["id", "ok", "status"],
+            ),
+        }
+    },
+    ["results"],
 )
 MESSAGE: Schema = {
     "type": "object",
@@ -276,6 +388,9 @@ def ticket_json(
     :data:`CUSTOMER_FIELDS` and the custom fields named in ``customer_fields`` (those the
     ``fields`` config lets customers set, and so see)."""
     data = ticket.snapshot()
+    breach = next_breach(ticket)
+    data["sla_due"] = breach.isoformat() if breach else None
+    data["sla_breached"] = breach is not None and breach <= utcnow()
     if not staff:
         custom = {k: v for k, v in ticket.custom_fields.items() if k in customer_fields}
         data = {k: data[k] for k in CUSTOMER_FIELDS} | {

@@ -52,6 +52,34 @@ class Quarantined:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which tickets one listing or count of the agents' workspace reads: one partition of one
+    index (``listing`` and ``key``, see docs/data-model.md, patterns 20-27), optionally a range
+    of its sort key, narrowed by filters that storage applies to what the range holds (so a
+    page may hold fewer tickets than asked for).
+
+    ``listing``: ``every`` (key ``ticket``: every ticket; ``created``: the same by creation,
+    newest first), ``stage`` (key: a stage, see
+    :data:`tessera.tickets.queue.STAGES`), ``group`` (``<group or ->#<stage>``), ``assignee``
+    (``<agent>#<stage>``), ``unassigned`` (key ``open``: open tickets nobody has), ``sla`` (key
+    ``running``: tickets with a running SLA target). All but ``sla`` are ordered by the last
+    change, newest first; ``sla`` by :func:`tessera.sla.clocks.next_breach`, earliest first.
+    ``since``/``until`` bound that order's time (inclusive)."""
+
+    listing: str
+    key: str
+    since: datetime | None = None
+    until: datetime | None = None
+    statuses: frozenset[Status] = frozenset()
+    priority: str | None = None
+    tag: str | None = None
+    group: str | None = None
+    groups: frozenset[str] | None = None  # any of these groups (the unassigned view)
+    assignee: str | None = None
+    unassigned: bool = False
+
+
 class TicketRepository(Protocol):
     """Tickets, their threads and audit trails. See docs/data-model.md for the access patterns."""
 
@@ -88,7 +116,8 @@ class TicketRepository(Protocol):
         *,
         claims: Sequence[str] = (),
     ) -> None:
-        """Append a message to a ticket and save the ticket (as :meth:`save`). Raises
+        """Append a message to a ticket and save the ticket (as :meth:`save`); a message is a
+        change, so ``ticket.updated_at`` moves on to the message's time if it is later. Raises
         AlreadyExists if the message's Message-ID is stored already, Conflict if stale.
         ``claims`` are more Message-IDs to claim for the ticket in the same write (the
         agent's mail that a reply mailed under its own Message-ID came from)."""
@@ -118,6 +147,17 @@ class TicketRepository(Protocol):
     def involving(self, address: str, *, limit: int, cursor: str | None = None) -> Page:
         """The tickets ``address`` asked (its requester's) or follows (a participant's), newest
         first (a customer's own list)."""
+
+    def select(self, selection: Selection, *, limit: int, cursor: str | None = None) -> Page:
+        """One page of the tickets ``selection`` names: one Query (see :class:`Selection`)."""
+
+    def count(self, selection: Selection, *, cap: int) -> tuple[int, bool]:
+        """How many tickets ``selection`` names, from one Query that reads at most ``cap``
+        index entries (or 1 MB); ``(count, True)`` when it stopped there: at least ``count``."""
+
+    def latest_change(self) -> datetime | None:
+        """When any ticket last changed (``updated_at`` of the newest change; None without
+        tickets): one Query of one item."""
 
     def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
         """Tickets whose next timer is due at or before ``now``, earliest first. Reads only due

@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import { uploadFile } from "../assets/lib/upload.js";
 import { api, html, say, size, t } from "./core.js";
+import { icon } from "./icons.js";
 import { useKeys } from "./keys.js";
 
 const draftKey = (id) => `tessera.draft.${id}`;
@@ -86,7 +87,7 @@ export function Composer({ ticket, lastActor, onActivity, onSent }) {
     <h2 id="composer-title" class="visually-hidden">${t("composer.title")}</h2>
     <div class="tabs" role="tablist">
       <button type="button" role="tab" aria-selected=${reply} onClick=${() => focus("reply")}>${t("composer.reply")} <kbd>r</kbd></button>
-      <button type="button" role="tab" aria-selected=${!reply} onClick=${() => focus("note")}>🔒 ${t("composer.note")} <kbd>n</kbd></button>
+      <button type="button" role="tab" aria-selected=${!reply} onClick=${() => focus("note")}>${icon("lock")} ${t("composer.note")} <kbd>n</kbd></button>
     </div>
     <p class="hint">${reply ? t("composer.reply_hint", { to: [ticket.requester, ...(ticket.participants || [])].join(", ") }) : t("composer.note_hint")}</p>
     <label class="visually-hidden" for="composer-text">${reply ? t("composer.reply") : t("composer.note")}</label>

@@ -2,6 +2,7 @@
 // ticket) with its list, and the settings page (availability, which notifications mail me,
 // language and time zone).
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
+import { icon } from "./icons.js";
 import {
   LANGUAGES, api, go, html, number, relative, say, setLanguage, store, t, tIn, update, useStore,
 } from "./core.js";
@@ -35,7 +36,7 @@ export function Notifications() {
   return html`<div class="notifications">
     <button type="button" aria-expanded=${open ? "true" : "false"} aria-controls="notifications-panel"
       onClick=${() => setOpen(!open)} aria-label=${t("notify.button", { n: answer.unread })}>
-      🔔${answer.unread > 0 && html`<span class="unread">${new Intl.NumberFormat(store.lang).format(answer.unread)}</span>`}
+      ${icon("bell")}${answer.unread > 0 && html`<span class="unread">${new Intl.NumberFormat(store.lang).format(answer.unread)}</span>`}
     </button>
     ${open && html`<div id="notifications-panel" ref=${panel} class="popover" role="region" aria-label=${t("notify.title")}>
       <h2>${t("notify.title")}</h2>

@@ -8,6 +8,7 @@ import {
   say, size, store, t, useStore, when,
 } from "./core.js";
 import { Composer } from "./composer.js";
+import { icon } from "./icons.js";
 import { useKeys } from "./keys.js";
 
 const PRESENCE_MS = 10000;
@@ -38,15 +39,15 @@ async function download(ticketId, file) {
 
 function Message({ ticket, message }) {
   const kind = message.kind === "internal" ? "note" : message.from === "agent" ? "reply" : message.from || "customer";
-  const icon = { note: "🔒", reply: "↩", customer: "✉", system: "⚙" }[kind] || "✉";
+  const symbol = { note: "lock", reply: "reply", customer: "mail", system: "gear" }[kind] || "mail";
   const who = message.from === "agent" ? message.author_name || agentName(message.author) : message.author;
   return html`<li class=${`message ${kind}`} data-kind=${message.kind}>
-    <p class="meta"><span class="label"><span aria-hidden="true">${icon}</span> ${t(`thread.${kind}`)}</span>
+    <p class="meta"><span class="label">${icon(symbol)} ${t(`thread.${kind}`)}</span>
       <strong dir="auto">${who}</strong> <time datetime=${message.created_at}>${when(message.created_at)}</time></p>
     ${message.html ? html`<${MessageFrame} markup=${message.html} />` : html`<div class="text" dir="auto">${message.text}</div>`}
     ${message.attachments.length > 0 && html`<ul class="files" aria-label=${t("thread.files")}>
       ${message.attachments.map((file) => html`<li><button type="button" class="link" onClick=${() => download(ticket.id, file)}>
-        📎 ${file.filename} <span class="size">(${size(file.size)})</span></button></li>`)}</ul>`}
+        ${icon("clip")} ${file.filename} <span class="size">(${size(file.size)})</span></button></li>`)}</ul>`}
   </li>`;
 }
 

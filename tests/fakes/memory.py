@@ -28,10 +28,13 @@ from tessera.ports import (
     Page,
     Presence,
     Quarantined,
+    Selection,
     StoredConfig,
     Thread,
 )
+from tessera.sla.clocks import next_breach
 from tessera.tickets.model import Event, Message, Status, Ticket, utcnow
+from tessera.tickets.stages import OPEN, stage_of
 
 FIRST_NUMBER = 1001
 
@@ -76,6 +79,7 @@ class InMemoryTicketRepository:
         check_belongs(ticket, [message], events)
         self._check_claim(message, claims)
         self._check_version(ticket)
+        ticket.updated_at = max(ticket.updated_at, message.created_at)
         ticket.version += 1
         self._write(ticket, message, events)
         for claim in claims:
@@ -186,6 +190,52 @@ class InMemoryTicketRepository:
         next_cursor = _encode_cursor(listing, page[-1]) if more else None
         return Page(items=copy.deepcopy(page), cursor=next_cursor)
 
+    def select(self, selection: Selection, *, limit: int, cursor: str | None = None) -> Page:
+        check_limit(limit)
+        listing = f"{selection.listing}:{selection.key}"
+        if cursor is not None:
+            after = _decode_cursor(cursor, listing)
+            # As in DynamoDB's adapter: a next page's range reaches back to where it resumes.
+            if selection.since is not None and after[0] < selection.since:
+                selection = dataclasses.replace(selection, since=after[0])
+            if selection.until is not None and after[0] > selection.until:
+                selection = dataclasses.replace(selection, until=after[0])
+        tickets = self._selected(selection)
+        if cursor is not None:
+            oldest_first = selection.listing == "sla"
+            tickets = [
+                t
+                for t in tickets
+                if (_order(selection, t) > after if oldest_first else _order(selection, t) < after)
+            ]
+        page = tickets[:limit]
+        more = len(tickets) > limit
+        next_cursor = _encode_order(listing, _order(selection, page[-1])) if more else None
+        return Page(items=copy.deepcopy(page), cursor=next_cursor)
+
+    def count(self, selection: Selection, *, cap: int) -> tuple[int, bool]:
+        # Like the Query: at most ``cap`` entries of the partition (and range) are read.
+        in_range = [t for t in self._tickets.values() if _in_partition(selection, t)]
+        read = sorted(
+            in_range, key=lambda t: _order(selection, t), reverse=selection.listing != "sla"
+        )
+        counted = [t for t in read[:cap] if _passes(selection, t)]
+        return len(counted), len(read) > cap
+
+    def latest_change(self) -> datetime | None:
+        return max((t.updated_at for t in self._tickets.values()), default=None)
+
+    def _selected(self, selection: Selection) -> list[Ticket]:
+        """The partition in index order (newest change first; SLA: earliest breach first)."""
+        chosen = [
+            t
+            for t in self._tickets.values()
+            if _in_partition(selection, t) and _passes(selection, t)
+        ]
+        return sorted(
+            chosen, key=lambda t: _order(selection, t), reverse=selection.listing != "sla"
+        )
+
     def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
         check_limit(limit)
         if now.tzinfo is None:
@@ -218,6 +268,60 @@ class InMemoryTicketRepository:
 
     def release(self, key: str) -> None:
         self._quarantine.pop(key, None)
+
+
+def _partition_key(listing: str, ticket: Ticket) -> str | None:
+    """The ticket's partition key on the DynamoDB index serving ``listing`` (None: absent)."""
+    stage = stage_of(ticket.status)
+    if listing in {"every", "created"}:
+        return "ticket"
+    if listing == "stage":
+        return stage
+    if listing == "group":
+        return f"{ticket.group or '-'}#{stage}"
+    if listing == "assignee":
+        return f"{ticket.assignee}#{stage}" if ticket.assignee else None
+    if listing == "unassigned":
+        return OPEN if ticket.assignee is None and stage == OPEN else None
+    if listing == "sla":
+        return "running" if next_breach(ticket) is not None else None
+    raise ValueError(f"no listing {listing!r}")
+
+
+def _order(selection: Selection, ticket: Ticket) -> tuple[datetime, str]:
+    if selection.listing == "sla":
+        breach = next_breach(ticket)
+        assert breach is not None
+        return breach, ticket.id
+    if selection.listing == "created":
+        return ticket.created_at, ticket.id
+    return ticket.updated_at, ticket.id
+
+
+def _in_partition(selection: Selection, ticket: Ticket) -> bool:
+    if _partition_key(selection.listing, ticket) != selection.key:
+        return False
+    at, _ = _order(selection, ticket)
+    return (selection.since is None or at >= selection.since) and (
+        selection.until is None or at <= selection.until
+    )
+
+
+def _passes(selection: Selection, ticket: Ticket) -> bool:
+    return (
+        (not selection.statuses or ticket.status in selection.statuses)
+        and (selection.groups is None or ticket.group in selection.groups)
+        and (selection.priority is None or ticket.priority.value == selection.priority)
+        and (selection.group is None or ticket.group == selection.group)
+        and (selection.assignee is None or ticket.assignee == selection.assignee)
+        and (selection.tag is None or selection.tag in ticket.tags)
+        and (not selection.unassigned or ticket.assignee is None)
+    )
+
+
+def _encode_order(listing: str, order: tuple[datetime, str]) -> str:
+    raw = json.dumps([listing, order[0].isoformat(), order[1]]).encode()
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
 def _encode_cursor(listing: str, last: Ticket) -> str:

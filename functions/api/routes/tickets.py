@@ -4,12 +4,13 @@ notes and ratings."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalice.app import Response
 
 from api import schemas
-from api.endpoints import CUSTOMERS, STAFF, Call
+from api.endpoints import CUSTOMERS, STAFF, Call, status_of
 from api.service import (
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -19,10 +20,11 @@ from api.service import (
     with_etag,
 )
 from tessera import bootstrap
+from tessera.errors import ValidationFailed
 from tessera.safeguards import idempotency
 from tessera.sla import clocks
-from tessera.tickets import attachments, conversation, reading
-from tessera.tickets.model import Ticket, utcnow
+from tessera.tickets import attachments, conversation, queue, reading
+from tessera.tickets.model import Priority, Status, Ticket, utcnow
 
 
 def _ticket_response(call: Call, ticket: Ticket, status: int = 200) -> Response:
@@ -61,36 +63,146 @@ def _created_once(call: Call, scope: str, create: Callable[[], Ticket]) -> Respo
     roles=STAFF,
     tag="tickets",
     summary=(
-        "Agents: a view of the tickets, newest first: all, mine, a group's queue, or its "
-        "unassigned tickets; optionally one priority"
+        "Agents: a view of the tickets (all, mine, a group's, unassigned, pending, breaching, "
+        "breached, solved), filtered and sorted; one Query per page"
     ),
     query={
-        "view": {
-            "type": "string",
-            "enum": ["all", "mine", "group", "unassigned"],
-            "default": "all",
-        },
+        "view": schemas.LIST_VIEW,
         "group": schemas.NAME,
-        "status": {**schemas.STATUS, "default": "open"},
+        "status": schemas.STATUSES,
         "priority": schemas.PRIORITY,
+        "tag": schemas.NAME,
+        "assignee": schemas.NAME,
+        "sort": schemas.SORT,
         "limit": schemas.LIMIT,
         "cursor": schemas.CURSOR,
     },
-    responses={200: schemas.PAGE},
+    responses={200: schemas.TICKET_LIST},
 )
 def list_tickets(call: Call) -> dict[str, Any]:
     q = call.query
-    page = reading.view(
+    view = q["view"]
+    group = q.get("group")
+    filters = queue.Filters(
+        statuses=frozenset(Status(s) for s in q["status"].split(","))
+        if "status" in q
+        else frozenset(),
+        priority=Priority(q["priority"]) if "priority" in q else None,
+        tag=q["tag"].strip().lower() if "tag" in q else None,
+        # For view=group and view=unassigned the group picks the queue; elsewhere it filters.
+        group=None if view in {"group", "unassigned"} else group,
+        assignee=q.get("assignee"),
+    )
+    page = queue.listing(
         bootstrap.dependencies(),
         call.caller,
-        view=q["view"],
-        group=q.get("group"),
-        status=q["status"],
-        priority=q.get("priority"),
+        view=view,
+        group=group if view in {"group", "unassigned"} else None,
+        filters=filters,
+        sort=q.get("sort"),
         limit=q["limit"],
         cursor=q.get("cursor"),
     )
-    return {"items": [schemas.ticket_json(t) for t in page.items], "cursor": page.cursor}
+    return {
+        "items": [schemas.ticket_json(t) for t in page.items],
+        "cursor": page.cursor,
+        "sort": page.sort,
+        "ordered": "index" if page.ordered_by_index else "page",
+    }
+
+
+@endpoint(
+    "GET",
+    "/api/views",
+    roles=STAFF,
+    tag="tickets",
+    summary=(
+        "Agents: my views for the console's left rail, each with its live count and the query "
+        "of GET /api/tickets that lists it; one Query per count"
+    ),
+    responses={200: schemas.VIEW_LIST},
+)
+def list_views(call: Call) -> dict[str, Any]:
+    views = queue.views(bootstrap.dependencies(), call.caller)
+    return {
+        "items": [
+            {
+                "id": v.id,
+                "label_key": v.label_key,
+                "count": v.count,
+                "capped": v.capped,
+                "query": v.query,
+                "group": v.group,
+            }
+            for v in views
+        ]
+    }
+
+
+@endpoint(
+    "GET",
+    "/api/tickets/changes",
+    roles=STAFF,
+    tag="tickets",
+    summary="Agents: has any ticket changed since a time? (one Query of one item; for polling)",
+    query={"since": {**schemas.SINCE}},
+    responses={200: schemas.CHANGES},
+)
+def ticket_changes(call: Call) -> dict[str, Any]:
+    raw = call.query.get("since")
+    if raw is None:
+        raise ValidationFailed("since", "is required")
+    try:
+        since = datetime.fromisoformat(raw.replace(" ", "+"))
+    except ValueError:
+        raise ValidationFailed("since", "must be an ISO-8601 time") from None
+    if since.tzinfo is None:
+        raise ValidationFailed("since", "must name its offset (Z or +00:00)")
+    changed, latest = queue.changes(bootstrap.dependencies(), call.caller, since)
+    return {"changed": changed, "latest": latest.isoformat() if latest else None}
+
+
+@endpoint(
+    "POST",
+    "/api/tickets/bulk",
+    roles=STAFF,
+    tag="tickets",
+    body=schemas.BULK,
+    summary=(
+        "Agents: one change to up to 100 tickets, each audited on its own (reason bulk); "
+        "each ticket's outcome reported, a failure does not stop the others"
+    ),
+    responses={200: schemas.BULK_RESULTS},
+)
+def bulk_change(call: Call) -> dict[str, Any]:
+    outcomes = queue.bulk(
+        bootstrap.dependencies(), call.caller, call.body["ids"], call.body["changes"]
+    )
+    results = []
+    for outcome in outcomes:
+        if outcome.ticket is not None:
+            results.append(
+                {
+                    "id": outcome.ref,
+                    "ok": True,
+                    "status": 200,
+                    "ticket": schemas.ticket_json(outcome.ticket),
+                }
+            )
+            continue
+        error = outcome.error
+        assert error is not None
+        result: dict[str, Any] = {
+            "id": outcome.ref,
+            "ok": False,
+            "status": status_of(error),
+            "code": type(error).__name__,
+            "error": str(error),
+        }
+        if isinstance(error, ValidationFailed):
+            result["field"] = error.field
+        results.append(result)
+    return {"results": results}
 
 
 @endpoint(

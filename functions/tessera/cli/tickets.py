@@ -1,4 +1,5 @@
-"""``tessera tickets list|show``: the agents' views of tickets, over the HTTP API."""
+"""``tessera tickets list|show``: the agents' views of tickets, over the HTTP API; ``tessera
+tickets reindex``: on the stack itself, every ticket saved once onto the workspace's indexes."""
 
 from __future__ import annotations
 
@@ -14,9 +15,26 @@ def register(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="action", required=True)
     listing = actions.add_parser("list", help="a view of the tickets, newest first")
     add_api_option(listing)
-    listing.add_argument("--view", choices=["all", "mine", "group", "unassigned"], default="all")
+    listing.add_argument(
+        "--view",
+        choices=[
+            "all",
+            "mine",
+            "group",
+            "unassigned",
+            "pending",
+            "breaching",
+            "breached",
+            "solved",
+        ],
+        default="all",
+    )
     listing.add_argument("--group", help="the group, with --view group or unassigned")
-    listing.add_argument("--status", choices=[s.value for s in Status], default="open")
+    listing.add_argument(
+        "--status",
+        choices=[s.value for s in Status],
+        help="one status (default: every ticket for --view all, new and open for the queues)",
+    )
     listing.add_argument("--limit", type=int, default=25, help="tickets per page (1-100)")
     listing.add_argument("--cursor", help="the next page's cursor from a previous list")
     listing.set_defaults(run=run_list)
@@ -24,18 +42,29 @@ def register(subparsers: Any) -> None:
     add_api_option(show)
     show.add_argument("ticket", metavar="ID|NUMBER")
     show.set_defaults(run=run_show)
+    reindex = actions.add_parser(
+        "reindex",
+        help=(
+            "save every ticket once, so tickets stored before the workspace's indexes appear in "
+            "its views (AWS credentials, or --local; not over the API)"
+        ),
+    )
+    reindex.set_defaults(run=run_reindex)
 
 
 @reports_api_errors
 def run_list(args: argparse.Namespace) -> int:
-    query = {"view": args.view, "status": args.status, "limit": str(args.limit)}
+    query = {"view": args.view, "limit": str(args.limit)}
+    if args.status:
+        query["status"] = args.status
     if args.group:
         query["group"] = args.group
     if args.cursor:
         query["cursor"] = args.cursor
     page = call(api_url(args), "GET", "/api/tickets", token=saved_token(), query=query)
     if not page["items"]:
-        print(f"no {args.status} tickets in view {args.view}")
+        what = f"{args.status} " if args.status else ""
+        print(f"no {what}tickets in view {args.view}")
         return 0
     print(f"{'NUMBER':>7}  {'STATUS':<8} {'PRIORITY':<8} {'GROUP':<12} {'ASSIGNEE':<24} SUBJECT")
     for t in page["items"]:
@@ -62,4 +91,13 @@ def run_show(args: argparse.Namespace) -> int:
         print(message["text"].rstrip())
         for attachment in message.get("attachments", []):
             print(f"  [attachment] {attachment['filename']} ({attachment['size']} bytes)")
+    return 0
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    from tessera.bootstrap import dependencies
+    from tessera.tickets.queue import reindex
+
+    saved, skipped = reindex(dependencies())
+    print(f"{saved} tickets saved onto the workspace's indexes, {skipped} changed meanwhile")
     return 0

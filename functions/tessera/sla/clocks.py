@@ -562,9 +562,33 @@ def advance(
 
 
 def store(ticket: Ticket, state: SlaState, config: SlaConfig) -> None:
-    ticket.sla = state.dump()
+    breach = _next_breach(state, config)
+    ticket.sla = {**state.dump(), "breach_at": _t(breach)}
     timer = state.next_timer(config)
     ticket.due_at, ticket.due_what = timer if timer else (None, None)
+
+
+def _next_breach(state: SlaState, config: SlaConfig) -> datetime | None:
+    """When the earliest running target is breached: where its used time reaches the goal. A
+    target already over its goal has no exact instant without walking its calendar backwards;
+    it was over by the time it last ran from (``running_since``), which is what it gets."""
+    instants = []
+    for clock in state.clocks.values():
+        if clock.running_since is None:
+            continue
+        remaining = clock.goal - clock.used
+        if remaining > timedelta(0):
+            instants.append(clock.meter(config).add(clock.running_since, remaining))
+        else:
+            instants.append(clock.running_since)
+    return min(instants, default=None)
+
+
+def next_breach(ticket: Ticket) -> datetime | None:
+    """When the ticket's earliest *running* SLA target is (or was) breached; None when no
+    target runs (none applies, all are paused, or the ticket is solved). The agents' views
+    list and count tickets by it (docs/data-model.md, SlaDue)."""
+    return _dt(ticket.sla.get("breach_at"))
 
 
 def refresh(deps: Dependencies, ticket: Ticket, *, trigger: Trigger, now: datetime) -> list[Event]:

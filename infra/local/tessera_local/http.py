@@ -66,7 +66,9 @@ def api_routes(template: Template) -> list[Route]:
             if event["Type"] == "Api":
                 props = event["Properties"]
                 routes.append(Route.make(props["Method"], props["Path"], template.ref(logical_id)))
-    return routes
+    # API Gateway prefers a literal path segment to a {parameter} (/api/tickets/changes before
+    # /api/tickets/{ticket_id}); the first matching route wins here, so literal paths go first.
+    return sorted(routes, key=lambda r: r.resource.count("{"))
 
 
 def proxy_event(

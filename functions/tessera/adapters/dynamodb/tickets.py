@@ -45,7 +45,8 @@ from tessera import settings
 from tessera.adapters.checks import check_belongs, check_limit
 from tessera.adapters.clients import client
 from tessera.errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationFailed
-from tessera.ports import DueTimer, Page, Quarantined, Thread
+from tessera.ports import DueTimer, Page, Quarantined, Selection, Thread
+from tessera.sla.clocks import next_breach
 from tessera.tickets.model import (
     Attachment,
     Channel,
@@ -56,6 +57,7 @@ from tessera.tickets.model import (
     Status,
     Ticket,
 )
+from tessera.tickets.stages import OPEN, stage_of
 
 TICKET_SK = "#TICKET"
 CLAIM_SK = "#MID"
@@ -178,6 +180,15 @@ class TicketItem(TableItem, discriminator="ticket"):
     routing = UnicodeAttribute(null=True)  # sparse, with routing_since: waiting for routing
     routing_since = UtcTimeAttribute(null=True)
     routing_attempts = NumberAttribute(default=0)
+    # the agents' workspace (docs/data-model.md, patterns 20-27): sort keys of its indexes ...
+    updated = UnicodeAttribute(null=True)  # "<updated ISO>#<id>": newest change first
+    sla_due = UnicodeAttribute(null=True)  # "<breach ISO>#<id>", sparse with sla_clock
+    # ... and their partition keys
+    stage = UnicodeAttribute(null=True)  # tessera.tickets.stages: open, waiting, solved, closed
+    group_stage = UnicodeAttribute(null=True)  # "<group or ->#<stage>"
+    assignee_stage = UnicodeAttribute(null=True)  # "<agent>#<stage>", assigned tickets only
+    unassigned = UnicodeAttribute(null=True)  # "open": open tickets nobody has, only
+    sla_clock = UnicodeAttribute(null=True)  # "running": a running SLA target, only
     # the rest of the ticket
     subject = UnicodeAttribute()
     channel = UnicodeAttribute()
@@ -359,7 +370,16 @@ _MODELS: tuple[type[Model], ...] = (
 
 def ticket_item(ticket: Ticket) -> TicketItem:
     created = f"{to_iso(ticket.created_at)}#{ticket.id}"
+    stage = stage_of(ticket.status)
+    breach = next_breach(ticket)
     return TicketItem(
+        updated=f"{to_iso(ticket.updated_at)}#{ticket.id}",
+        stage=stage,
+        group_stage=f"{ticket.group or '-'}#{stage}",
+        assignee_stage=f"{ticket.assignee}#{stage}" if ticket.assignee else None,
+        unassigned=OPEN if ticket.assignee is None and stage == OPEN else None,
+        sla_clock="running" if breach else None,
+        sla_due=f"{to_iso(breach)}#{ticket.id}" if breach else None,
         pk=f"T#{ticket.id}",
         sk=TICKET_SK,
         kind="ticket",
@@ -603,6 +623,7 @@ class DynamoTicketRepository:
         claims: Sequence[str] = (),
     ) -> None:
         check_belongs(ticket, [message], events)
+        ticket.updated_at = max(ticket.updated_at, message.created_at)
         self._commit(
             [
                 *_claim(message),
@@ -754,6 +775,37 @@ class DynamoTicketRepository:
         tickets = [ticket_from_item(item) for item in results]
         return Page(items=tickets, cursor=encode_cursor(results.last_evaluated_key))
 
+    def select(self, selection: Selection, *, limit: int, cursor: str | None = None) -> Page:
+        check_limit(limit)
+        start = None
+        if cursor is not None:
+            _, partition, order, _ = _LISTINGS[selection.listing]
+            key_names = {"pk", "sk", partition, order}
+            start = decode_cursor(cursor, key_names, (partition, selection.key))
+        request = _selection_query(selection, start=start)
+        if start is not None:
+            request["ExclusiveStartKey"] = start
+        answer = client("dynamodb").query(**request, Limit=limit)
+        tickets = [ticket_from_item(TicketItem.from_raw_data(raw)) for raw in answer["Items"]]
+        return Page(items=tickets, cursor=encode_cursor(answer.get("LastEvaluatedKey")))
+
+    def count(self, selection: Selection, *, cap: int) -> tuple[int, bool]:
+        answer = client("dynamodb").query(**_selection_query(selection), Select="COUNT", Limit=cap)
+        return int(answer["Count"]), "LastEvaluatedKey" in answer
+
+    def latest_change(self) -> datetime | None:
+        answer = client("dynamodb").query(
+            TableName=TicketItem.Meta.table_name,
+            IndexName="ByUpdated",
+            KeyConditionExpression="kind = :kind",
+            ExpressionAttributeValues={":kind": {"S": "ticket"}},
+            ProjectionExpression="updated_at",
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = answer.get("Items", [])
+        return from_iso(items[0]["updated_at"]["S"]) if items else None
+
     def due_timers(self, now: datetime, *, limit: int) -> Sequence[DueTimer]:
         check_limit(limit)
         keys = DueTimerKeys.due_timers.query(
@@ -778,6 +830,88 @@ class DynamoTicketRepository:
 
     def release(self, key: str) -> None:
         QuarantineItem(f"Q#{key}", QUARANTINE_SK).delete()
+
+
+# A Selection's listing: its index, partition key, sort key, and whether it reads oldest first.
+_LISTINGS: dict[str, tuple[str, str, str, bool]] = {
+    "every": ("ByUpdated", "kind", "updated", False),
+    "created": ("ByKind", "kind", "created", False),
+    "stage": ("ByStage", "stage", "updated", False),
+    "group": ("ByGroupStage", "group_stage", "updated", False),
+    "assignee": ("ByAssigneeStage", "assignee_stage", "updated", False),
+    "unassigned": ("Unassigned", "unassigned", "updated", False),
+    "sla": ("SlaDue", "sla_clock", "sla_due", True),
+}
+
+
+def _selection_query(
+    selection: Selection, *, start: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The one Query a Selection is: key condition on the index, filters as a FilterExpression
+    (applied to what the key condition reads, so they narrow a page and a count, never widen
+    what is read). A time range moves with the clock (breaching: from now on), and DynamoDB
+    refuses a start key outside the key condition, so the range of a next page reaches back to
+    its start key: the next page goes on from where the last one ended."""
+    if selection.listing not in _LISTINGS:
+        raise ValueError(f"no listing {selection.listing!r}")
+    index, partition, order, oldest_first = _LISTINGS[selection.listing]
+    resume = start[order]["S"] if start is not None else None
+    names = {"#p": partition}
+    values: dict[str, dict[str, str]] = {":p": {"S": selection.key}}
+    condition = "#p = :p"
+    if selection.since is not None or selection.until is not None:
+        names["#o"] = order
+        # Sort keys are "<ISO>#<id>": "~" sorts after "#", so "<until>~" includes that instant.
+        if selection.since is not None:
+            since = to_iso(selection.since)
+            values[":since"] = {"S": min(since, resume) if resume else since}
+        if selection.until is not None:
+            until = to_iso(selection.until) + "~"
+            values[":until"] = {"S": max(until, resume) if resume else until}
+        if selection.since is not None and selection.until is not None:
+            condition += " AND #o BETWEEN :since AND :until"
+        elif selection.since is not None:
+            condition += " AND #o >= :since"
+        else:
+            condition += " AND #o <= :until"
+    filters = []
+
+    def any_of(attribute: str, options: Sequence[str]) -> None:
+        names[f"#{attribute}"] = attribute
+        placeholders = []
+        for n, option in enumerate(sorted(options)):
+            values[f":{attribute}{n}"] = {"S": option}
+            placeholders.append(f":{attribute}{n}")
+        filters.append(f"#{attribute} IN ({', '.join(placeholders)})")
+
+    if selection.statuses:
+        any_of("status", [s.value for s in selection.statuses])
+    if selection.groups is not None:
+        any_of("group", list(selection.groups))
+    for attribute in ("priority", "group", "assignee"):
+        wanted = getattr(selection, attribute)
+        if wanted is not None:
+            names[f"#{attribute}"] = attribute
+            values[f":{attribute}"] = {"S": wanted}
+            filters.append(f"#{attribute} = :{attribute}")
+    if selection.tag is not None:
+        names["#tags"] = "tags"
+        values[":tag"] = {"S": selection.tag}
+        filters.append("contains(#tags, :tag)")
+    if selection.unassigned:
+        names["#assignee"] = "assignee"
+        filters.append("attribute_not_exists(#assignee)")
+    request: dict[str, Any] = {
+        "TableName": TicketItem.Meta.table_name,
+        "IndexName": index,
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": oldest_first,
+    }
+    if filters:
+        request["FilterExpression"] = " AND ".join(filters)
+    return request
 
 
 def _claim(message: Message) -> list[_Write]:
