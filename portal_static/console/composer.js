@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import { uploadFile } from "../assets/lib/upload.js";
 import { api, html, say, size, t } from "./core.js";
 import { icon } from "./icons.js";
+import { actor } from "./trail.js";
 import { useKeys } from "./keys.js";
 
 const draftKey = (id) => `tessera.draft.${id}`;
@@ -77,7 +78,12 @@ export function Composer({ ticket, lastActor, onActivity, onSent }) {
       say(mode === "note" ? t("composer.noted") : t("composer.sent"));
       onSent(answer);
     } catch (error) {
-      if (error.status === 412) setConflict({ status });
+      if (error.status === 412) {
+        // Who moved it on: the latest entry of the ticket's trail as it is now.
+        const now = await api(`/tickets/${encodeURIComponent(ticket.id)}`).catch(() => null);
+        const latest = now?.events?.[now.events.length - 1];
+        setConflict({ status, who: latest ? actor(latest.actor) : lastActor });
+      }
       else say(error.message);
     } finally { setSending(false); }
   }
@@ -104,7 +110,7 @@ export function Composer({ ticket, lastActor, onActivity, onSent }) {
       ${files.length > 0 && html`<span>${files.map((f) => `${f.name} (${size(f.size)})`).join(", ")}</span>`}
     </div>
     ${conflict && html`<div class="conflict" role="alert">
-      <p>${t("composer.conflict", { who: lastActor })}</p>
+      <p>${t("composer.conflict", { who: conflict.who })}</p>
       <button type="button" onClick=${() => onSent(null)}>${t("ticket.reload")}</button>
       <button type="button" onClick=${() => send(conflict.status, true)}>${t("composer.send_anyway")}</button></div>`}
     <div class="actions">

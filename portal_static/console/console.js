@@ -60,6 +60,7 @@ function Header({ route }) {
     try {
       const ticket = await api(`/tickets/${encodeURIComponent(value)}`);
       event.target.reset();
+      document.activeElement?.blur(); // the ticket's own keys (a, r, n, s) work at once
       go(`#/tickets/${ticket.id}`);
     } catch (error) { say(t("jump.none", { q: value })); }
   }

@@ -2,7 +2,7 @@
 // agent's language, times in the agent's time zone, the workspace (groups, agents, fields) and a
 // small store that components subscribe to. Everything from the API is rendered by Preact as
 // text; the only HTML from a ticket is a message's sanitized HTML, in a sandboxed frame.
-import { apiClient, storedSession } from "../assets/lib/api.js";
+import { ApiError, apiClient, storedSession } from "../assets/lib/api.js";
 import { RTL, bytes, ticketNumber, translate } from "../assets/lib/words.js";
 import { useEffect, useState } from "../assets/vendor/htm-preact.js";
 import STRINGS from "./strings.js";
@@ -38,7 +38,11 @@ export function useStore() {
   }, []);
   return store;
 }
-export const say = (notice) => update({ notice });
+// A confirmation or an error in the live region, gone after a while (unless replaced).
+export function say(notice) {
+  update({ notice });
+  setTimeout(() => { if (store.notice === notice) update({ notice: "" }); }, 10000);
+}
 
 // ------------------------------------------------------------------ words, numbers, times
 function pickLanguage() {
@@ -113,7 +117,11 @@ const client = apiClient({
   },
 });
 // api(path, {method, body, headers}) -> JSON, or throws ApiError (status, code, field, message).
-export const api = (path, options) => client.request(path, options);
+// Signed out, nothing is sent on the agent's behalf (a poll that fires just after sign-out).
+export const api = (path, options = {}) =>
+  options.auth === false || session.token
+    ? client.request(path, options)
+    : Promise.reject(new ApiError(401, t("signin.expired")));
 
 // After signing in: who I am and what the pickers offer.
 export async function loadWorkspace() {

@@ -48,7 +48,7 @@ function Filters({ values, onChange }) {
   </div>`;
 }
 
-function BulkBar({ selected, onDone }) {
+function BulkBar({ selected, tickets, onDone }) {
   const { groups, agents } = store.workspace;
   const [results, setResults] = useState([]);
   async function apply(event) {
@@ -63,7 +63,11 @@ function BulkBar({ selected, onDone }) {
     try {
       const answer = await api("/tickets/bulk", { method: "POST", body: { ids: [...selected], changes } });
       const failed = answer.results.filter((r) => !r.ok);
-      setResults(failed);
+      const label = (id) => {
+        const known = tickets.find((x) => x.id === id);
+        return known ? `#${number(known.number)}` : id;
+      };
+      setResults(failed.map((r) => ({ ...r, label: label(r.id) })));
       say(t("bulk.done", { n: answer.results.length - failed.length, failed: failed.length }));
       event.target.reset();
       onDone(failed.map((r) => r.id));
@@ -81,7 +85,7 @@ function BulkBar({ selected, onDone }) {
     <label>${t("bulk.tag")} <input name="tag" size="10" dir="auto" /></label>
     <button class="primary" type="submit">${t("bulk.apply")}</button>
     ${results.length > 0 && html`<ul class="bulk-failures" role="alert">
-      ${results.map((r) => html`<li>${t("bulk.failed", { id: r.number ? `#${number(r.number)}` : r.id, error: r.error })}</li>`)}</ul>`}
+      ${results.map((r) => html`<li>${t("bulk.failed", { id: r.label, error: r.error })}</li>`)}</ul>`}
   </form>`;
 }
 
@@ -183,7 +187,7 @@ export function Queue({ view, params }) {
     <main id="main" class="queue" aria-busy=${loading ? "true" : "false"}>
       <h1>${current ? viewLabel(current) : t("view.all")}</h1>
       <${Filters} values=${filters} onChange=${setFilters} />
-      ${selected.size > 0 && html`<${BulkBar} selected=${selected}
+      ${selected.size > 0 && html`<${BulkBar} selected=${selected} tickets=${items}
         onDone=${(failed) => { setSelected(new Set(failed)); reload(); }} />`}
       <div class="table-wrap"><table class="tickets">
         <caption class="visually-hidden">${t("list.caption")}</caption>

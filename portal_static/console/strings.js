@@ -208,7 +208,12 @@ export default {
     "keys.status": "Change the status",
     "keys.back": "Back to the queue",
     "keys.search": "Go to a ticket by number",
-    "keys.help": "These shortcuts"
+    "keys.help": "These shortcuts",
+    "thread.participant": "CC",
+    "thread.outsider": "Held: not on the ticket",
+    "audit.sla": "SLA ({by}): {reason}",
+    "actor.policy": "policy ‘{name}’",
+    "audit.mail.sent": "Mail sent by {by}"
   },
   "fa": {
     "language.name": "فارسی",
@@ -416,7 +421,12 @@ export default {
     "keys.status": "تغییر وضعیت",
     "keys.back": "بازگشت به صف",
     "keys.search": "رفتن به تیکت با شماره",
-    "keys.help": "همین میان‌برها"
+    "keys.help": "همین میان‌برها",
+    "thread.participant": "رونوشت",
+    "thread.outsider": "نگه‌داشته: بیرون از تیکت",
+    "audit.sla": "SLA ({by}): {reason}",
+    "actor.policy": "سیاست «{name}»",
+    "audit.mail.sent": "ایمیل فرستاده شد به دست {by}"
   },
   "el": {
     "language.name": "Ελληνικά",
@@ -624,6 +634,11 @@ export default {
     "keys.status": "Αλλαγή κατάστασης",
     "keys.back": "Πίσω στην ουρά",
     "keys.search": "Μετάβαση σε αίτημα με αριθμό",
-    "keys.help": "Αυτές οι συντομεύσεις"
+    "keys.help": "Αυτές οι συντομεύσεις",
+    "thread.participant": "Κοιν.",
+    "thread.outsider": "Σε αναμονή: εκτός αιτήματος",
+    "audit.sla": "SLA ({by}): {reason}",
+    "actor.policy": "πολιτική «{name}»",
+    "audit.mail.sent": "Email στάλθηκε από {by}"
   }
 };

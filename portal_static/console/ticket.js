@@ -9,6 +9,7 @@ import {
 } from "./core.js";
 import { Composer } from "./composer.js";
 import { icon } from "./icons.js";
+import { actor, eventWords } from "./trail.js";
 import { useKeys } from "./keys.js";
 
 const PRESENCE_MS = 10000;
@@ -38,8 +39,9 @@ async function download(ticketId, file) {
 }
 
 function Message({ ticket, message }) {
-  const kind = message.kind === "internal" ? "note" : message.from === "agent" ? "reply" : message.from || "customer";
-  const symbol = { note: "lock", reply: "reply", customer: "mail", system: "gear" }[kind] || "mail";
+  const from = { agent: "reply", requester: "customer" }[message.from] || message.from || "customer";
+  const kind = message.kind === "internal" ? "note" : from;
+  const symbol = { note: "lock", reply: "reply", system: "gear" }[kind] || "mail";
   const who = message.from === "agent" ? message.author_name || agentName(message.author) : message.author;
   return html`<li class=${`message ${kind}`} data-kind=${message.kind}>
     <p class="meta"><span class="label">${icon(symbol)} ${t(`thread.${kind}`)}</span>
@@ -49,43 +51,6 @@ function Message({ ticket, message }) {
       ${message.attachments.map((file) => html`<li><button type="button" class="link" onClick=${() => download(ticket.id, file)}>
         ${icon("clip")} ${file.filename} <span class="size">(${size(file.size)})</span></button></li>`)}</ul>`}
   </li>`;
-}
-
-// "agent:alice@x" -> Alice, "rule:vip" -> rule ‘vip’, "system:sla" -> Tessera (SLA).
-function actor(name) {
-  const [kind, rest = ""] = String(name).split(/:(.*)/s);
-  if (kind === "agent") return agentName(rest);
-  if (kind === "rule") return t("actor.rule", { name: rest });
-  if (kind === "customer" || kind === "requester") return rest;
-  if (kind === "system") return t("actor.system", { part: rest });
-  return name;
-}
-const shown = (field, value) => {
-  if (value === null || value === undefined || value === "") return t("audit.none");
-  if (field === "status") return t(`status.${value}`);
-  if (field === "priority") return t(`priority.${value}`);
-  if (field === "assignee") return agentName(value);
-  if (Array.isArray(value)) return value.join(", ") || t("audit.none");
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
-};
-// One audit event in words: "Routed to billing by rule ‘invoice’", "Status Open → Pending by Alice".
-export function eventWords(event) {
-  const by = actor(event.actor);
-  const lines = [];
-  const changes = event.changes || {};
-  if (event.action === "ticket.created") lines.push(t("audit.created", { by }));
-  for (const [field, [before, after]] of Object.entries(changes)) {
-    if (event.action === "ticket.created") continue;
-    if (field === "group") lines.push(t("audit.group", { to: shown(field, after), by }));
-    else if (field === "assignee") lines.push(after ? t("audit.assigned", { to: shown(field, after), by }) : t("audit.unassigned", { by }));
-    else lines.push(t("audit.changed", { field: t(`field.${field}`), from: shown(field, before), to: shown(field, after), by }));
-  }
-  if (!lines.length) {
-    const key = `audit.${event.action}`;
-    const words = t(key, { by });
-    lines.push(words === key ? `${event.action} · ${by}` : words);
-  }
-  return lines.join("; ") + (event.reason ? ` — ${event.reason}` : "");
 }
 
 function Audit({ events }) {
@@ -218,7 +183,7 @@ function Merge({ ticket }) {
 
 function Presence({ others }) {
   if (!others.length) return null;
-  return html`<p class="presence" role="status">${others.map((o) => html`<span class=${`who ${o.activity}`}>
+  return html`<p class="presence" aria-live="polite">${others.map((o) => html`<span class=${`who ${o.activity}`}>
     ${t(`presence.${o.activity}`, { name: o.name || agentName(o.agent) })}</span>`)}</p>`;
 }
 
@@ -282,7 +247,7 @@ export function TicketPage({ id }) {
       <ol class="thread">${ticket.messages.map((m) => html`<${Message} key=${m.id} ticket=${ticket} message=${m} />`)}</ol>
       <${Composer} ticket=${ticket} lastActor=${last ? actor(last.actor) : ""}
         onActivity=${(what) => { activity.current = what; }}
-        onSent=${(saved) => { if (saved) setTicket(saved); load(); }} />
+        onSent=${() => load()} />
       <${Audit} events=${ticket.events} />
     </main>
     <aside class="side" aria-label=${t("ticket.side")}>

@@ -9,7 +9,7 @@ from api.endpoints import STAFF, Call
 from api.service import TICKET_PATH, endpoint
 from tessera import bootstrap
 from tessera.tickets import canned, merge, reading
-from tessera.tickets import workspace as team
+from tessera.workspace import team
 
 CANNED_PATH = {"canned_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}}
 CANNED = schemas.obj(
