@@ -302,3 +302,46 @@ def test_a_bulk_body_invalid_as_a_whole_is_a_400_naming_the_field(
 ) -> None:
     status, error = stack.request("POST", "/api/tickets/bulk", body, token=admin)
     assert (status, error["error"]["field"]) == (400, field)
+
+
+# ---------------------------------------------------------- the console's pickers, SLA panel
+def test_the_workspace_lists_groups_agents_and_fields_from_the_applied_config(
+    stack: RunningStack, admin: str
+) -> None:
+    status, body = stack.request("GET", "/api/workspace", token=admin)
+    assert status == 200
+    groups = {g["name"]: g for g in body["groups"]}
+    assert {"support", "support-l2", "billing"} <= set(groups)
+    assert groups["support"]["escalates_to"] == "support-l2"
+    assert "alice@example.com" in groups["billing"]["members"]
+    alice = next(a for a in body["agents"] if a["email"] == "alice@example.com")
+    assert alice["name"] == "Alice"
+    fields = {f["key"]: f for f in body["fields"]}
+    assert fields["plan"]["choices"] == ["free", "pro", "enterprise"]
+    assert fields["product"]["customer_visible"] is True
+
+
+def test_a_ticket_read_by_staff_carries_its_sla_targets_and_customers_never_see_them(
+    stack: RunningStack, admin: str
+) -> None:
+    from tests.localstack import customer_session
+
+    customer = customer_session(stack, f"sla.{uuid.uuid4().hex[:6]}@customer.test")
+    status, ticket = stack.request(
+        "POST", "/api/tickets", {"subject": "SLA panel", "body": "x"}, token=customer
+    )
+    assert status == 201
+
+    def targets() -> list[dict[str, Any]] | None:
+        _s, thread = stack.request("GET", f"/api/tickets/{ticket['id']}", token=admin)
+        return thread.get("sla_targets") or None
+
+    found = wait_for(targets, timeout=20)
+    assert found, "no SLA target on a new ticket"
+    first = next(t for t in found if t["target"] == "first_response")
+    assert first["paused"] is False
+    assert first["breached"] is False
+    assert first["due_at"] > datetime.now(UTC).isoformat()
+    assert first["goal_minutes"] > first["used_minutes"] >= 0
+    _s, as_customer = stack.request("GET", f"/api/tickets/{ticket['id']}", token=customer)
+    assert "sla_targets" not in as_customer

@@ -272,3 +272,34 @@ def test_pending_schedules_the_reminder(world: World) -> None:
     (reminder,) = state(ticket).automations
     assert (reminder.kind, reminder.due_at) == ("pending_reminder", at(1, days=3))
     assert ticket.due_what == reminder.what
+
+
+# ------------------------------------------------------------------ standings (the SLA panel)
+def test_standings_say_when_each_target_warns_and_breaches_and_when_it_is_paused(
+    world: World,
+) -> None:
+    ticket = new_ticket(world)
+    config = world.deps.config().get("sla")
+    # Half an hour in: first response used 30 min of 2 h, warns at 1 h, breaches at 2 h
+    first, resolution = clocks.standings(ticket, config, at(0.5))
+    assert (first.target, resolution.target) == ("first_response", "resolution")
+    assert first.used == timedelta(minutes=30)
+    assert first.goal == timedelta(hours=2)
+    assert (first.warning_at, first.due_at) == (at(1), at(2))
+    assert not first.paused
+    assert not first.breached
+    # Past the goal: breached, no instants left to reach
+    late = clocks.standings(ticket, config, at(2.5))[0]
+    assert late.breached
+    assert (late.warning_at, late.due_at) == (None, None)
+    # Pending pauses every target: no due time while paused
+    change(world, ticket, at(0.5), status="pending")
+    paused = clocks.standings(ticket, config, at(3))
+    assert all(s.paused for s in paused)
+    assert all(s.due_at is None for s in paused)
+    assert paused[0].used == timedelta(minutes=30)
+
+
+def test_no_sla_config_means_no_standings(world: World) -> None:
+    ticket = new_ticket(world)
+    assert clocks.standings(ticket, None, at(1)) == []

@@ -65,6 +65,29 @@ def create_tables(template: Template, dynamodb: Any) -> list[str]:
     return names
 
 
+def add_missing_indexes(template: Template, dynamodb: Any) -> list[str]:
+    """Give each table restored from saved data the indexes the template has added since
+    (``UpdateTable``, as CloudFormation does on a deploy); returns the indexes created. The
+    items written before carry none of a new index's keys until they are saved again
+    (``tessera.tickets.queue.reindex``)."""
+    created = []
+    for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
+        props = template.resolve(resource["Properties"])
+        name = template.ref(logical_id)
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+        for index in props.get("GlobalSecondaryIndexes", []):
+            if index["IndexName"] in present:
+                continue
+            dynamodb.update_table(
+                TableName=name,
+                AttributeDefinitions=props["AttributeDefinitions"],
+                GlobalSecondaryIndexUpdates=[{"Create": index}],
+            )
+            created.append(f"{name}.{index['IndexName']}")
+    return created
+
+
 def create_buckets(template: Template, s3: Any) -> list[str]:
     names = []
     for logical_id in template.of_type("AWS::S3::Bucket"):

@@ -106,8 +106,13 @@ class LocalStack:
             self.emulator.restore()
             provision.restore_user_pool_ids(self.template, self.session.client("cognito-idp"))
             provision.restore_secret_ids(self.template, self.session.client("secretsmanager"))
+            new_indexes = provision.add_missing_indexes(
+                self.template, self.session.client("dynamodb")
+            )
         provision.own_signing_key(self.settings.data_dir, new=first_start)
         os.environ.update(self.functions.environment())
+        if not first_start and new_indexes:
+            self._reindex(new_indexes)
         self.write_cli_environment()
         self.publish_portal()
         self.publish_kb()
@@ -219,6 +224,15 @@ class LocalStack:
             text = path.read_text(encoding="utf-8")
             kinds.validate(path.stem, text, str(path.relative_to(ROOT)))
             store.apply(path.stem, text, actor="local-stack", expected_version=None)
+
+    def _reindex(self, indexes: list[str]) -> None:
+        """Saved data from before an index was added: save every ticket once so it carries the
+        new keys (``tessera tickets reindex``, run for the operator)."""
+        from tessera import bootstrap
+        from tessera.tickets import queue
+
+        saved, skipped = queue.reindex(bootstrap.dependencies())
+        log.info("added indexes %s; reindexed %d tickets (%d skipped)", indexes, saved, skipped)
 
     def publish_portal(self) -> None:
         """Upload portal_static/ to the portal bucket, as a deploy would."""
