@@ -277,6 +277,9 @@ def test_bulk_reports_the_ticket_that_failed(
     expect(bulk.get_by_role("alert")).to_contain_text("closed")
     _s, changed = stack.request("GET", f"/api/tickets/{ok['id']}", token=admin)
     assert changed["status"] == "pending"
+    # ... and the list is read again: the pending one left "All open", the closed one too
+    expect(page.get_by_role("row").filter(has_text=ok["subject"])).to_have_count(0)
+    expect(page.get_by_role("row").filter(has_text=closing["subject"])).to_have_count(0)
 
 
 # ---------------------------------------------------------------- 3, 4. ticket page, composer
