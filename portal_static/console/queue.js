@@ -111,9 +111,24 @@ function Row({ ticket, active, checked, onToggle }) {
   </tr>`;
 }
 
+// The rail as last read: a view opens at once with these counts while they are read again.
+// Kept per agent: another agent signing in on this tab never sees them.
+let known = { agent: null, views: [] };
+const knownViews = () => (known.agent === store.me?.email ? known.views : []);
+
+// Where a view's list is, before the rail is read: the rail's own query string when known,
+// else the view's id (GET /api/tickets understands both).
+function queryOf(view, views) {
+  const known = views.find((v) => v.id === view);
+  if (known) return known.query;
+  if (view.startsWith("group:")) return `view=group&group=${encodeURIComponent(view.slice(6))}`;
+  if (view === "all") return "view=all&status=new%2Copen";
+  return `view=${encodeURIComponent(view)}`;
+}
+
 export function Queue({ view, params }) {
   useStore();
-  const [views, setViews] = useState([]);
+  const [views, setViews] = useState(knownViews());
   const [items, setItems] = useState([]);
   const [cursor, setCursor] = useState(null);
   const [active, setActive] = useState(0);
@@ -125,12 +140,11 @@ export function Queue({ view, params }) {
 
   async function loadViews() {
     const answer = await api("/views");
+    known = { agent: store.me?.email, views: answer.items };
     setViews(answer.items);
-    return answer.items;
   }
-  async function loadPage(more = false, known = views) {
-    const base = (known.find((v) => v.id === view) || {}).query || `view=${view}`;
-    const query = new URLSearchParams(base);
+  async function loadPage(more = false) {
+    const query = new URLSearchParams(queryOf(view, knownViews()));
     for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
     query.set("limit", "25");
     if (more && cursor) query.set("cursor", cursor);
@@ -141,10 +155,10 @@ export function Queue({ view, params }) {
       if (!latest.current || ticket.updated_at > latest.current) latest.current = ticket.updated_at;
     }
   }
+  // The list and the rail are read side by side: neither waits for the other.
   async function reload() {
     try {
-      const known = await loadViews();
-      await loadPage(false, known);
+      await Promise.all([loadViews(), loadPage(false)]);
     } catch (error) { say(error.message); } finally { setLoading(false); }
   }
   useEffect(() => { setLoading(true); setActive(0); setSelected(new Set()); reload(); }, [view, params.toString()]);
@@ -161,7 +175,7 @@ export function Queue({ view, params }) {
       } catch { /* the next poll tries again */ }
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [view, params.toString(), views]);
+  }, [view, params.toString()]);
 
   function setFilters(values) {
     const query = new URLSearchParams();
