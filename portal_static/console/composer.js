@@ -4,12 +4,13 @@
 // ticket moved on since it was loaded, the agent is asked before anything is sent twice.
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import { uploadFile } from "../assets/lib/upload.js";
-import { api, html, say, size, t } from "./core.js";
+import { api, html, say, size, store, t } from "./core.js";
 import { icon } from "./icons.js";
 import { actor } from "./trail.js";
 import { useKeys } from "./keys.js";
 
-const draftKey = (id) => `tessera.draft.${id}`;
+// A draft is the agent's own: kept per agent and ticket in this browser.
+const draftKey = (id) => `tessera.draft.${store.me?.email || ""}.${id}`;
 
 function readDraft(id) {
   try { return JSON.parse(localStorage.getItem(draftKey(id))) || {}; } catch { return {}; }
@@ -32,7 +33,8 @@ export function Composer({ ticket, lastActor, onActivity, onSent }) {
     else localStorage.removeItem(draftKey(ticket.id));
     onActivity(text ? "replying" : "viewing");
   }, [text, mode]);
-  const focus = (which) => { setMode(which); setTimeout(() => box.current?.focus(), 0); };
+  // Focus at once (keys typed right after `r` land in the box), and again after the re-render.
+  const focus = (which) => { setMode(which); box.current?.focus(); setTimeout(() => box.current?.focus(), 0); };
   useKeys({ r: () => focus("reply"), n: () => focus("note") });
 
   async function useCanned(event) {
@@ -99,7 +101,7 @@ export function Composer({ ticket, lastActor, onActivity, onSent }) {
     <label class="visually-hidden" for="composer-text">${reply ? t("composer.reply") : t("composer.note")}</label>
     <textarea id="composer-text" ref=${box} dir="auto" rows="6" value=${text}
       onInput=${(e) => setText(e.target.value)}></textarea>
-    ${macro && html`<p class="macro">${t("composer.macro", { changes: Object.entries(macro).map(([k, v]) => `${t(`field.${k}`)}: ${[].concat(v).join(", ")}`).join("; ") })}
+    ${macro && html`<p class="macro">${t("composer.macro", { changes: Object.entries(macro).map(([k, v]) => `${t(`field.${k}`)}: ${[].concat(v).join(", ")}`).join("; ") })}${" "}
       <button type="button" class="link" onClick=${() => setMacro(null)}>${t("composer.macro_drop")}</button></p>`}
     <div class="composer-tools">
       ${canned.length > 0 && html`<label>${t("composer.canned")}

@@ -15,14 +15,35 @@ export const PRIORITIES = ["low", "normal", "high", "urgent"];
 export const OPEN_STATUSES = new Set(["new", "open", "pending", "on-hold"]);
 
 // ------------------------------------------------------------------ a store to subscribe to
+const BROWSER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+// A time zone the browser knows (a bad one would make every date throw).
+export function validZone(zone) {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return Boolean(zone);
+  } catch { return false; }
+}
+// Each agent's zone on this browser (another agent signing in here keeps their own).
+const zoneKey = (email) => `tessera.console.zone.${email}`;
+export function zoneOf(email) {
+  const saved = localStorage.getItem(zoneKey(email));
+  return saved && validZone(saved) ? saved : BROWSER_ZONE;
+}
+export function saveZone(email, zone) {
+  if (!validZone(zone)) return false;
+  localStorage.setItem(zoneKey(email), zone);
+  update({ zone });
+  return true;
+}
 const listeners = new Set();
 export const store = {
   lang: pickLanguage(),
-  zone: localStorage.getItem("tessera.console.zone") || Intl.DateTimeFormat().resolvedOptions().timeZone,
+  zone: BROWSER_ZONE, // the agent's own, once signed in (zoneOf)
   workspace: { groups: [], agents: [], fields: [] },
   me: null, // GET /api/me: email, name, role, groups, status, notify
   signedIn: false,
   notice: "", // the last confirmation or error, read out by the live region
+  lastQueue: "", // the hash of the queue page last shown
 };
 export function update(changes) {
   Object.assign(store, changes);
@@ -126,7 +147,7 @@ export const api = (path, options = {}) =>
 // After signing in: who I am and what the pickers offer.
 export async function loadWorkspace() {
   const [workspace, me] = await Promise.all([api("/workspace"), api("/me").catch(() => null)]);
-  update({ workspace, me, signedIn: true });
+  update({ workspace, me, signedIn: true, zone: me ? zoneOf(me.email) : BROWSER_ZONE });
 }
 
 export function signOut() {
@@ -147,3 +168,5 @@ export function parseRoute(hash = location.hash) {
   return { page: "queue", view: parts[1] || "mine", params };
 }
 export const go = (hash) => { location.hash = hash; };
+// The queue as the agent left it (view, sort, filters): where "Back to the queue" and `u` go.
+export const backToQueue = () => store.lastQueue || "#/view/mine";

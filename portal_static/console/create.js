@@ -2,7 +2,7 @@
 // the requester's address, what they asked, the channel, and whether to mail them the usual
 // acknowledgement.
 import { useState } from "../assets/vendor/htm-preact.js";
-import { PRIORITIES, api, go, html, number, say, t } from "./core.js";
+import { PRIORITIES, api, backToQueue, go, html, number, say, t } from "./core.js";
 
 export function NewTicket() {
   const [error, setError] = useState("");
@@ -28,6 +28,7 @@ export function NewTicket() {
     } catch (failure) { setError(failure.message); }
   }
   return html`<main id="main" class="new-ticket">
+    <p><a href=${backToQueue()} class="back">← ${t("ticket.back")}</a></p>
     <h1>${t("new.title")}</h1>
     <p class="lead">${t("new.lead")}</p>
     <form onSubmit=${submit}>

@@ -4,7 +4,8 @@
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import { icon } from "./icons.js";
 import {
-  LANGUAGES, api, go, html, number, relative, say, setLanguage, store, t, tIn, update, useStore,
+  LANGUAGES, api, go, html, number, relative, saveZone, say, setLanguage, store, t, tIn, update,
+  useStore,
 } from "./core.js";
 
 const POLL_MS = 30000;
@@ -17,6 +18,12 @@ export function Notifications() {
   async function load() {
     try { setAnswer(await api("/me/notifications?limit=20")); } catch { /* next poll */ }
   }
+  useEffect(() => {
+    const close = (event) => { if (event.type === "hashchange" || event.key === "Escape") setOpen(false); };
+    addEventListener("hashchange", close);
+    addEventListener("keydown", close);
+    return () => { removeEventListener("hashchange", close); removeEventListener("keydown", close); };
+  }, []);
   useEffect(() => {
     load();
     const timer = setInterval(() => { if (!document.hidden) load(); }, POLL_MS);
@@ -41,7 +48,7 @@ export function Notifications() {
     ${open && html`<div id="notifications-panel" ref=${panel} class="popover" role="region" aria-label=${t("notify.title")}>
       <h2>${t("notify.title")}</h2>
       ${answer.items.length === 0 ? html`<p>${t("notify.none")}</p>` : html`<ul>${answer.items.map((item) => html`
-        <li class=${item.read ? "read" : "unread"}><button type="button" class="link" onClick=${() => follow(item)}>
+        <li class=${item.read ? "is-read" : "is-unread"}><button type="button" class="link" onClick=${() => follow(item)}>
           ${t(`notify.${item.kind}`, { number: number(item.number) })} <span dir="auto">${item.subject}</span>
           <small>${relative(item.at)}</small></button></li>`)}</ul>`}
       ${answer.unread > 0 && html`<button type="button" onClick=${() => read({ all: true })}>${t("notify.read_all")}</button>`}
@@ -63,15 +70,15 @@ export function Settings() {
           notify: { assigned: form.get("assigned") === "on", customer_reply: form.get("customer_reply") === "on" },
         },
       });
-      const zone = String(form.get("zone") || "").trim();
-      if (zone) localStorage.setItem("tessera.console.zone", zone);
-      update({ me: saved, zone: zone || store.zone });
+      update({ me: saved });
+      saveZone(saved.email, String(form.get("zone")));
       setLanguage(String(form.get("lang")));
       say(t("settings.saved"));
     } catch (error) { say(error.message); }
   }
   if (!me) return html`<main id="main"><p>…</p></main>`;
-  const zones = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [store.zone];
+  const listed = Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : [];
+  const zones = listed.includes(store.zone) ? listed : [store.zone, ...listed];
   return html`<main id="main" class="settings">
     <h1>${t("settings.title")}</h1>
     <p>${me.name} · ${me.email} · ${t(`role.${me.role}`)}${me.groups?.length ? ` · ${me.groups.join(", ")}` : ""}</p>
@@ -87,8 +94,8 @@ export function Settings() {
       </fieldset>
       <label>${t("language")} <select name="lang" value=${store.lang}>
         ${LANGUAGES.map((code) => html`<option value=${code} lang=${code}>${tIn(code, "language.name")}</option>`)}</select></label>
-      <label>${t("settings.zone")} <input name="zone" list="zones" value=${store.zone} /></label>
-      <datalist id="zones">${zones.map((z) => html`<option value=${z} />`)}</datalist>
+      <label>${t("settings.zone")} <select name="zone" value=${store.zone}>
+        ${zones.map((z) => html`<option value=${z}>${z.replace(/_/g, " ")}</option>`)}</select></label>
       <button type="submit" class="primary">${t("settings.save")}</button>
     </form>
   </main>`;

@@ -3,7 +3,8 @@
 // only when `GET /api/tickets/changes` says something changed.
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import {
-  PRIORITIES, STATUSES, agentName, api, due, go, html, number, relative, say, store, t, useStore,
+  PRIORITIES, STATUSES, agentName, api, due, go, html, number, relative, say, store, t, update,
+  useStore,
 } from "./core.js";
 import { useKeys } from "./keys.js";
 
@@ -37,7 +38,9 @@ function Filters({ values, onChange }) {
       ${options.map((o) => html`<option value=${o}>${label(o)}</option>`)}
     </select></label>`;
   return html`<div class="filters" role="group" aria-label=${t("filter.label")}>
-    ${choose("sort", SORTS, (s) => t(`sort.${s}`))}
+    <label>${t("filter.sort")}
+      <select name="sort" value=${values.sort || "updated"} onChange=${(e) => onChange({ ...values, sort: e.target.value === "updated" ? "" : e.target.value })}>
+        ${SORTS.map((s) => html`<option value=${s}>${t(`sort.${s}`)}</option>`)}</select></label>
     ${choose("status", STATUSES, (s) => t(`status.${s}`))}
     ${choose("priority", PRIORITIES, (p) => t(`priority.${p}`))}
     ${choose("group", groups.map((g) => g.name), (g) => g)}
@@ -134,6 +137,8 @@ export function Queue({ view, params }) {
   const [active, setActive] = useState(0);
   const [selected, setSelected] = useState(new Set());
   const [loading, setLoading] = useState(true);
+  const [problem, setProblem] = useState("");
+  useEffect(() => { update({ lastQueue: location.hash || "#/view/mine" }); }, [view, params.toString()]);
   const filters = Object.fromEntries(FILTERS.concat("sort").map((n) => [n, params.get(n) || ""]));
   const latest = useRef(null);
   const current = views.find((v) => v.id === view);
@@ -158,8 +163,13 @@ export function Queue({ view, params }) {
   // The list and the rail are read side by side: neither waits for the other.
   async function reload() {
     try {
+      setProblem("");
       await Promise.all([loadViews(), loadPage(false)]);
-    } catch (error) { say(error.message); } finally { setLoading(false); }
+    } catch (error) {
+      // A filter the view refuses (GET /api/tickets says which): shown where the list would be.
+      setProblem(error.message);
+      setItems([]);
+    } finally { setLoading(false); }
   }
   useEffect(() => { setLoading(true); setActive(0); setSelected(new Set()); reload(); }, [view, params.toString()]);
   useEffect(() => {
@@ -214,7 +224,9 @@ export function Queue({ view, params }) {
         <tbody>${items.map((ticket, i) => html`<${Row} key=${ticket.id} ticket=${ticket} active=${i === active}
           checked=${selected.has(ticket.id)} onToggle=${() => toggle(ticket.id)} />`)}</tbody>
       </table></div>
-      ${!loading && items.length === 0 && html`<p class="empty">${t("list.empty")}</p>`}
+      ${problem && html`<p class="error" role="alert">${t("list.refused", { problem })}</p>`}
+      ${!loading && !problem && items.length === 0 && html`<p class="empty">${
+        FILTERS.some((f) => filters[f]) ? t("list.empty_filtered") : t("list.empty")}</p>`}
       ${cursor && html`<button type="button" onClick=${() => loadPage(true)}>${t("list.more")}</button>`}
     </main>
   </div>`;

@@ -19,7 +19,7 @@ export default {
     "nav.signout": "Sign out",
     "jump.label": "Open a ticket by number",
     "jump.placeholder": "Go to #…",
-    "jump.hint": "Type a ticket number and press Enter (/ to get here). Full-text search comes with ticket search.",
+    "jump.hint": "Type a ticket number and press Enter (/ to get here).",
     "jump.none": "No ticket {q}.",
     "rail.label": "Views",
     "rail.count": "{n, plural, one {# ticket} other {# tickets}}",
@@ -213,7 +213,16 @@ export default {
     "thread.outsider": "Held: not on the ticket",
     "audit.sla": "SLA ({by}): {reason}",
     "actor.policy": "policy ‘{name}’",
-    "audit.mail.sent": "Mail sent by {by}"
+    "audit.mail.sent": "Mail sent by {by}",
+    "ticket.closed": "This ticket is closed: nothing more can be sent on it. The customer's next mail opens a new ticket.",
+    "list.refused": "This view cannot be filtered so: {problem}",
+    "list.empty_filtered": "No tickets match these filters in this view.",
+    "audit.routing.evaluated": "Routing rules read by {by}",
+    "audit.acknowledgement.declined": "No acknowledgement mailed ({by})",
+    "audit.acknowledgement.skipped": "No acknowledgement mailed ({by})",
+    "audit.message.held": "Mail held: the sender is not on the ticket",
+    "audit.ticket.merged": "Merged by {by}",
+    "audit.ticket.rated": "Rated by {by}"
   },
   "fa": {
     "language.name": "فارسی",
@@ -232,7 +241,7 @@ export default {
     "nav.signout": "خروج",
     "jump.label": "باز کردن تیکت با شماره",
     "jump.placeholder": "رفتن به #…",
-    "jump.hint": "شمارهٔ تیکت را بنویسید و Enter بزنید (با / به اینجا می‌آیید). جست‌وجوی متنی با جست‌وجوی تیکت می‌آید.",
+    "jump.hint": "شمارهٔ تیکت را بنویسید و Enter بزنید (با / به اینجا می‌آیید).",
     "jump.none": "تیکت {q} پیدا نشد.",
     "rail.label": "نماها",
     "rail.count": "{n, plural, one {# تیکت} other {# تیکت}}",
@@ -426,7 +435,16 @@ export default {
     "thread.outsider": "نگه‌داشته: بیرون از تیکت",
     "audit.sla": "SLA ({by}): {reason}",
     "actor.policy": "سیاست «{name}»",
-    "audit.mail.sent": "ایمیل فرستاده شد به دست {by}"
+    "audit.mail.sent": "ایمیل فرستاده شد به دست {by}",
+    "ticket.closed": "این تیکت بسته است: چیزی روی آن فرستاده نمی‌شود. ایمیل بعدی مشتری تیکت تازه‌ای باز می‌کند.",
+    "list.refused": "این نما را نمی‌توان چنین پالود: {problem}",
+    "list.empty_filtered": "هیچ تیکتی در این نما با این پالایه‌ها جور نیست.",
+    "audit.routing.evaluated": "قاعده‌های مسیریابی خوانده شد به دست {by}",
+    "audit.acknowledgement.declined": "رسیدی فرستاده نشد ({by})",
+    "audit.acknowledgement.skipped": "رسیدی فرستاده نشد ({by})",
+    "audit.message.held": "ایمیل نگه داشته شد: فرستنده روی تیکت نیست",
+    "audit.ticket.merged": "ادغام به دست {by}",
+    "audit.ticket.rated": "امتیاز داده شد به دست {by}"
   },
   "el": {
     "language.name": "Ελληνικά",
@@ -445,7 +463,7 @@ export default {
     "nav.signout": "Αποσύνδεση",
     "jump.label": "Άνοιγμα αιτήματος με αριθμό",
     "jump.placeholder": "Μετάβαση σε #…",
-    "jump.hint": "Γράψτε αριθμό αιτήματος και πατήστε Enter (/ για να έρθετε εδώ). Η αναζήτηση κειμένου έρχεται με την αναζήτηση αιτημάτων.",
+    "jump.hint": "Γράψτε αριθμό αιτήματος και πατήστε Enter (/ για να έρθετε εδώ).",
     "jump.none": "Δεν υπάρχει αίτημα {q}.",
     "rail.label": "Προβολές",
     "rail.count": "{n, plural, one {# αίτημα} other {# αιτήματα}}",
@@ -639,6 +657,15 @@ export default {
     "thread.outsider": "Σε αναμονή: εκτός αιτήματος",
     "audit.sla": "SLA ({by}): {reason}",
     "actor.policy": "πολιτική «{name}»",
-    "audit.mail.sent": "Email στάλθηκε από {by}"
+    "audit.mail.sent": "Email στάλθηκε από {by}",
+    "ticket.closed": "Το αίτημα είναι κλειστό: δεν στέλνεται τίποτα πια σε αυτό. Το επόμενο email του πελάτη ανοίγει νέο αίτημα.",
+    "list.refused": "Αυτή η προβολή δεν φιλτράρεται έτσι: {problem}",
+    "list.empty_filtered": "Κανένα αίτημα αυτής της προβολής δεν ταιριάζει στα φίλτρα.",
+    "audit.routing.evaluated": "Οι κανόνες δρομολόγησης διαβάστηκαν από {by}",
+    "audit.acknowledgement.declined": "Δεν στάλθηκε επιβεβαίωση ({by})",
+    "audit.acknowledgement.skipped": "Δεν στάλθηκε επιβεβαίωση ({by})",
+    "audit.message.held": "Email σε αναμονή: ο αποστολέας δεν είναι στο αίτημα",
+    "audit.ticket.merged": "Συγχωνεύτηκε από {by}",
+    "audit.ticket.rated": "Βαθμολογήθηκε από {by}"
   }
 };

@@ -4,7 +4,7 @@
 // is here (presence, refreshed by polling; a warning when the ticket moved on).
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import {
-  OPEN_STATUSES, PRIORITIES, STATUSES, agentName, api, duration, go, html, number, relative,
+  OPEN_STATUSES, PRIORITIES, STATUSES, agentName, api, backToQueue, duration, go, html, number, relative,
   say, size, store, t, useStore, when,
 } from "./core.js";
 import { Composer } from "./composer.js";
@@ -40,7 +40,8 @@ async function download(ticketId, file) {
 
 function Message({ ticket, message }) {
   const from = { agent: "reply", requester: "customer" }[message.from] || message.from || "customer";
-  const kind = message.kind === "internal" ? "note" : from;
+  // Held mail (a sender not on the ticket) is internal but no agent's note: labelled as held.
+  const kind = from === "outsider" ? "outsider" : message.kind === "internal" ? "note" : from;
   const symbol = { note: "lock", reply: "reply", system: "gear" }[kind] || "mail";
   const who = message.from === "agent" ? message.author_name || agentName(message.author) : message.author;
   return html`<li class=${`message ${kind}`} data-kind=${message.kind}>
@@ -226,15 +227,15 @@ export function TicketPage({ id }) {
       api(path, { method: "DELETE" }).catch(() => {});
     };
   }, [ticket?.id, ticket?.version]);
-  useKeys({ u: () => history.length > 1 ? history.back() : go("#/view/mine") });
+  useKeys({ u: () => go(backToQueue()) });
 
   if (error) return html`<main id="main" class="ticket-page"><p class="error" role="alert">${error}</p>
-    <a href="#/view/mine">${t("ticket.back")}</a></main>`;
+    <a href=${backToQueue()}>${t("ticket.back")}</a></main>`;
   if (!ticket) return html`<main id="main" class="ticket-page" aria-busy="true"><p>…</p></main>`;
   const last = ticket.events[ticket.events.length - 1];
   return html`<div class="ticket-layout">
     <main id="main" class="ticket-page">
-      <p><a href="#/view/mine" class="back">← ${t("ticket.back")}</a></p>
+      <p><a href=${backToQueue()} class="back">← ${t("ticket.back")}</a></p>
       <h1><span class="number">#${number(ticket.number)}</span> <span dir="auto">${ticket.subject}</span></h1>
       <p class="summary">
         <span class=${`badge status-${ticket.status}`}>${t(`status.${ticket.status}`)}</span>
@@ -245,16 +246,18 @@ export function TicketPage({ id }) {
       ${moved && html`<p class="moved" role="alert">${t("ticket.moved")}
         <button type="button" onClick=${load}>${t("ticket.reload")}</button></p>`}
       <ol class="thread">${ticket.messages.map((m) => html`<${Message} key=${m.id} ticket=${ticket} message=${m} />`)}</ol>
-      <${Composer} ticket=${ticket} lastActor=${last ? actor(last.actor) : ""}
-        onActivity=${(what) => { activity.current = what; }}
-        onSent=${() => load()} />
+      ${ticket.status === "closed"
+        ? html`<p class="closed-note">${t("ticket.closed")}</p>`
+        : html`<${Composer} ticket=${ticket} lastActor=${last ? actor(last.actor) : ""}
+            onActivity=${(what) => { activity.current = what; }}
+            onSent=${() => load()} />`}
       <${Audit} events=${ticket.events} />
     </main>
     <aside class="side" aria-label=${t("ticket.side")}>
       <${Properties} ticket=${ticket} onSaved=${() => load()} conflict=${() => setMoved(true)} />
       <${SlaPanel} targets=${ticket.sla_targets || []} />
       <${Requester} ticket=${ticket} />
-      <${Merge} ticket=${ticket} />
+      ${ticket.status !== "closed" && html`<${Merge} ticket=${ticket} />`}
     </aside>
   </div>`;
 }

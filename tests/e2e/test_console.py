@@ -435,6 +435,10 @@ def test_an_agent_merges_a_duplicate(agent_page: Callable[..., Page], stack: Run
     expect(page.get_by_role("status")).to_contain_text(f"merged into #{target['number']}")
     _s, closed = stack.request("GET", f"/api/tickets/{duplicate['id']}", token=stack.login())
     assert closed["status"] == "closed"
+    # The duplicate, closed, offers no reply box: it says why instead
+    page.goto(f"{stack.url}/console/#/tickets/{duplicate['id']}")
+    expect(page.locator(".closed-note")).to_contain_text("This ticket is closed")
+    expect(page.get_by_label("Reply", exact=True)).to_have_count(0)
 
 
 # ---------------------------------------------------------------- 7. collisions
