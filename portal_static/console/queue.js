@@ -141,6 +141,9 @@ export function Queue({ view, params }) {
   useEffect(() => { update({ lastQueue: location.hash || "#/view/mine" }); }, [view, params.toString()]);
   const filters = Object.fromEntries(FILTERS.concat("sort").map((n) => [n, params.get(n) || ""]));
   const latest = useRef(null);
+  // Each reload is a generation: an answer for an older one (the view before this) is dropped,
+  // so a slow answer never draws another view's tickets over this one's.
+  const generation = useRef(0);
   const current = views.find((v) => v.id === view);
 
   async function loadViews() {
@@ -148,12 +151,13 @@ export function Queue({ view, params }) {
     known = { agent: store.me?.email, views: answer.items };
     setViews(answer.items);
   }
-  async function loadPage(more = false) {
+  async function loadPage(more = false, asked = generation.current) {
     const query = new URLSearchParams(queryOf(view, knownViews()));
     for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
     query.set("limit", "25");
     if (more && cursor) query.set("cursor", cursor);
     const page = await api(`/tickets?${query}`);
+    if (asked !== generation.current) return;
     setItems((before) => (more ? [...before, ...page.items] : page.items));
     setCursor(page.cursor);
     for (const ticket of page.items) {
@@ -162,14 +166,16 @@ export function Queue({ view, params }) {
   }
   // The list and the rail are read side by side: neither waits for the other.
   async function reload() {
+    const asked = ++generation.current;
     try {
       setProblem("");
-      await Promise.all([loadViews(), loadPage(false)]);
+      await Promise.all([loadViews(), loadPage(false, asked)]);
     } catch (error) {
+      if (asked !== generation.current) return;
       // A filter the view refuses (GET /api/tickets says which): shown where the list would be.
       setProblem(error.message);
       setItems([]);
-    } finally { setLoading(false); }
+    } finally { if (asked === generation.current) setLoading(false); }
   }
   useEffect(() => { setLoading(true); setActive(0); setSelected(new Set()); reload(); }, [view, params.toString()]);
   useEffect(() => {

@@ -156,7 +156,7 @@ function Properties({ ticket, onSaved, conflict }) {
     ${select("group", groups.map((g) => g.name), (g) => g, t("ticket.no_group"))}
     ${select("assignee", agents.map((a) => a.email), agentName, t("ticket.unassigned"))}
     <label>${t("field.tags")} <input name="tags" dir="auto" value=${[...ticket.tags].join(", ")} /></label>
-    ${fields.map((f) => html`<label>${f.key.replace(/_/g, " ")}
+    ${fields.map((f) => html`<label>${f.key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase())}
       ${f.type === "choice"
         ? html`<select name=${`field-${f.key}`} value=${ticket.custom_fields?.[f.key] || ""}>
             <option value="">—</option>${f.choices.map((c) => html`<option value=${c}>${c}</option>`)}</select>`
