@@ -2,6 +2,7 @@
 // messages told apart; mail HTML in a sandboxed frame), the composer, properties, the
 // requester's other tickets, the SLA targets, merge, the audit trail in words, and who else
 // is here (presence, refreshed by polling; a warning when the ticket moved on).
+import { SANDBOX, fitToContent, messageDocument } from "../assets/lib/frame.js";
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import {
   OPEN_STATUSES, PRIORITIES, STATUSES, agentName, api, backToQueue, duration, go, html, number, relative,
@@ -14,21 +15,14 @@ import { useKeys } from "./keys.js";
 
 const PRESENCE_MS = 10000;
 
-// A message's sanitized HTML inside a frame that can run nothing (no allow-scripts; a CSP that
-// forbids script, forms and remote loads), as the portal shows it.
+// A message's sanitized HTML, in a frame that can run nothing, as the portal shows it
+// (assets/lib/frame.js).
 function MessageFrame({ markup }) {
   const frame = useRef(null);
-  const policy = "default-src 'none'; img-src cid: data:; style-src 'unsafe-inline'; form-action 'none'";
-  const doc = `<!doctype html><html><head><meta charset="utf-8">` +
-    `<meta http-equiv="Content-Security-Policy" content="${policy}"><base target="_blank">` +
-    "<style>body{margin:0;font:15px/1.5 system-ui,sans-serif;color:#102a43;overflow-wrap:anywhere}img{max-width:100%}</style>" +
-    `</head><body dir="auto">${markup}</body></html>`;
-  const fit = () => {
-    const inner = frame.current?.contentDocument;
-    if (inner?.body) frame.current.style.blockSize = `${inner.documentElement.scrollHeight + 4}px`;
-  };
+  const doc = messageDocument(markup, "auto",
+    "body{margin:0;font:15px/1.5 system-ui,sans-serif;color:#102a43;overflow-wrap:anywhere}");
   return html`<iframe ref=${frame} class="message-html" title=${t("thread.html")} srcdoc=${doc}
-    sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" onLoad=${fit} />`;
+    sandbox=${SANDBOX} referrerpolicy="no-referrer" onLoad=${() => fitToContent(frame.current)} />`;
 }
 
 async function download(ticketId, file) {

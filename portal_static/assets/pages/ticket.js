@@ -1,26 +1,20 @@
 // One of the customer's tickets: the public thread, reply with files, solve or reopen, rate.
 import { $, busy, el } from "../lib/dom.js";
+import { SANDBOX, fitToContent, messageDocument } from "../lib/frame.js";
 import {
   api, config, formatBytes, formatDate, formatNumber, requireSignIn, rerender, run, session,
   showError, state, t,
 } from "../portal/core.js";
 import { checkFiles, showLimits, upload } from "../portal/files.js";
 
-// A message's sanitized HTML, inside a frame that can run nothing: no allow-scripts, and a
-// CSP that forbids script, forms, frames and remote loads.
+// A message's sanitized HTML, in a frame that can run nothing (lib/frame.js).
 function messageFrame(html, direction) {
   const frame = el("iframe", { title: t("ticket.thread") });
-  frame.setAttribute("sandbox", "allow-same-origin allow-popups allow-popups-to-escape-sandbox");
+  frame.setAttribute("sandbox", SANDBOX);
   frame.setAttribute("referrerpolicy", "no-referrer");
-  const policy = "default-src 'none'; img-src cid: data:; style-src 'unsafe-inline'; form-action 'none'";
-  frame.srcdoc = `<!doctype html><html dir="${direction}"><head><meta charset="utf-8">` +
-    `<meta http-equiv="Content-Security-Policy" content="${policy}"><base target="_blank">` +
-    "<style>body{margin:0;font:16px/1.6 system-ui,sans-serif;color:#111827;overflow-wrap:anywhere}img{max-width:100%}</style>" +
-    `</head><body>${html}</body></html>`;
-  frame.addEventListener("load", () => {
-    const doc = frame.contentDocument;
-    if (doc && doc.body) frame.style.blockSize = `${doc.documentElement.scrollHeight + 4}px`;
-  });
+  frame.srcdoc = messageDocument(html, direction,
+    "body{margin:0;font:16px/1.6 system-ui,sans-serif;color:#111827;overflow-wrap:anywhere}");
+  frame.addEventListener("load", () => fitToContent(frame));
   return frame;
 }
 
