@@ -29,6 +29,7 @@ from tessera.errors import (
     ValidationFailed,
 )
 from tessera.identity.access import Principal, Role
+from tessera.observability import logger
 from tessera.safeguards.rate_limits import RateLimited
 
 View = Callable[..., Any]
@@ -229,6 +230,9 @@ def make_endpoint_decorator(
         def register(view: View) -> View:
             @functools.wraps(view)
             def guarded(**params: str) -> Any:
+                # The ticket a request is about is the correlation id of all it logs (None
+                # clears the previous request's on a warm container).
+                logger().set_correlation_id(params.get("ticket_id"))
                 try:
                     request = app.current_request
                     assert request is not None

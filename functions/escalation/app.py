@@ -6,10 +6,12 @@ from typing import Any
 
 from tessera import bootstrap
 from tessera.errors import ValidationFailed
+from tessera.observability import SLA_BREACH, SLA_WARNING, count, observed, ticket_id_field
 from tessera.sla import escalation
 from tessera.tickets.model import utcnow
 
 
+@observed(ticket_id_field)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """``{"step": "begin" | "warn" | "escalate" | "notify" | "automate" | "record_failure",
     "ticket_id": ..., "what": ..., plus the step's own fields from begin's result}``"""
@@ -19,7 +21,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise ValidationFailed("ticket_id", "is required")
     now = utcnow()
     if step == "begin":
-        return escalation.begin(deps, ticket_id, _text(event, "what"), now)
+        claimed = escalation.begin(deps, ticket_id, _text(event, "what"), now)
+        _count_sla(claimed, ticket_id)
+        return claimed
     if step == "warn":
         return escalation.warn(deps, ticket_id, _text(event, "target"), _int(event, "cycle"), now)
     if step in {"escalate", "notify"}:
@@ -33,6 +37,15 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         error = event.get("error") if isinstance(event.get("error"), dict) else {}
         return escalation.record_failure(deps, ticket_id, _text(event, "what"), error or {}, now)
     raise ValidationFailed("step", f"unknown step {step!r}")
+
+
+def _count_sla(claimed: dict[str, Any], ticket_id: str) -> None:
+    """A claimed warning is an SLA warning; the first escalation level of a target is its
+    breach (later levels escalate the same breach further)."""
+    if claimed.get("action") == "warn":
+        count(SLA_WARNING, ticket_id=ticket_id)
+    elif claimed.get("action") == "escalate" and claimed.get("level") == 1:
+        count(SLA_BREACH, ticket_id=ticket_id)
 
 
 def _text(event: dict[str, Any], name: str) -> str:

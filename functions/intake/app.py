@@ -2,8 +2,9 @@
 
 Each record is processed once per SES message id (powertools idempotency on the tickets table,
 kept 7 days: longer than Lambda's 6-hour retry window for asynchronous invocations), on top of
-the conditional Message-ID claim the use case writes. A quarantined mail emits the
-``MailQuarantined`` metric the template's alarm watches.
+the conditional Message-ID claim the use case writes. Each outcome emits its metric:
+``TicketCreated``, ``TicketReplied``, ``MailQuarantined`` (the template's alarm watches it) or
+``MailDropped`` (a mail delivered again, dropped as already processed).
 """
 
 from __future__ import annotations
@@ -14,12 +15,29 @@ from typing import Any
 
 from tessera import bootstrap, settings
 from tessera.mail.intake import receive_ses_record
-from tessera.observability import logger
+from tessera.observability import (
+    MAIL_DROPPED,
+    MAIL_QUARANTINED,
+    TICKET_CREATED,
+    TICKET_REPLIED,
+    correlate,
+    count,
+    logger,
+    no_ticket,
+    observed,
+)
 
 IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
 IDEMPOTENCY_PARTITION = "IDEMPOTENCY#intake"
+OUTCOME_METRICS = {
+    "created": TICKET_CREATED,
+    "reply": TICKET_REPLIED,
+    "quarantined": MAIL_QUARANTINED,
+    "duplicate": MAIL_DROPPED,
+}
 
 
+@observed(no_ticket)  # one invocation may carry several mails: each names its ticket
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Turn each SES record into a ticket, a reply or a quarantine record (see
     tessera.mail.intake.receive_mail)."""
@@ -33,6 +51,7 @@ def process_record(record: dict[str, Any]) -> dict[str, Any]:
     ses_message_id, outcome = receive_ses_record(
         bootstrap.dependencies(), record, settings.mail_intake().raw_mail_prefix
     )
+    correlate(outcome.ticket_id)
     logger().info(
         "inbound mail",
         extra={
@@ -42,8 +61,7 @@ def process_record(record: dict[str, Any]) -> dict[str, Any]:
             "reason": outcome.reason,
         },
     )
-    if outcome.result == "quarantined":
-        _count_quarantined()
+    count(OUTCOME_METRICS[outcome.result], ticket_id=outcome.ticket_id)
     return {
         "ses_message_id": ses_message_id,
         "result": outcome.result,
@@ -75,10 +93,3 @@ def _idempotent_process() -> tuple[Callable[..., dict[str, Any]], Any]:
         data_keyword_argument="record", persistence_store=persistence, config=config
     )(process_record)
     return process, config
-
-
-def _count_quarantined() -> None:
-    from aws_lambda_powertools.metrics import MetricUnit, single_metric
-
-    with single_metric(name="MailQuarantined", unit=MetricUnit.Count, value=1, namespace="Tessera"):
-        pass

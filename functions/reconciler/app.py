@@ -7,10 +7,11 @@ from typing import Any
 
 from tessera import bootstrap
 from tessera.adapters.scheduler import scheduled_time
-from tessera.observability import logger
+from tessera.observability import logger, no_ticket, observed
 from tessera.routing.reconcile import reconcile
 
 
+@observed(no_ticket)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     now = scheduled_time(event)
     result = reconcile(bootstrap.dependencies(), now)

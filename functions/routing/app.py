@@ -6,9 +6,11 @@ from typing import Any
 
 from tessera import bootstrap
 from tessera.errors import ValidationFailed
+from tessera.observability import ROUTING_FAILED, count, observed, ticket_id_field
 from tessera.routing import workflow
 
 
+@observed(ticket_id_field)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """``{"step": "route" | "assign" | "acknowledge" | "record_failure", "ticket_id": ...}``;
     ``route`` also takes ``"reopened": true`` (a reopened ticket's second routing)."""
@@ -24,5 +26,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return workflow.acknowledge(deps, ticket_id)
     if step == "record_failure":
         workflow.record_routing_failure(deps, ticket_id, event.get("error") or {})
+        count(ROUTING_FAILED, ticket_id=ticket_id)
         return {"recorded": True}
     raise ValidationFailed("step", f"unknown step {step!r}")

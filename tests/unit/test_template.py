@@ -396,3 +396,263 @@ def test_api_gateways_own_answers_carry_the_apis_security_headers() -> None:
         # Then they are the same list (a gateway value is quoted; it cannot hold a CSP's 'none')
         expected = {k: v for k, v in API_HEADERS.items() if k != "Content-Security-Policy"}
         assert {k: v.strip("'") for k, v in headers.items()} == expected, kind
+
+
+# ------------------------------------------------------------------------- the hosted portal
+DISTRIBUTION = "PortalDistribution"
+_CSP_DIRECTIVES = re.compile(r"\s*;\s*")
+
+
+def _distribution() -> dict[str, Any]:
+    config: dict[str, Any] = TEMPLATE.resources[DISTRIBUTION]["Properties"]["DistributionConfig"]
+    return config
+
+
+def _behaviours() -> dict[str, dict[str, Any]]:
+    """Each cache behaviour of the distribution by path pattern (``default`` for the default)."""
+    config = _distribution()
+    behaviours = {b["PathPattern"]: b for b in config.get("CacheBehaviors", [])}
+    behaviours["default"] = config["DefaultCacheBehavior"]
+    return behaviours
+
+
+def _origin(origin_id: str) -> dict[str, Any]:
+    (origin,) = (o for o in _distribution()["Origins"] if o["Id"] == origin_id)
+    return dict(origin)
+
+
+def _security_headers(policy_id: str) -> dict[str, str]:
+    """The headers a CloudFront response headers policy of the template sets, as a browser
+    sees them (the CSP keeps its ``${...}`` placeholders)."""
+    config = TEMPLATE.resources[policy_id]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    hsts = security["StrictTransportSecurity"]
+    headers = {
+        "Content-Security-Policy": csp["Fn::Sub"] if isinstance(csp, dict) else csp,
+        "X-Content-Type-Options": "nosniff" if "ContentTypeOptions" in security else "",
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+        "Strict-Transport-Security": f"max-age={hsts['AccessControlMaxAgeSec']}"
+        + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+        + ("; preload" if hsts.get("Preload") else ""),
+    }
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        headers[item["Header"]] = item["Value"]
+    overridden = [
+        name
+        for name, setting in security.items()
+        if isinstance(setting, dict) and setting.get("Override") is not True
+    ]
+    assert overridden == [], f"{policy_id}: an origin could weaken {overridden}"
+    return headers
+
+
+def test_pages_carry_the_headers_the_local_stack_serves() -> None:
+    from api.headers import page_headers
+
+    # Given the headers the local stack serves on every page, with the attachments bucket's
+    # endpoints (where browsers upload) as the upload origin, as CloudFront sees them
+    upload_origin = (
+        "https://${AttachmentsBucket.DomainName} https://${AttachmentsBucket.RegionalDomainName}"
+    )
+    expected = page_headers(upload_origin)
+
+    # When the portal's response headers policy is read
+    served = _security_headers("PortalHeadersPolicy")
+
+    # Then they are the same headers with the same values, directive for directive
+    assert _CSP_DIRECTIVES.split(served.pop("Content-Security-Policy")) == _CSP_DIRECTIVES.split(
+        expected.pop("Content-Security-Policy")
+    )
+    assert served == expected
+
+
+def test_api_behaviour_carries_the_apis_headers() -> None:
+    from api.headers import API_HEADERS
+
+    # Given the headers every API answer carries
+    # When the response headers policy of the /api/* behaviour is read
+    policy = _behaviours()["/api/*"]["ResponseHeadersPolicyId"]
+    served = _security_headers(policy["Ref"])
+
+    # Then CloudFront's own answers (an unreachable origin) carry the same
+    assert served == API_HEADERS
+
+
+def test_distribution_reads_the_portal_bucket_only_through_origin_access_control() -> None:
+    # Given the distribution's portal origin and the portal bucket's policy
+    origin = _origin("portal")
+    oac = TEMPLATE.resources["PortalOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]
+    policy = TEMPLATE.resources["PortalBucketPolicy"]["Properties"]
+    statements = policy["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    denies = [s for s in statements if s["Effect"] == "Deny"]
+
+    # Then the origin is the private bucket, signed with SigV4 by the OAC (no legacy identity)
+    assert origin["DomainName"] == {"Fn::GetAtt": ["PortalBucket", "RegionalDomainName"]}
+    assert origin["OriginAccessControlId"] == {"Fn::GetAtt": ["PortalOriginAccessControl", "Id"]}
+    assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    assert (oac["OriginAccessControlOriginType"], oac["SigningBehavior"]) == ("s3", "always")
+    assert oac["SigningProtocol"] == "sigv4"
+    # And the bucket lets CloudFront read objects for this distribution alone, nothing else
+    assert policy["Bucket"] == {"Ref": "PortalBucket"}
+    assert len(allows) == 1
+    (allow,) = allows
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert allow["Resource"] == {"Fn::Sub": "${PortalBucket.Arn}/*"}
+    source_arn = allow["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    assert source_arn.endswith(":distribution/${PortalDistribution}")
+    assert [d["Condition"] for d in denies] == [{"Bool": {"aws:SecureTransport": "false"}}]
+    # And the bucket itself stays private
+    access = TEMPLATE.resources["PortalBucket"]["Properties"]["PublicAccessBlockConfiguration"]
+    assert set(access.values()) == {True}
+
+
+def test_api_is_served_on_the_same_origin_uncached_with_its_authorization() -> None:
+    # Given the /api/* behaviour and the API origin
+    api = _behaviours()["/api/*"]
+    origin = _origin("api")
+    cache = TEMPLATE.resources[api["CachePolicyId"]["Ref"]]["Properties"]["CachePolicyConfig"]
+    key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
+
+    # Then it reaches the API's stage over HTTPS with every method the routes use
+    assert api["TargetOriginId"] == "api"
+    assert origin["DomainName"]["Fn::Sub"].startswith("${Api}.execute-api.")
+    assert origin["OriginPath"] == {"Fn::Sub": "/${Stage}"}
+    assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    routes = {
+        str(event["Properties"]["Method"]).upper()
+        for event in TEMPLATE.function_properties(API_FUNCTION)["Events"].values()
+    }
+    assert routes <= set(api["AllowedMethods"])
+    assert api["ViewerProtocolPolicy"] == "https-only"
+    # And nothing is kept by default, while the caller's Authorization reaches the API
+    assert (cache["MinTTL"], cache["DefaultTTL"]) == (0, 0)
+    assert "Authorization" in key["HeadersConfig"]["Headers"]
+    assert key["QueryStringsConfig"]["QueryStringBehavior"] == "all"
+    # And API Gateway gets its own Host (AWS managed AllViewerExceptHostHeader)
+    assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def test_static_assets_are_cached_long_and_pages_and_search_indexes_short() -> None:
+    # Given each cache behaviour's policy
+    def ttls(pattern: str) -> tuple[int, int, int]:
+        policy_id = _behaviours()[pattern]["CachePolicyId"]["Ref"]
+        config = TEMPLATE.resources[policy_id]["Properties"]["CachePolicyConfig"]
+        return config["MinTTL"], config["DefaultTTL"], config["MaxTTL"]
+
+    # Then scripts, styles and assets stay at the edge a day at least (publish invalidates)
+    for pattern in ("/assets/*", "*.js", "*.css"):
+        assert ttls(pattern)[0] >= 86400, pattern
+        assert _behaviours()[pattern]["ViewerProtocolPolicy"] == "redirect-to-https"
+    # And HTML and kb/<lang>/search.json (the default behaviour) at most five minutes
+    assert ttls("default")[2] <= 300
+    assert _distribution()["DefaultRootObject"] == "index.html"
+    # And every behaviour but the API's carries the portal's headers
+    for pattern, behaviour in _behaviours().items():
+        expected = "ApiHeadersPolicy" if pattern == "/api/*" else "PortalHeadersPolicy"
+        assert behaviour["ResponseHeadersPolicyId"] == {"Ref": expected}, pattern
+
+
+def test_custom_domain_needs_its_certificate_and_otherwise_uses_cloudfronts() -> None:
+    # Given the distribution's aliases and certificate, and the template's rules
+    config = _distribution()
+    condition, with_domain, without_domain = config["ViewerCertificate"]["Fn::If"]
+    rule = TEMPLATE.body["Rules"]["CustomDomainNeedsCertificate"]
+
+    # Then a custom domain brings its ACM certificate (SNI, TLS 1.2), or CloudFront's is used
+    assert config["Aliases"]["Fn::If"][0] == condition == "HasPortalDomain"
+    assert with_domain["AcmCertificateArn"] == {"Ref": "PortalCertificateArn"}
+    assert with_domain["SslSupportMethod"] == "sni-only"
+    assert with_domain["MinimumProtocolVersion"].startswith("TLSv1.2")
+    assert without_domain == {"CloudFrontDefaultCertificate": True}
+    # And a domain without a certificate is refused before anything is created
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "PortalCertificateArn"}, ""]}]
+    }
+    assert TEMPLATE.parameters["PortalDomainName"] == ""
+
+
+# ---------------------------------------------------------------------------- operations
+def test_every_alarm_notifies_the_alarm_topic() -> None:
+    # Given every alarm of the template
+    alarms = TEMPLATE.of_type("AWS::CloudWatch::Alarm")
+
+    # Then each one notifies the topic the operator subscribes to
+    assert alarms
+    silent = sorted(
+        logical_id
+        for logical_id, alarm in alarms.items()
+        if {"Ref": "AlarmTopic"} not in alarm["Properties"].get("AlarmActions", [])
+    )
+    assert silent == []
+    assert TEMPLATE.resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+
+
+def _alarm_metrics(alarm: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(namespace, metric name, dimensions) of an alarm, metric math included."""
+    props = alarm["Properties"]
+    if "MetricName" in props:
+        dims = {d["Name"]: d["Value"] for d in props.get("Dimensions", [])}
+        return [(props["Namespace"], props["MetricName"], dims)]
+    found = []
+    for query in props.get("Metrics", []):
+        if "MetricStat" in query:
+            metric = query["MetricStat"]["Metric"]
+            dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+            found.append((metric["Namespace"], metric["MetricName"], dims))
+    return found
+
+
+def test_alarms_watch_errors_throttles_dead_letters_quarantine_sweep_lag_and_5xx() -> None:
+    # Given what every alarm watches
+    watched = [
+        m for a in TEMPLATE.of_type("AWS::CloudWatch::Alarm").values() for m in _alarm_metrics(a)
+    ]
+    names = {(namespace, name) for namespace, name, _ in watched}
+    functions = {TEMPLATE.ref(f) for f in FUNCTIONS}
+
+    def functions_watched(metric: str) -> set[str]:
+        return {
+            TEMPLATE.resolve(dims["FunctionName"])
+            for namespace, name, dims in watched
+            if (namespace, name) == ("AWS/Lambda", metric)
+        }
+
+    # Then errors and throttles of every function are watched
+    assert functions_watched("Errors") == functions
+    assert functions_watched("Throttles") == functions
+    # And the dead-letter queues, quarantine, sweep lag and the API's 5xx rate
+    queues = {
+        TEMPLATE.resolve(dims["QueueName"])
+        for namespace, name, dims in watched
+        if namespace == "AWS/SQS"
+    }
+    assert queues == {TEMPLATE.get_att(q, "QueueName") for q in TEMPLATE.of_type("AWS::SQS::Queue")}
+    assert {("Tessera", "MailQuarantined"), ("Tessera", "SweepLag")} <= names
+    assert ("AWS/ApiGateway", "5XXError") in names
+
+
+def test_dashboard_is_json_and_shows_every_metric_tessera_emits() -> None:
+    from tessera.observability import METRICS
+
+    # Given the dashboard body with its substitutions filled in with placeholders
+    body = TEMPLATE.resources["OperationsDashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    document = json.loads(_PLACEHOLDER.sub(lambda m: m.group(1).removesuffix(".Arn"), body))
+
+    # When its metric widgets are read
+    shown = {
+        line[1]
+        for widget in document["widgets"]
+        if widget["type"] == "metric"
+        for line in widget["properties"]["metrics"]
+        if line[0] == "Tessera" or line[0] == "."
+    }
+    alarms = [w for w in document["widgets"] if w["type"] == "alarm"]
+    alarm_ids = set(TEMPLATE.of_type("AWS::CloudWatch::Alarm"))
+
+    # Then every metric the code emits is on it, and so is every alarm
+    assert sorted(set(METRICS) - shown) == []
+    assert set(alarms[0]["properties"]["alarms"]) == alarm_ids

@@ -21,6 +21,7 @@ from api.service import (
 )
 from tessera import bootstrap
 from tessera.errors import ValidationFailed
+from tessera.observability import TICKET_CREATED, TICKET_REPLIED, count
 from tessera.safeguards import idempotency
 from tessera.sla import clocks
 from tessera.tickets import attachments, conversation, queue, reading
@@ -246,7 +247,7 @@ def create_ticket(call: Call) -> Response:
     def create() -> Ticket:
         deps = bootstrap.dependencies()
         files = attachments.uploaded_for_new_ticket(deps, call.caller, b.get("attachments", []))
-        return conversation.create_ticket(
+        ticket = conversation.create_ticket(
             deps,
             call.caller,
             subject=b["subject"],
@@ -258,6 +259,8 @@ def create_ticket(call: Call) -> Response:
             channel=b.get("channel"),
             notify=b.get("notify"),
         )
+        count(TICKET_CREATED, ticket_id=ticket.id)
+        return ticket
 
     return _created_once(call, "tickets", create)
 
@@ -329,7 +332,7 @@ def add_reply(call: Call, ticket_id: str) -> Response:
     def create() -> Ticket:
         deps = bootstrap.dependencies()
         files = attachments.uploaded(deps, call.caller, ticket_id, b.get("attachments", []))
-        return conversation.reply(
+        ticket = conversation.reply(
             deps,
             call.caller,
             ticket_id,
@@ -339,6 +342,8 @@ def add_reply(call: Call, ticket_id: str) -> Response:
             expected_version=expected_version(call),
             attachments=files,
         )
+        count(TICKET_REPLIED, ticket_id=ticket.id)
+        return ticket
 
     return _created_once(call, f"replies:{ticket_id}", create)
 

@@ -35,6 +35,12 @@ NOT_NEEDED = {
     "AWS::SES::ReceiptRule": "the local SMTP server performs the rule's actions itself",
     "AWS::Lambda::Permission": "in-process dispatch needs no resource policy",
     "AWS::CloudWatch::Alarm": "metrics are log lines (EMF) locally; nothing evaluates alarms",
+    "AWS::CloudWatch::Dashboard": "metrics are log lines (EMF) locally; nothing draws them",
+    "AWS::SNS::Subscription": "alarms never fire locally; the topic itself is created",
+    "AWS::CloudFront::Distribution": "tessera_local.http serves the one origin itself",
+    "AWS::CloudFront::OriginAccessControl": "the local HTTP server reads the bucket itself",
+    "AWS::CloudFront::ResponseHeadersPolicy": "tessera_local.http sets api.headers.page_headers",
+    "AWS::CloudFront::CachePolicy": "nothing caches locally",
 }
 
 _TABLE_KEYS = (
