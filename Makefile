@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # apt-get needs root; elsewhere sudo provides it.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint unit integration e2e bench-check template-check bench lock clean
+.PHONY: run test lint unit integration e2e bench-check template-check sam-build bench lock clean
 
 # A new top-level package (a handler folder) needs the editable install redone, so it counts.
 $(STAMP): requirements-dev.txt pyproject.toml $(wildcard functions/*/__init__.py)
@@ -22,9 +22,28 @@ $(STAMP): requirements-dev.txt pyproject.toml $(wildcard functions/*/__init__.py
 run: $(STAMP)
 	TZ=UTC $(BIN)/tessera-local
 
-## Every check CI runs: lint, types, template checks, unit, integration and browser tests.
-test: lint template-check $(CHROMIUM)
+## Every check CI runs: lint, types, template checks, the Lambda build, unit, integration and
+## browser tests (tests/build imports every Handler from the built artifact under Python 3.12).
+test: lint template-check sam-build $(CHROMIUM)
 	TZ=UTC $(BIN)/pytest -q
+
+## The deployable artifact, as `sam deploy` uploads it, into .aws-sam/ (git-ignored, outside
+## what the tests and linters read). --cached skips it when functions/ has not changed.
+## .aws-sam/host-site holds the same pinned packages built for this machine: the smoke test
+## loads from it only the artifact's compiled (arm64) extensions this machine cannot run.
+SAM_BUILD_DIR := .aws-sam/build
+HOST_SITE := .aws-sam/host-site
+sam-build: $(STAMP) $(HOST_SITE)/.installed
+	@python312=$$(infra/deploy/python312.sh) && \
+	  echo "sam build with $$python312" && \
+	  PATH="$$(dirname "$$python312"):$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/sam build \
+	    --template template.yaml --build-dir $(SAM_BUILD_DIR) --cached --cache-dir .aws-sam/cache
+
+$(HOST_SITE)/.installed: functions/requirements.txt infra/deploy/python312.sh
+	@python312=$$(infra/deploy/python312.sh) && rm -rf $(HOST_SITE) && \
+	  PIP_ROOT_USER_ACTION=ignore "$$python312" -m pip install --quiet --disable-pip-version-check \
+	    --only-binary=:all: --target $(HOST_SITE) -r functions/requirements.txt && \
+	  touch $@
 
 ## Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
 $(CHROMIUM):
