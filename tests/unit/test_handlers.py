@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import escalation.app
 import routing.app
 import sla_sweep.app
-from tessera import bootstrap
+from tessera import bootstrap, observability
 from tessera.errors import NotFound, ValidationFailed
 from tests import events
 from tests.factories import stored_ticket
@@ -91,3 +92,52 @@ def test_the_sweep_takes_its_time_from_the_schedule_event(world: World) -> None:
     result = sla_sweep.app.handler(events.load("schedule_sweep"), None)
     # Then the sweep ran for that minute and started nothing
     assert result == {"due": [], "started": 0}
+
+
+# ------------------------------------------------------------------ logs and metrics (EMF)
+def emitted(out: str) -> dict[str, dict[str, Any]]:
+    """The EMF documents in what a handler printed, by metric name."""
+    found = {}
+    for line in out.splitlines():
+        if line.startswith("{") and '"CloudWatchMetrics"' in line:
+            document = json.loads(line)
+            for directive in document["_aws"]["CloudWatchMetrics"]:
+                for metric in directive["Metrics"]:
+                    found[metric["Name"]] = {**document, "_directive": directive}
+    return found
+
+
+def test_a_routing_failure_is_a_metric_and_logs_carry_the_ticket_id(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a ticket whose routing failed
+    ticket_id = a_ticket(world)
+    event = events.load("routing_route", step="record_failure", ticket_id=ticket_id)
+    event["error"] = {"Error": "States.Timeout", "Cause": "assign timed out"}
+
+    # When the failure step runs
+    routing.app.handler(event, None)
+
+    # Then one RoutingFailed count went out as EMF, in the namespace and dimension the
+    # template's dashboard reads, with the ticket id as metadata
+    document = emitted(capsys.readouterr().out)["RoutingFailed"]
+    assert document["RoutingFailed"] == [1.0]
+    assert document["_directive"]["Namespace"] == "Tessera"
+    assert document["_directive"]["Dimensions"] == [["service"]]
+    assert document["service"] == "tessera"
+    assert document["ticket_id"] == ticket_id
+    # And what the invocation logs is correlated by that ticket id
+    assert observability.logger().get_correlation_id() == ticket_id
+
+
+def test_every_sweep_reports_its_lag(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    # Given nothing due
+    # When the sweep runs
+    sla_sweep.app.handler(events.load("schedule_sweep"), None)
+
+    # Then it reports a lag of 0 seconds (the alarm's metric exists even when all is well), and
+    # its logs carry no ticket's correlation id
+    document = emitted(capsys.readouterr().out)["SweepLag"]
+    assert document["SweepLag"] == [0.0]
+    assert document["_directive"]["Metrics"] == [{"Name": "SweepLag", "Unit": "Seconds"}]
+    assert observability.logger().get_correlation_id() is None
