@@ -13,7 +13,7 @@ from tessera import settings
 from tessera.identity.tokens import Signer
 from tessera.kb.articles import ArticleStore
 from tessera.kb.feedback import FeedbackStore
-from tessera.kb.site import SiteStore
+from tessera.kb.site import CdnCache, SiteStore
 from tessera.ports import (
     AgentLoads,
     AgentSettingsStore,
@@ -88,6 +88,14 @@ def portal_site(bucket: str | None = None) -> SiteStore:
     from tessera.adapters.s3 import S3SiteStore
 
     return S3SiteStore(bucket or settings.portal_bucket())
+
+
+def portal_cdn(distribution_id: str) -> CdnCache:
+    """The CloudFront distribution in front of the portal bucket (the PortalDistributionId
+    output), told what each publish changed."""
+    from tessera.adapters.cloudfront import CloudFrontCache
+
+    return CloudFrontCache(distribution_id)
 
 
 # ------------------------------------------------------------------ the use cases' ports

@@ -8,7 +8,7 @@ from typing import Any
 
 from tessera.errors import Conflict, NotFound
 from tessera.kb.articles import Summary, Version
-from tessera.kb.site import Page
+from tessera.kb.site import Page, digest
 
 
 class MemoryArticleStore:
@@ -85,3 +85,6 @@ class MemorySiteStore:
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
             self.objects.pop(key, None)
+
+    def digests(self, prefix: str) -> dict[str, str]:
+        return {k: digest(p.body) for k, p in self.objects.items() if k.startswith(prefix)}

@@ -95,3 +95,78 @@ def test_the_cli_publish_keeps_the_api_articles_pages(
     # Then the API article's page is there beside kb/'s
     page = boto3.client("s3").get_object(Bucket="portal", Key="kb/el/print-invoice.html")
     assert "Εκτύπωση τιμολογίου" in page["Body"].read().decode()
+
+
+def _a_distribution() -> str:
+    made = boto3.client("cloudfront").create_distribution(
+        DistributionConfig={
+            "CallerReference": "portal",
+            "Comment": "portal",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "portal",
+                        "DomainName": "portal.s3.us-east-1.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "portal",
+                "ViewerProtocolPolicy": "redirect-to-https",
+            },
+        }
+    )
+    return str(made["Distribution"]["Id"])
+
+
+def _invalidated(distribution: str) -> list[list[str]]:
+    cloudfront = boto3.client("cloudfront")
+    listing = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"]
+    return [
+        cloudfront.get_invalidation(DistributionId=distribution, Id=item["Id"])["Invalidation"][
+            "InvalidationBatch"
+        ]["Paths"].get("Items", [])
+        for item in listing.get("Items", [])
+    ]
+
+
+def test_the_portal_publish_writes_and_invalidates_only_what_changed(
+    aws: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a portal bucket, its distribution, and the portal's files and knowledge base
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="portal")
+    distribution = _a_distribution()
+    static = tmp_path / "portal_static"
+    (static / "console").mkdir(parents=True)
+    (static / "console" / "console.js").write_text("export const v = 1;\n")
+    (static / "console" / "console.css").write_text("body { color: black }\n")
+    publish = [
+        "portal", "publish", "--static", str(static), "--source", str(REPO_KB),
+        "--bucket", "portal", "--distribution", distribution,
+    ]  # fmt: skip
+
+    # When it is published, then published again unchanged, then with one script changed
+    assert main(publish) == 0
+    first = capsys.readouterr().out
+    assert main(publish) == 0
+    second = capsys.readouterr().out
+    (static / "console" / "console.js").write_text("export const v = 2;\n")
+    assert main(publish) == 0
+
+    # Then the first publish wrote everything (a wildcard per folder, the site's root pages),
+    # the second wrote and invalidated nothing, the third only that script
+    assert "published 2 changed portal files" in first
+    assert "0 changed portal files" in second
+    assert "(0 written, 0 removed)" in second
+    batches = sorted(_invalidated(distribution), key=len)
+    assert batches[0] == ["/console/console.js"]
+    assert "/kb/*" in batches[-1]
+    assert "/" in batches[-1]
+    assert len(batches) == 2  # the unchanged publish asked for nothing
+    script = s3.get_object(Bucket="portal", Key="console/console.js")
+    assert script["ContentType"] == "text/javascript; charset=utf-8"
+    assert script["Body"].read() == b"export const v = 2;\n"

@@ -143,6 +143,19 @@ class S3SiteStore:
             found += [item["Key"] for item in listing.get("Contents", [])]
         return found
 
+    def digests(self, prefix: str) -> dict[str, str]:
+        # A single-part upload's ETag is the MD5 of its bytes (SSE-S3 keeps it so); a multipart
+        # one's is not, and never matches: that object is simply written again.
+        found: dict[str, str] = {}
+        for listing in (
+            client("s3")
+            .get_paginator("list_objects_v2")
+            .paginate(Bucket=self.bucket, Prefix=prefix)
+        ):
+            for item in listing.get("Contents", []):
+                found[item["Key"]] = str(item.get("ETag", "")).strip('"')
+        return found
+
     def delete(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):
             chunk = keys[start : start + 1000]

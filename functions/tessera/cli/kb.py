@@ -23,7 +23,29 @@ def register(subparsers: Any) -> None:
     publish.add_argument(
         "--local", dest="kb_local", action="store_true", help="publish to the running local stack"
     )
+    add_distribution_argument(publish)
     publish.set_defaults(run=run_publish)
+
+
+def add_distribution_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--distribution",
+        help="the CloudFront distribution to invalidate (the PortalDistributionId output; "
+        "default: $PORTAL_DISTRIBUTION_ID; none: nothing is invalidated)",
+    )
+
+
+def invalidate(args: argparse.Namespace, changed: list[str]) -> None:
+    """Tell the distribution (if one is named) which of the bucket's keys changed."""
+    from tessera import bootstrap
+    from tessera.kb.site import invalidation_paths
+
+    distribution = args.distribution or os.environ.get("PORTAL_DISTRIBUTION_ID", "").strip()
+    if not distribution:
+        return
+    paths = invalidation_paths(changed)
+    bootstrap.portal_cdn(distribution).invalidate(paths)
+    print(f"invalidated {len(paths)} path(s) on {distribution}: {' '.join(paths) or '(none)'}")
 
 
 def run_publish(args: argparse.Namespace) -> int:
@@ -39,7 +61,7 @@ def run_publish(args: argparse.Namespace) -> int:
         print("tessera: name the portal bucket: --bucket or PORTAL_BUCKET", file=sys.stderr)
         return 2
     try:
-        report = publish_site(args.source, _api_articles(), bootstrap.portal_site(bucket))
+        report = publish_site(args.source, api_articles(), bootstrap.portal_site(bucket))
     except ConfigError as error:
         print(f"tessera: {error}", file=sys.stderr)
         return 1
@@ -47,10 +69,11 @@ def run_publish(args: argparse.Namespace) -> int:
         f"published {report.articles} articles in {', '.join(report.languages)}: "
         f"{report.written} objects written, {report.deleted} removed, to s3://{bucket}/"
     )
+    invalidate(args, list(report.changed))
     return 0
 
 
-def _api_articles() -> Any:
+def api_articles() -> Any:
     """The store of the articles admins published through the API (tessera.kb.articles), which
     a publish of kb/ alone would remove from the bucket. Without TABLE_NAME: none, said."""
     from tessera import bootstrap

@@ -29,7 +29,7 @@ from typing import Any
 from tessera.kb import render
 from tessera.kb.articles import ArticleStore, combined, published_articles
 from tessera.kb.search import Entry, build
-from tessera.kb.site import HTML, JSON, Page, SiteStore
+from tessera.kb.site import HTML, JSON, Page, SiteStore, digest
 from tessera.kb.source import Article, Library, is_rtl, load
 
 # The portal's own pages, rendered from templates/portal/ with the header every page shares.
@@ -42,6 +42,8 @@ class Report:
     deleted: int
     articles: int
     languages: tuple[str, ...]
+    # The keys written or removed: what a CDN in front must forget (tessera.kb.site).
+    changed: tuple[str, ...] = ()
 
 
 def build_site(library: Library) -> dict[str, Page]:
@@ -210,17 +212,21 @@ def publish_site(source: Path, articles: ArticleStore | None, store: SiteStore) 
 
 def publish(source: Path | Library, store: SiteStore) -> Report:
     """Render ``source`` (a ``kb/`` folder, or a library already read) and write it to
-    ``store``, removing what an earlier publish wrote that is gone now."""
+    ``store``, removing what an earlier publish wrote that is gone now. An object whose bytes
+    are there already is not written again (one listing of the bucket instead of a PUT each)."""
     library = load(source) if isinstance(source, Path) else source
     site = build_site(library)
-    for key, page in sorted(site.items()):
-        store.put(key, page)
-    stale = sorted(set(store.keys(MANAGED_PREFIX)) - set(site))
+    present = store.digests("")
+    written = [key for key, page in sorted(site.items()) if present.get(key) != digest(page.body)]
+    for key in written:
+        store.put(key, site[key])
+    stale = sorted(k for k in present if k.startswith(MANAGED_PREFIX) and k not in site)
     if stale:
         store.delete(stale)
     return Report(
-        written=len(site),
+        written=len(written),
         deleted=len(stale),
         articles=len(library.articles),
         languages=library.languages(),
+        changed=tuple(sorted(written + stale)),
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import mimetypes
 import os
 import socket
 import threading
@@ -235,19 +234,13 @@ class LocalStack:
         log.info("added indexes %s; reindexed %d tickets (%d skipped)", indexes, saved, skipped)
 
     def publish_portal(self) -> None:
-        """Upload portal_static/ to the portal bucket, as a deploy would."""
-        s3 = self.session.client("s3")
-        bucket = self.template.ref("PortalBucket")
-        source = ROOT / "portal_static"
-        for path in sorted(source.rglob("*")):
-            if path.is_file():
-                key = path.relative_to(source).as_posix()
-                content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                if content_type.startswith("text/") or content_type.endswith("javascript"):
-                    content_type += "; charset=utf-8"
-                s3.put_object(
-                    Bucket=bucket, Key=key, Body=path.read_bytes(), ContentType=content_type
-                )
+        """Upload portal_static/ to the portal bucket, as ``tessera portal publish`` does after
+        a deploy (only what changed since the last start)."""
+        from tessera import bootstrap
+        from tessera.kb.assets import publish_assets
+
+        written = publish_assets(ROOT / "portal_static", bootstrap.portal_site())
+        log.info("portal files: %d written", len(written))
 
     def publish_kb(self) -> None:
         """Publish kb/ and the admin API's published articles (kept from an earlier run) to the
