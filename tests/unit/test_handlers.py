@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import escalation.app
+import intake.app
 import routing.app
 import sla_sweep.app
-from tessera import bootstrap, observability
+from tessera import bootstrap, observability, settings
 from tessera.errors import NotFound, ValidationFailed
 from tests import events
 from tests.factories import stored_ticket
@@ -141,3 +143,41 @@ def test_every_sweep_reports_its_lag(world: World, capsys: pytest.CaptureFixture
     assert document["SweepLag"] == [0.0]
     assert document["_directive"]["Metrics"] == [{"Name": "SweepLag", "Unit": "Seconds"}]
     assert observability.logger().get_correlation_id() is None
+
+
+@pytest.fixture
+def intake_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("RAW_MAIL_BUCKET", "raw-mail")
+    monkeypatch.setenv("RAW_MAIL_PREFIX", "inbound/")
+    monkeypatch.setenv("SUPPORT_ADDRESSES", "support@example.com")
+    settings.mail_intake.cache_clear()
+    yield
+    settings.mail_intake.cache_clear()
+
+
+def test_each_mail_intake_outcome_is_its_metric(
+    world: World, intake_settings: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a customer's new mail, and one SES found a virus in, both stored by the receipt rule
+    world.raw_mail.objects["inbound/m-new"] = (
+        b"From: Dana <dana@customer.test>\r\nTo: support@example.com\r\n"
+        b"Subject: Printer on fire\r\nMessage-ID: <fire@customer.test>\r\n\r\nHelp!\r\n"
+    )
+    world.raw_mail.objects["inbound/m-virus"] = world.raw_mail.objects["inbound/m-new"].replace(
+        b"<fire@", b"<virus@"
+    )
+    (new,) = events.ses_inbound("m-new")["Records"]
+    (virus,) = events.ses_inbound("m-virus")["Records"]
+    virus["ses"]["receipt"]["virusVerdict"] = {"status": "FAIL"}
+
+    # When intake processes each
+    created = intake.app.process_record(new)
+    quarantined = intake.app.process_record(virus)
+
+    # Then the first is a TicketCreated count about its ticket, the second a MailQuarantined
+    out = emitted(capsys.readouterr().out)
+    assert (created["result"], quarantined["result"]) == ("created", "quarantined")
+    assert out["TicketCreated"]["TicketCreated"] == [1.0]
+    assert out["TicketCreated"]["ticket_id"] == created["ticket_id"]
+    assert out["MailQuarantined"]["MailQuarantined"] == [1.0]
+    assert "TicketReplied" not in out
