@@ -105,3 +105,25 @@ def test_built_extensions_are_for_the_templates_architecture() -> None:
     (architecture,) = ARCHITECTURES
     wrong = sorted(k for k, m in machines.items() if m != ELF_MACHINE[architecture])
     assert wrong == []
+
+
+def test_without_python_312_the_build_says_what_to_install(tmp_path: Path) -> None:
+    # Given a PATH with a shell and coreutils but neither python3.12 nor pyenv
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "env", "grep", "sort", "tail"):
+        (bin_dir / tool).symlink_to(f"/usr/bin/{tool}")
+
+    # When the build looks for its interpreter
+    result = subprocess.run(  # noqa: S603 - our own script
+        [str(ROOT / "infra" / "deploy" / "python312.sh")],
+        env={"PATH": str(bin_dir), "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    # Then it stops, naming what is missing and how to get it
+    assert result.returncode == 1
+    assert "No Python 3.12 found" in result.stderr
+    assert "pyenv install 3.12" in result.stderr
