@@ -656,3 +656,35 @@ def test_dashboard_is_json_and_shows_every_metric_tessera_emits() -> None:
     # Then every metric the code emits is on it, and so is every alarm
     assert sorted(set(METRICS) - shown) == []
     assert set(alarms[0]["properties"]["alarms"]) == alarm_ids
+
+
+@pytest.mark.parametrize(
+    ("uri", "key"),
+    [
+        ("/console/", "/console/index.html"),
+        ("/kb/fa/", "/kb/fa/index.html"),
+        ("/", "/index.html"),
+        ("/console/console.js", "/console/console.js"),
+        ("/kb/en/search.json", "/kb/en/search.json"),
+    ],
+)
+def test_a_folder_path_is_served_its_index_as_the_local_stack_does(
+    uri: str, key: str, tmp_path: Path
+) -> None:
+    # Given the CloudFront function on the portal's default behaviour
+    (association,) = _distribution()["DefaultCacheBehavior"]["FunctionAssociations"]
+    code = TEMPLATE.resources["PortalIndexFunction"]["Properties"]["FunctionCode"]
+    script = tmp_path / "run.js"
+    script.write_text(
+        code + "\nconst out = handler({request: {uri: process.argv[2]}});\n"
+        "process.stdout.write(out.uri);\n"
+    )
+
+    # When it runs on a viewer's request (Node runs the same JavaScript as cloudfront-js)
+    result = subprocess.run(  # noqa: S603 - the template's own function
+        ["/usr/bin/node", str(script), uri], capture_output=True, text=True, check=True
+    )
+
+    # Then a path ending in / asks S3 for its index.html, other paths for themselves
+    assert association["EventType"] == "viewer-request"
+    assert result.stdout == key

@@ -41,6 +41,7 @@ NOT_NEEDED = {
     "AWS::CloudFront::OriginAccessControl": "the local HTTP server reads the bucket itself",
     "AWS::CloudFront::ResponseHeadersPolicy": "tessera_local.http sets api.headers.page_headers",
     "AWS::CloudFront::CachePolicy": "nothing caches locally",
+    "AWS::CloudFront::Function": "tessera_local.http maps a path ending in / to its index.html",
 }
 
 _TABLE_KEYS = (
