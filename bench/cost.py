@@ -85,6 +85,9 @@ def bench_stack() -> Iterator[RunningStack]:
                 "sla", bench_sla(), actor="bench", expected_version=None
             )
             yield stack
+        except BaseException:
+            sys.stderr.write("".join(stack.output[-80:]))  # what the stack said, to see why
+            raise
         finally:
             stop_stack(stack)
             if previous is None:
@@ -175,7 +178,7 @@ def until_closed(ticket_ids: list[str]) -> None:
     waited(
         "tickets closed",
         lambda: all(status_of(t) == "closed" for t in ticket_ids),
-        timeout=120,
+        timeout=120 + 15 * len(ticket_ids),  # the sweep closes them one by one
     )
 
 
