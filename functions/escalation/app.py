@@ -13,7 +13,8 @@ from tessera.tickets.model import utcnow
 
 @observed(ticket_id_field)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """``{"step": "begin" | "warn" | "escalate" | "notify" | "automate" | "record_failure",
+    """``{"step": "begin" | "warn" | "escalate" | "notify" | "automate" | "record_failure" |
+    "automation" (the sweep's asynchronous invocation for an automation timer),
     "ticket_id": ..., "what": ..., plus the step's own fields from begin's result}``"""
     deps = bootstrap.dependencies()
     step, ticket_id = event.get("step"), event.get("ticket_id")
@@ -31,6 +32,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return run(
             deps, ticket_id, _text(event, "target"), _int(event, "cycle"), _int(event, "level"), now
         )
+    if step == "automation":  # an automation timer, invoked by the sweep without a workflow
+        return escalation.run_automation(deps, ticket_id, _text(event, "what"), now)
     if step == "automate":
         return escalation.automate(deps, ticket_id, _text(event, "kind"), now)
     if step == "record_failure":

@@ -18,6 +18,7 @@ from tessera.ports import (
     AgentLoads,
     AgentSettingsStore,
     AttachmentStore,
+    Automations,
     ConfigStore,
     Configuration,
     Dependencies,
@@ -58,6 +59,7 @@ def dependencies() -> Dependencies:
         portal_base_url=settings.portal_base_url,
         agent_loads=_agent_loads,
         escalations=_escalations,
+        automations=_automations,
         sms=_sms,
         file_transfers=_file_transfers,
         rate_counters=_rate_counters,
@@ -125,6 +127,13 @@ def _escalations() -> Escalations:
     from tessera.adapters.stepfunctions import StepFunctionsEscalations
 
     return StepFunctionsEscalations(settings.escalation_state_machine_arn())
+
+
+@cache
+def _automations() -> Automations:
+    from tessera.adapters.lambda_invoke import AsyncAutomations
+
+    return AsyncAutomations(settings.escalation_function_name())
 
 
 @cache

@@ -278,6 +278,13 @@ class Escalations(Protocol):
         that name ran or runs already (the name is the ticket and ``what``: a repeat is a no-op)."""
 
 
+class Automations(Protocol):
+    def run(self, ticket_id: str, what: str) -> None:
+        """Have the ticket's due automation timer ``what`` (``auto-<kind>-<seq>``) run, once:
+        one asynchronous invocation, no workflow. Its first step claims the timer, so a repeat
+        (the next sweep, a retry) does nothing."""
+
+
 class SmsSender(Protocol):
     def send(self, *, text: str, attributes: dict[str, str]) -> str:
         """Text the on-call phones (an SNS topic; subscriptions filter on ``attributes``)."""
@@ -528,6 +535,10 @@ class Dependencies:
         repr=False, default=lambda: _unwired("escalations")
     )
     sms: Callable[[], SmsSender] = field(repr=False, default=lambda: _unwired("sms"))
+    # ... and runs automation timers without a workflow (docs/cost.md).
+    automations: Callable[[], Automations] = field(
+        repr=False, default=lambda: _unwired("automations")
+    )
     # The API's own ports: presigned file transfers (tessera.tickets.attachments) and per-caller
     # request counters (tessera.safeguards.rate_limits).
     file_transfers: Callable[[], FileTransfers] = field(

@@ -68,6 +68,11 @@ def escalation_state_machine_arn() -> str:
 
 
 @cache
+def escalation_function_name() -> str:
+    return required("ESCALATION_FUNCTION_NAME")
+
+
+@cache
 def sms_topic_arn() -> str:
     return required("SMS_TOPIC_ARN")
 

@@ -19,7 +19,15 @@ from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.config.kinds import ConfigReader
 from tessera.ports import Dependencies
 from tessera.sla import clocks
-from tessera.tickets.model import Channel, Message, MessageKind, Ticket, open_ticket, utcnow
+from tessera.tickets.model import (
+    Channel,
+    Message,
+    MessageKind,
+    Status,
+    Ticket,
+    open_ticket,
+    utcnow,
+)
 from tests.factories import sla_config
 from tests.fakes import World
 from tests.localstack import RunningStack, start_stack, stop_stack, wait_for
@@ -36,6 +44,9 @@ escalation:
   ladder: [support, support-l2]
   contacts:
     support-l2: {lead: l2-lead@example.com, manager: manager@example.com, sms: true}
+automations:
+  solved_close_after: 2s
+  csat_survey_on_solve: true
 """,
 )
 
@@ -151,3 +162,44 @@ def test_a_reply_before_the_breach_stops_it(stack: RunningStack, deps: Dependenc
     assert "sla.achieved" in actions(deps, ticket.id)
     _, sms = stack.request("GET", "/_local/sms")
     assert [s for s in sms if f"#{ticket.number} " in s["text"]] == []
+
+
+def test_a_solved_ticket_is_surveyed_and_closed_without_a_workflow(
+    stack: RunningStack, deps: Dependencies
+) -> None:
+    # Given a ticket an agent solves (the survey is due at once, the close 2 s later)
+    ticket = new_ticket(deps, "Solved on the local stack")
+    solved = deps.tickets.get(ticket.id)
+    event = solved.change(actor="agent:alice@example.com", reason="test", status=Status.SOLVED)
+    deps.tickets.save(
+        solved, [event, *clocks.refresh(deps, solved, trigger="changed", now=utcnow())]
+    )
+
+    # When the sweep finds both automation timers in turn
+    closed = wait_for(
+        lambda: deps.tickets.get(ticket.id).status is Status.CLOSED, timeout=30, interval=0.5
+    )
+
+    # Then the customer got the survey and the ticket closed
+    assert closed, f"not closed; trail: {actions(deps, ticket.id)}"
+    _, outbox = stack.request("GET", "/_local/outbox")
+    assert [m for m in outbox if m["to"] == [ticket.requester] and "How did we do?" in m["subject"]]
+    # And neither ran as an escalation execution: each was one invocation of the escalation
+    # function, which the sweep's policy allows
+    sfn = stack.client("stepfunctions")
+    machine = next(
+        m["stateMachineArn"]
+        for m in sfn.list_state_machines()["stateMachines"]
+        if "Escalation" in m["name"]
+    )
+    names = [e["name"] for e in sfn.list_executions(stateMachineArn=machine)["executions"]]
+    assert not [n for n in names if n.startswith(ticket.id)]
+    _, report = stack.request("GET", "/_local/iam")
+    assert {
+        "function": "SlaSweepFunction",
+        "action": "lambda:InvokeFunction",
+        "resource": next(
+            c["resource"] for c in report["calls"] if c["action"] == "lambda:InvokeFunction"
+        ),
+    } in report["calls"]
+    assert report["denied"] == []

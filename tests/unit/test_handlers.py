@@ -80,6 +80,8 @@ def test_a_route_step_for_a_missing_ticket_fails_for_the_state_machine(world: Wo
         ({"step": "warn", "cycle": True, "target": "first_response"}, "cycle"),
         ({"step": "escalate", "target": "first_response", "cycle": 0}, "level"),
         ({"step": "automate"}, "kind"),
+        ({"step": "automation", "what": ""}, "what"),
+        ({"step": "automation", "what": "first_response-1-0"}, "what"),
     ],
 )
 def test_escalation_steps_refuse_missing_or_mistyped_fields(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tessera.errors import ValidationFailed
 from tessera.ports import Dependencies, Load
 from tessera.sla import clocks, escalation
 from tessera.sla.clocks import SlaState
@@ -54,6 +55,16 @@ class FakeEscalations:
 
 
 @dataclass
+class FakeAutomations:
+    """The asynchronous invocations the sweep made for automation timers."""
+
+    invoked: list[tuple[str, str]] = field(default_factory=list)
+
+    def run(self, ticket_id: str, what: str) -> None:
+        self.invoked.append((ticket_id, what))
+
+
+@dataclass
 class FakeSms:
     sent: list[dict[str, Any]] = field(default_factory=list)
 
@@ -68,15 +79,21 @@ class Setup:
     escalations: FakeEscalations
     sms: FakeSms
     deps: Dependencies
+    automations: FakeAutomations
 
 
 @pytest.fixture
 def setup() -> Setup:
     world = World()
     world.apply_config("sla", CONFIG)
-    escalations, sms = FakeEscalations(), FakeSms()
-    deps = dataclasses.replace(world.deps, escalations=lambda: escalations, sms=lambda: sms)
-    return Setup(world, escalations, sms, deps)
+    escalations, sms, automations = FakeEscalations(), FakeSms(), FakeAutomations()
+    deps = dataclasses.replace(
+        world.deps,
+        escalations=lambda: escalations,
+        sms=lambda: sms,
+        automations=lambda: automations,
+    )
+    return Setup(world, escalations, sms, deps, automations)
 
 
 def at(hours: float) -> datetime:
@@ -271,6 +288,62 @@ def test_pending_reminder_then_auto_close_with_notice_then_survey(setup: Setup) 
     run_execution(setup, ticket.id, ticket.due_what, at(2 + 6 * 24))
     ticket = setup.deps.tickets.get(ticket.id)
     assert (ticket.status, ticket.due_at) == (Status.CLOSED, None)
+
+
+def test_the_sweep_runs_an_automation_timer_by_one_invocation_not_an_execution(
+    setup: Setup,
+) -> None:
+    # Given a ticket solved Monday 10:00 (the survey is due at once)
+    ticket = move(setup, stored_ticket(setup).id, at(1), status=Status.SOLVED)
+    assert (ticket.due_what or "").startswith("auto-csat_survey-")
+
+    # When the sweep runs
+    result = sweep(setup.deps, at(1.01))
+
+    # Then it invoked the automation step once and started no execution
+    assert setup.automations.invoked == [(ticket.id, ticket.due_what)]
+    assert setup.escalations.names == []
+    assert len(result.started) == 1
+
+
+def test_an_automation_step_claims_its_timer_so_a_repeat_does_nothing(setup: Setup) -> None:
+    # Given a solved ticket whose survey is due
+    ticket = move(setup, stored_ticket(setup).id, at(1), status=Status.SOLVED)
+    what = ticket.due_what or ""
+
+    # When the automation step runs twice (the next sweep, or Lambda's retry)
+    first = escalation.run_automation(setup.deps, ticket.id, what, at(1.01))
+    second = escalation.run_automation(setup.deps, ticket.id, what, at(1.02))
+
+    # Then the survey went out once, and the close is the next timer
+    assert first["action"] == "automate"
+    assert second["action"] == "none"
+    surveys = [m for m in setup.world.mailer.sent if "How did we do?" in m["subject"]]
+    assert len(surveys) == 1
+    assert (setup.deps.tickets.get(ticket.id).due_what or "").startswith("auto-solved_close-")
+
+
+def test_an_automation_step_refuses_an_sla_timer(setup: Setup) -> None:
+    ticket = stored_ticket(setup)
+    with pytest.raises(ValidationFailed):
+        escalation.run_automation(setup.deps, ticket.id, "first_response-1-0", at(0.5))
+
+
+def test_a_failed_automation_is_on_the_trail_and_raised(
+    setup: Setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a solved ticket and a mailer that fails
+    ticket = move(setup, stored_ticket(setup).id, at(1), status=Status.SOLVED)
+
+    def broken(**_: Any) -> str:
+        raise RuntimeError("mail down")
+
+    monkeypatch.setattr(setup.world.mailer, "send", broken)
+
+    # When the survey step runs, Then it fails loudly and the trail says why
+    with pytest.raises(RuntimeError):
+        escalation.run_automation(setup.deps, ticket.id, ticket.due_what or "", at(1.01))
+    assert "escalation.failed" in actions(setup, ticket)
 
 
 def test_a_customer_reply_cancels_the_pending_reminder(setup: Setup) -> None:

@@ -264,6 +264,24 @@ def automate(deps: Dependencies, ticket_id: str, kind: str, now: datetime) -> di
     return {"done": bool(done)}
 
 
+def run_automation(deps: Dependencies, ticket_id: str, what: str, now: datetime) -> dict[str, Any]:
+    """An automation timer in one step, without a workflow (the sweep invokes it
+    asynchronously): claim the timer, then run the automation. A repeat finds the timer claimed
+    and does nothing; a failure after the claim goes on the trail (as the workflow's Catch
+    would) and is raised, so the invocation counts as failed."""
+    if len(parse_what(what)) != 2:
+        raise ValidationFailed("what", f"{what!r} is not an automation timer")
+    begun = begin(deps, ticket_id, what, now)
+    if begun["action"] != "automate":
+        return begun
+    try:
+        return {"action": "automate", **automate(deps, ticket_id, begun["kind"], now)}
+    except Exception as error:
+        failure = {"Error": type(error).__name__, "Cause": str(error)}
+        record_failure(deps, ticket_id, what, failure, now)
+        raise
+
+
 def record_failure(
     deps: Dependencies, ticket_id: str, what: str, error: dict[str, Any], now: datetime
 ) -> dict[str, Any]:

@@ -6,6 +6,7 @@
 - ``/_local/outbox``: every mail the system sent (captured by the emulated SES), newest last.
 - ``/_local/sms``: every SMS the system published (captured by the emulated SNS), newest last.
 - ``/_local/iam``: every AWS call each function made, and those its template policy would deny.
+- ``/_local/usage``: what the functions used, as AWS bills it (``?reset=1`` starts again).
 - anything else: the object in the portal bucket, as S3 behind CloudFront would serve it.
 """
 
@@ -28,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from api.headers import API_HEADERS, page_headers
-from tessera_local import iam
+from tessera_local import iam, usage
 from tessera_local.lambdas import Functions
 from tessera_local.template import ACCOUNT_ID, REGION, Template
 
@@ -178,6 +179,7 @@ def _mail_json(mail_id: str, message: Message, destinations: list[str]) -> dict[
 
 class LocalHttp(ThreadingHTTPServer):
     daemon_threads = True
+    meter: usage.Meter | None = None  # set by the stack: GET /_local/usage
 
     def __init__(
         self,
@@ -247,6 +249,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, outbox(self.server.ses_backend))
             elif url.path == "/_local/sms":
                 self._send(200, sms_sent())
+            elif url.path == "/_local/usage" and self.server.meter is not None:
+                usage = self.server.meter.snapshot()
+                if "reset=1" in url.query:
+                    self.server.meter.reset()
+                self._send(200, usage)
             elif url.path == "/_local/iam":
                 calls = self.server.recorder.calls
                 denied = iam.denied(self.server.template, calls)

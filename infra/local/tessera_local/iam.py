@@ -33,6 +33,11 @@ class Call:
     resource: str  # the ARN IAM evaluates
 
 
+def current_function() -> str | None:
+    """The logical id of the function whose code is running here (None: the stack's own)."""
+    return _current_function.get()
+
+
 @contextmanager
 def running(function: str) -> Iterator[None]:
     """Attribute the AWS calls made inside this block to ``function``."""
@@ -127,6 +132,10 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> Iterable[tupl
     elif service == "ses":
         source = params.get("Source", "")
         yield f"ses:{operation}", _arn("ses", f"identity/{source.rsplit('@', 1)[-1]}")
+    elif service == "lambda" and operation == "Invoke":
+        name = str(params.get("FunctionName", ""))
+        arn = name if name.startswith("arn:") else _arn("lambda", f"function:{name}")
+        yield "lambda:InvokeFunction", arn
     elif service == "secretsmanager":
         yield f"secretsmanager:{operation}", params.get("SecretId", "*")
     elif service == "sns":

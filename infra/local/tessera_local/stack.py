@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tessera_local import demo, iam, lambdas, provision, smtp
+from tessera_local import demo, iam, lambdas, provision, smtp, usage
 from tessera_local.clock import Clock
 from tessera_local.emulator import Autosave, Emulator, EmulatorServer
 from tessera_local.http import LocalHttp
@@ -97,6 +97,7 @@ class LocalStack:
         self.recorder.install()
         self.functions = lambdas.Functions(self.template)
         lambdas.install(self.functions)
+        self.meter = usage.install(self.template, self.functions)
 
         if first_start:
             provision.provision(self.template, self.session)
@@ -127,6 +128,7 @@ class LocalStack:
             ses_backends[ACCOUNT_ID][REGION],
             self.recorder,
         )
+        self.http.meter = self.meter
         threading.Thread(target=self.http.serve_forever, name="http", daemon=True).start()
         self.functions.send_to_queue = self._send_to_queue
         if not first_start:
@@ -134,6 +136,7 @@ class LocalStack:
         self.inbound = smtp.InboundMail(
             self.template, self.functions, s3, smtp.Spool(self.settings.data_dir / "spool")
         )
+        usage.watch_inbound(self.meter, self.inbound)
         self.inbound.redeliver_pending()
         self.smtp = smtp.start(self.inbound, self.settings.smtp_port)
         self.clock = Clock(self.template, self.functions, speed=self.settings.clock_speed)
