@@ -139,9 +139,9 @@ def erase_requester(
         if own:
             ticket.requester = alias
             ticket.subject = ERASED
-        ticket.participants = frozenset(alias if p == email else p for p in ticket.participants) - (
-            {alias} if own else set()
-        )
+        # A follower stays one under the alias, so their redacted messages still read as a
+        # participant's (tessera.tickets.model.speaker).
+        ticket.participants = frozenset(alias if p == email else p for p in ticket.participants)
         ticket.custom_fields = {k: _scrub(v, email, alias) for k, v in ticket.custom_fields.items()}
         erased = Event(
             ticket_id=ticket.id,
