@@ -215,6 +215,26 @@ ERROR = obj(
 )
 TOKEN = obj({"token": {"type": "string"}}, ["token"])
 ACCEPTED = obj({"status": {"type": "string"}}, ["status"])
+PRIVACY_REQUEST = obj({"email": EMAIL}, ["email"])
+PRIVACY_EXPORT: Schema = {
+    "type": "object",
+    "required": ["email", "tickets", "other_items"],
+    "properties": {
+        "email": EMAIL,
+        "tickets": {"type": "array", "items": {"type": "object"}},
+        "other_items": {"type": "array", "items": {"type": "object"}},
+    },
+}
+PRIVACY_ERASURE = obj(
+    {
+        "alias": {"type": "string"},
+        **{
+            name: {"type": "integer", "minimum": 0}
+            for name in ("tickets", "messages", "files", "items", "notifications")
+        },
+    },
+    ["alias", "tickets", "messages", "files", "items", "notifications"],
+)
 TICKET: Schema = {
     "type": "object",
     "required": [

@@ -17,6 +17,7 @@ from tessera.kb.site import CdnCache, SiteStore
 from tessera.ports import (
     AgentLoads,
     AgentSettingsStore,
+    ArchiveStore,
     AttachmentStore,
     Automations,
     ConfigStore,
@@ -242,3 +243,20 @@ def _notifications() -> NotificationStore:
     from tessera.adapters.dynamodb.workspace import DynamoNotifications
 
     return DynamoNotifications(settings.table_name())
+
+
+# ------------------------------------------------------------------ data in and out
+@cache
+def archive() -> ArchiveStore:
+    """Every ticket at once (export, import, privacy), on the ticket repository's items."""
+    from tessera.adapters.dynamodb.archive import DynamoArchive
+    from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
+
+    tickets = dependencies().tickets
+    assert isinstance(tickets, DynamoTicketRepository)
+    return DynamoArchive(tickets)
+
+
+def attachments() -> AttachmentStore:
+    """The attachments bucket's files."""
+    return _attachments()

@@ -252,6 +252,9 @@ class AttachmentStore(Protocol):
     def get(self, key: str) -> bytes:
         """Raises NotFound."""
 
+    def delete(self, key: str) -> None:
+        """Remove the file (nothing if it is gone already)."""
+
 
 class MailLedger(Protocol):
     """What intake and outbound mail remember about addresses: bounces and the automatic
@@ -498,6 +501,74 @@ class NotificationStore(Protocol):
 
     def mark_all_read(self, agent: str) -> int:
         """Mark every unread notification of the agent read, and the count 0; how many."""
+
+
+@dataclass(frozen=True)
+class ImportMapping:
+    """Where an imported ticket came from: ``IMPORT#<source>`` / ``<external id>`` (the record
+    of the mapping, and what makes a second import of the same ticket a no-op)."""
+
+    source: str
+    external_id: str
+    ticket_id: str
+    number: int  # the number it has here
+    original_number: int  # the number it had there (0: none)
+
+
+class ArchiveStore(Protocol):
+    """Every ticket at once, for operators' jobs (export, import, privacy): never a request
+    path's store, except the privacy routes, which read one requester's tickets by index."""
+
+    def ticket_ids(self, *, limit: int, cursor: str | None = None) -> tuple[list[str], str | None]:
+        """A page of every ticket's id, oldest first, and the next page's cursor."""
+
+    def thread(self, ticket_id: str) -> Thread:
+        """The ticket with its messages and events. Raises NotFound."""
+
+    def next_number(self) -> int:
+        """A new number from the counter (as TicketRepository.next_number)."""
+
+    def number_taken(self, number: int, *, for_ticket: str) -> bool:
+        """Whether a ticket other than ``for_ticket`` holds ``number``, or the counter has
+        handed it out."""
+
+    def keep_number(self, number: int) -> None:
+        """Move the counter past ``number``, so no new ticket is given it."""
+
+    def imported(self, source: str, external_id: str) -> ImportMapping | None:
+        """The mapping of a ticket imported before, if it was."""
+
+    def mappings(self, source: str) -> Sequence[ImportMapping]:
+        """Every ticket imported from ``source`` (one partition)."""
+
+    def store_imported(
+        self,
+        ticket: Ticket,
+        messages: Sequence[Message],
+        events: Sequence[Event],
+        mapping: ImportMapping,
+    ) -> None:
+        """Store an imported ticket with its whole thread and its mapping. Readers see all of
+        it or nothing (the ticket item, which makes it visible, is written after its thread).
+        Raises AlreadyExists if the ticket exists (and records its mapping), Conflict if
+        another ticket took its number."""
+
+    def rewrite(self, ticket: Ticket, messages: Sequence[Message], events: Sequence[Event]) -> None:
+        """Overwrite a ticket's messages and events in place (same keys) and save the ticket,
+        conditional on its version (Conflict otherwise); bumps the version. Privacy erase only."""
+
+    def forget_participant(self, ticket_id: str, address: str) -> None:
+        """Delete the participation item of ``address`` on the ticket."""
+
+    def address_items(self, address: str) -> Sequence[tuple[str, str]]:
+        """Keys (pk, sk) of what mail and rate limits keep under ``address`` (bounces,
+        auto-response windows, rate counters): one Query per partition."""
+
+    def delete_items(self, keys: Sequence[tuple[str, str]]) -> None:
+        """Delete items by key."""
+
+    def redact_notifications(self, ticket_ids: set[str], *, subject: str) -> int:
+        """Set the subject of every agent's notifications about these tickets; how many."""
 
 
 @dataclass

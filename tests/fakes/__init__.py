@@ -104,6 +104,9 @@ class FakeAttachments:
         except KeyError:
             raise NotFound(key) from None
 
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
 
 @dataclass
 class FakeMailLedger:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.request
 import uuid
@@ -133,6 +134,18 @@ MATRIX = [
         "/api/admin/agents",
         {"email": "matrix.agent@example.com", "group": "agents"},
         (401, 403, 403, 403, 201),
+    ),
+    (
+        "POST",
+        "/api/admin/privacy/export",
+        {"email": "matrix.nobody@example.com"},
+        (401, 403, 403, 403, 200),
+    ),
+    (
+        "POST",
+        "/api/admin/privacy/erase",
+        {"email": "matrix.nobody@example.com"},
+        (401, 403, 403, 403, 200),
     ),
 ]
 
@@ -625,3 +638,40 @@ def test_canned_response_is_rendered_for_a_ticket(stack: RunningStack, world: Wo
         "admin": 200,
     }
     assert got["agent"][1]["text"] == f"Hi Carol, re #{world.own['number']}"
+
+
+def test_admin_exports_then_erases_a_requester(stack: RunningStack, world: World) -> None:
+    # Given a customer with a ticket, who mailed a file-less question in their own words
+    email = f"erase.{uuid.uuid4().hex[:8]}@customer.test"
+    token = customer_session(stack, email)
+    status, ticket = stack.request(
+        "POST", "/api/tickets", {"subject": "My own words", "body": "Only mine."}, token=token
+    )
+    assert status == 201, ticket
+    admin = world.tokens["admin"]
+    # When an admin exports what is held about them
+    status, held = stack.request("POST", "/api/admin/privacy/export", {"email": email}, token=admin)
+    # Then it is their ticket with its thread
+    assert status == 200, held
+    assert [t["ticket"]["id"] for t in held["tickets"]] == [ticket["id"]]
+    assert held["tickets"][0]["messages"][0]["text"] == "Only mine."
+    # When the admin erases them
+    status, erased = stack.request(
+        "POST", "/api/admin/privacy/erase", {"email": email}, token=admin
+    )
+    # Then the ticket is kept without them, and the audit says so without naming them
+    assert (status, erased["tickets"]) == (200, 1), erased
+    _status, after = stack.request("GET", f"/api/tickets/{ticket['id']}", token=admin)
+    assert after["requester"] == erased["alias"]
+    assert after["subject"] == "[erased]"
+    assert [m["text"] for m in after["messages"] if m["kind"] == "public"] == ["[erased]"]
+    assert email not in json.dumps(after)
+    # and a second erase finds nothing; a bad address is refused naming the field
+    _status, again = stack.request(
+        "POST", "/api/admin/privacy/erase", {"email": email}, token=admin
+    )
+    assert again["tickets"] == 0
+    status, refused = stack.request(
+        "POST", "/api/admin/privacy/erase", {"email": "nobody"}, token=admin
+    )
+    assert (status, refused["error"]["field"]) == (400, "email")

@@ -166,3 +166,13 @@ def test_an_async_invocation_that_keeps_failing_ends_in_the_dead_letter_queue(
     assert arn == template.get_att("IntakeDeadLetterQueue", "Arn")
     assert json.loads(body) == {"Records": []}
     assert attributes["ErrorMessage"] == "RuntimeError: S3 is down"
+
+
+def test_a_batch_write_is_authorized_on_each_table_it_names() -> None:
+    from tessera_local.iam import needs
+
+    # Given a BatchWriteItem to two tables, when the local IAM asks what it needs
+    wanted = list(needs("dynamodb", "BatchWriteItem", {"RequestItems": {"a": [], "b": []}}))
+    # Then it is the BatchWriteItem action on each table, as IAM checks it
+    assert [action for action, _ in wanted] == ["dynamodb:BatchWriteItem"] * 2
+    assert [arn.rsplit("/", 1)[1] for _, arn in wanted] == ["a", "b"]

@@ -21,6 +21,7 @@ from tessera.identity import staff
 from tessera.identity.access import GROUP_ROLES
 from tessera.kb import articles, feedback
 from tessera.ports import StaffMember, StoredConfig
+from tessera.privacy import requester
 
 # ------------------------------------------------------------------ configuration documents
 KIND_PATH = {"kind": {"type": "string", "pattern": "^[a-z][a-z0-9-]{0,40}$"}}
@@ -394,3 +395,39 @@ def kb_report(call: Call) -> dict[str, Any]:
         "articles": [asdict(a) for a in found.articles],
         "missed_searches": [asdict(m) for m in found.missed],
     }
+
+
+# ------------------------------------------------------------------ a requester's data
+@endpoint(
+    "POST",
+    "/api/admin/privacy/export",
+    roles=ADMINS,
+    tag="admin",
+    body=schemas.PRIVACY_REQUEST,
+    summary="Everything held about a requester: their tickets, messages, events, other items",
+    responses={200: schemas.PRIVACY_EXPORT},
+)
+def privacy_export(call: Call) -> dict[str, Any]:
+    return requester.export_requester(
+        bootstrap.dependencies().tickets, bootstrap.archive(), call.body["email"]
+    )
+
+
+@endpoint(
+    "POST",
+    "/api/admin/privacy/erase",
+    roles=ADMINS,
+    tag="admin",
+    body=schemas.PRIVACY_REQUEST,
+    summary="Erase a requester: messages redacted, files deleted, address replaced; audit kept",
+    responses={200: schemas.PRIVACY_ERASURE},
+)
+def privacy_erase(call: Call) -> dict[str, Any]:
+    erasure = requester.erase_requester(
+        bootstrap.dependencies().tickets,
+        bootstrap.archive(),
+        bootstrap.attachments,
+        call.body["email"],
+        actor=call.caller.actor,
+    )
+    return erasure.as_dict()

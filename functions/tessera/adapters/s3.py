@@ -56,6 +56,9 @@ class S3AttachmentStore:
     def get(self, key: str) -> bytes:
         return read_object(self.bucket, key)
 
+    def delete(self, key: str) -> None:
+        client("s3").delete_object(Bucket=self.bucket, Key=key)
+
 
 def disposition(filename: str) -> str:
     """A download, never inline, with the name in RFC 6266/5987 form (any script survives)."""

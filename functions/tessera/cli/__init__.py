@@ -22,10 +22,13 @@ from tessera.errors import TesseraError
 COMMANDS = {
     "agents": "tessera.cli.agents",
     "config": "tessera.cli.config",
+    "export": "tessera.cli.export",
+    "import": "tessera.cli.importing",
     "kb": "tessera.cli.kb",
     "login": "tessera.cli.login",
     "mail": "tessera.cli.mail",
     "portal": "tessera.cli.portal",
+    "privacy": "tessera.cli.privacy",
     "routing": "tessera.cli.routing",
     "rules": "tessera.cli.rules",
     "tickets": "tessera.cli.tickets",

@@ -102,6 +102,10 @@ def needs(service: str, operation: str, params: dict[str, Any]) -> Iterable[tupl
                     }[kind]
                     yield f"dynamodb:{action}", _arn("dynamodb", f"table/{spec['TableName']}")
             return
+        if operation in {"BatchWriteItem", "BatchGetItem"}:  # authorized per table named
+            for table_name in params["RequestItems"]:
+                yield f"dynamodb:{operation}", _arn("dynamodb", f"table/{table_name}")
+            return
         if operation == "TransactGetItems":
             for item in params["TransactItems"]:
                 yield "dynamodb:GetItem", _arn("dynamodb", f"table/{item['Get']['TableName']}")

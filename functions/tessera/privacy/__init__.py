@@ -1,0 +1,1 @@
+"""A requester's data: everything held about them, and erasing it (docs/data-export.md)."""

@@ -1,0 +1,151 @@
+"""``privacy export`` and ``privacy erase`` of one requester on the tickets table from
+template.yaml (moto): after an erase, no item and no object holds their address or their words
+(checked by reading every item and every object, as only a test may), the audit is kept, and
+everyone else's data is untouched."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import boto3
+import pytest
+
+from tessera.adapters.dynamodb.archive import DynamoArchive
+from tessera.adapters.dynamodb.mail_ledger import DynamoMailLedger
+from tessera.adapters.dynamodb.rate_counters import DynamoRateCounters
+from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
+from tessera.adapters.dynamodb.workspace import DynamoNotifications
+from tessera.adapters.s3 import S3AttachmentStore
+from tessera.errors import ValidationFailed
+from tessera.ports import Notification
+from tessera.privacy.requester import erase_requester, export_requester
+from tessera.tickets.model import Attachment, Message, MessageKind, new_id
+from tests.factories import stored_ticket
+
+pytestmark = pytest.mark.integration
+
+BUCKET = "attachments-privacy"
+VERA = "vera.victim@example.com"
+HER_WORDS = "my passport number is X123"
+OLGA_WORDS = "olga keeps her words"
+
+
+@pytest.fixture
+def world(tickets_table: str) -> dict[str, object]:
+    """Vera's own ticket (her mail, a file, an agent's answer to her, a note naming her), a
+    ticket of Olga's that Vera follows and wrote in, and what mail and rate limits keep under
+    Vera's address; an agent's notification about Vera's ticket."""
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    repository = DynamoTicketRepository(tickets_table)
+    files = S3AttachmentStore(BUCKET)
+    own = stored_ticket(repository, subject=f"Help: {HER_WORDS}", requester=VERA.upper())
+    files.put("mail/vera-file", HER_WORDS.encode(), content_type="text/plain", filename="p.txt")
+    for kind, author, text, attachments in [
+        (
+            MessageKind.PUBLIC,
+            VERA,
+            HER_WORDS,
+            (Attachment("mail/vera-file", "p.txt", "text/plain", 26),),
+        ),
+        (MessageKind.PUBLIC, "alice@example.com", f"Dear {VERA}, we have {HER_WORDS}", ()),
+        (MessageKind.INTERNAL, "alice@example.com", f"Called {VERA} back", ()),
+    ]:
+        message = Message(own.id, kind, author, text, attachments=attachments)
+        repository.add_message(own, message, [])
+    olgas = stored_ticket(
+        repository, subject="Olga's order", requester="olga@example.com", participants=[VERA]
+    )
+    repository.add_message(olgas, Message(olgas.id, MessageKind.PUBLIC, VERA, HER_WORDS), [])
+    repository.add_message(
+        olgas, Message(olgas.id, MessageKind.PUBLIC, "olga@example.com", OLGA_WORDS), []
+    )
+    DynamoMailLedger(tickets_table).mark_bouncing(VERA, f"550 {VERA} unknown")
+    DynamoMailLedger(tickets_table).take_auto_response(VERA, limit=5, window_seconds=3600)
+    DynamoRateCounters(tickets_table).take(
+        f"customer:{VERA}", window_start=0, window_seconds=60, limit=10
+    )
+    boto3.client("dynamodb").put_item(
+        TableName=tickets_table,
+        Item={"pk": {"S": "#AGENT"}, "sk": {"S": "alice@example.com"}, "unread": {"N": "0"}},
+    )
+    DynamoNotifications(tickets_table).add(
+        Notification(
+            agent="alice@example.com",
+            kind="customer_reply",
+            ticket_id=own.id,
+            number=own.number,
+            subject=own.subject,
+            at=datetime.now(UTC),
+            id=new_id(),
+        )
+    )
+    return {
+        "repository": repository,
+        "archive": DynamoArchive(repository),
+        "files": files,
+        "own": own,
+        "olgas": olgas,
+    }
+
+
+def everything_stored(table: str) -> str:
+    """Every item of the table and every object of the bucket, as one lower-cased text."""
+    dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
+    items = dynamodb.scan(TableName=table)["Items"]
+    objects = s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+    bodies = [s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read().decode() for o in objects]
+    return (json.dumps(items, ensure_ascii=False) + "\n".join(bodies)).lower()
+
+
+def test_privacy_export_holds_her_tickets_and_items(world: dict, tickets_table: str) -> None:
+    # When Vera's data is exported
+    held = export_requester(world["repository"], world["archive"], VERA)
+    # Then it has her ticket whole, the one she follows without its notes, and her other items
+    roles = {t["ticket"]["id"]: t["role"] for t in held["tickets"]}
+    assert roles == {world["own"].id: "requester", world["olgas"].id: "participant"}
+    own = next(t for t in held["tickets"] if t["role"] == "requester")
+    assert [m["kind"] for m in own["messages"]] == ["public", "public", "public", "internal"]
+    assert {i["pk"] for i in held["other_items"]} == {f"ADDR#{VERA}", f"RATE#customer:{VERA}"}
+
+
+def test_after_erase_no_item_or_object_holds_her_address_or_words(
+    world: dict, tickets_table: str
+) -> None:
+    # Given her address and words are stored
+    assert VERA in everything_stored(tickets_table)
+    assert HER_WORDS.lower() in everything_stored(tickets_table)
+    events_before = len(world["archive"].thread(world["own"].id).events)
+    # When she is erased
+    erasure = erase_requester(
+        world["repository"], world["archive"], lambda: world["files"], VERA, actor="agent:admin"
+    )
+    # Then nothing holds her address or her words
+    stored = everything_stored(tickets_table)
+    assert VERA not in stored
+    assert HER_WORDS.lower() not in stored
+    assert (erasure.tickets, erasure.files, erasure.notifications) == (2, 1, 1)
+    assert erasure.items == 3  # the bounce, the auto-response window, the rate counter
+    # and the tickets and their audit are kept, without her
+    own = world["archive"].thread(world["own"].id)
+    assert own.ticket.requester == erasure.alias
+    assert own.ticket.subject == "[erased]"
+    assert len(own.events) == events_before + 1
+    assert "privacy.erased" in [e.action for e in own.events]
+    assert [m.text for m in own.messages][-1] == f"Called {erasure.alias} back"
+    # and Olga's ticket keeps Olga's words, not Vera
+    olgas = world["archive"].thread(world["olgas"].id)
+    assert olgas.ticket.participants == frozenset({erasure.alias})
+    assert [m.text for m in olgas.messages] == ["Please help.", "[erased]", OLGA_WORDS]
+    assert world["repository"].involving(VERA, limit=10).items == []
+    # When she is erased again, nothing is left to do
+    again = erase_requester(
+        world["repository"], world["archive"], lambda: world["files"], VERA, actor="agent:admin"
+    )
+    assert (again.tickets, again.messages, again.files, again.items) == (0, 0, 0, 0)
+
+
+def test_an_address_that_is_not_one_is_refused_naming_the_field(world: dict) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        export_requester(world["repository"], world["archive"], "not-an-address")
+    assert refused.value.field == "email"
