@@ -25,6 +25,7 @@ COMMANDS = {
     "kb": "tessera.cli.kb",
     "login": "tessera.cli.login",
     "mail": "tessera.cli.mail",
+    "reports": "tessera.cli.reports",
     "routing": "tessera.cli.routing",
     "rules": "tessera.cli.rules",
     "tickets": "tessera.cli.tickets",
