@@ -16,6 +16,7 @@ from tessera_local.clock import Schedule, scheduled_event, schedules
 from tessera_local.http import Route, api_routes, proxy_event
 from tessera_local.smtp import ReceiptRule, Spool, Spooled, receipt_rules, ses_event
 from tessera_local.stack import Settings
+from tessera_local.streams import subscriptions
 from tessera_local.template import Template, TemplateError
 from tests import events
 
@@ -166,3 +167,29 @@ def test_an_async_invocation_that_keeps_failing_ends_in_the_dead_letter_queue(
     assert arn == template.get_att("IntakeDeadLetterQueue", "Arn")
     assert json.loads(body) == {"Records": []}
     assert attributes["ErrorMessage"] == "RuntimeError: S3 is down"
+
+
+def test_stream_subscriptions_come_from_the_template(template: Template) -> None:
+    # Given the template's functions with Type: DynamoDB events
+    # When the local stack reads them
+    [subscription] = subscriptions(template)
+    # Then the search indexer reads the tickets table's stream as its mapping says
+    assert subscription.function == "SearchIndexerFunction"
+    assert subscription.table == template.ref("TicketsTable")
+    assert subscription.stream_arn == template.get_att("TicketsTable", "StreamArn")
+    assert (subscription.batch_size, subscription.window_seconds) == (100, 1.0)
+    assert subscription.bisect
+    assert subscription.retries == 5
+    assert subscription.on_failure_arn == template.get_att("ChangeFeedDeadLetterQueue", "Arn")
+
+
+def test_a_stream_mapping_setting_the_local_stack_cannot_honour_is_refused(
+    template: Template,
+) -> None:
+    # Given an event with a setting the local feed does not implement
+    body = json.loads(json.dumps(template.body))
+    events_ = body["Resources"]["SearchIndexerFunction"]["Properties"]["Events"]
+    events_["TicketChanges"]["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    # When the local stack reads it, then it says which one instead of ignoring it
+    with pytest.raises(TemplateError, match="FunctionResponseTypes"):
+        subscriptions(Template(body=body, physical_ids=template.physical_ids))

@@ -124,11 +124,12 @@ def update_from_changes(
     store: AggregateStore,
     tickets: TicketRepository,
     config: SlaConfig | None,
-    records: Iterable[Mapping[str, Any]],
+    keys: Iterable[Mapping[str, Any]],
 ) -> int:
-    """The reports' side of the change feed: every ticket a batch of DynamoDB stream records
-    touched counted again, once per batch. Returns how many tickets' numbers moved."""
-    return sum(count_ticket(store, tickets, config, i) for i in ticket_ids(records))
+    """The reports' side of the change feed: every ticket whose items a batch changed (``keys``:
+    the changed items' keys, tessera.adapters.change_feed) counted again, once per batch.
+    Returns how many tickets' numbers moved."""
+    return sum(count_ticket(store, tickets, config, i) for i in ticket_ids(keys))
 
 
 @dataclass(frozen=True)

@@ -293,13 +293,13 @@ def difference(old: Contributions, new: Contributions) -> dict[str, dict[str, in
     return delta
 
 
-def ticket_ids(records: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The tickets a batch of DynamoDB stream records touched (any item of a ticket's
-    partition: the ticket, a message, an audit event), each once, in order of appearance."""
+def ticket_ids(keys: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The tickets a batch of the change feed touched, from the changed items' keys (any item
+    of a ticket's partition: the ticket, a message, an audit event), each once, in order of
+    appearance; items of other partitions are no ticket's."""
     seen: dict[str, None] = {}
-    for record in records:
-        keys = (record.get("dynamodb") or {}).get("Keys") or {}
-        pk = str((keys.get("pk") or {}).get("S") or "")
+    for key in keys:
+        pk = str(key.get("pk") or "")
         if pk.startswith("T#") and len(pk) > 2:
             seen.setdefault(pk[2:], None)
     return list(seen)
