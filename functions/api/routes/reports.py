@@ -101,14 +101,14 @@ def _csv(lines: Any, filename: str) -> Response:
 )
 def reports_summary(call: Call) -> Any:
     q = call.query
-    w = reports.window(q["from"], q["to"], q["tz"])
+    w = reports.window(q.get("from"), q.get("to"), q["tz"])
     group_by, only = _scope(call.caller, q.get("group_by"))
     answer = reports.summary(
         bootstrap.report_aggregates(), w, group_by=group_by, only=only, interval=q.get("interval")
     )
     answer["scope"] = "own" if only else "team"
     if q["format"] == "csv":
-        return _csv(reports.summary_csv(answer), f"tessera-summary-{q['from']}-{q['to']}.csv")
+        return _csv(reports.summary_csv(answer), f"tessera-summary-{w.first}-{w.last}.csv")
     return answer
 
 
@@ -129,7 +129,7 @@ def reports_summary(call: Call) -> Any:
 )
 def reports_tickets(call: Call) -> Response:
     q = call.query
-    w = reports.window(q["from"], q["to"], q["tz"])
+    w = reports.window(q.get("from"), q.get("to"), q["tz"])
     group_by, key = q.get("group_by"), q.get("key")
     if not sees_team_reports(call.caller) and (group_by, key) != ("agent", call.caller.email):
         raise Forbidden("agents see their own tickets (group_by agent, key: themselves)")
@@ -137,7 +137,7 @@ def reports_tickets(call: Call) -> Response:
     lines = reports.ticket_list_csv(
         bootstrap.report_aggregates(), w, metric=metric, dimension=group_by, value=key
     )
-    return _csv(lines, f"tessera-{metric}-{q['from']}-{q['to']}.csv")
+    return _csv(lines, f"tessera-{metric}-{w.first}-{w.last}.csv")
 
 
 COMMENT = schemas.obj(
@@ -165,7 +165,7 @@ COMMENT = schemas.obj(
 )
 def reports_comments(call: Call) -> dict[str, Any]:
     q = call.query
-    w = reports.window(q["from"], q["to"], q["tz"])
+    w = reports.window(q.get("from"), q.get("to"), q["tz"])
     only = None if sees_team_reports(call.caller) else call.caller.email
     found = reports.comments(bootstrap.report_aggregates(), w, only=only)
     keep = ("ticket_id", "number", "score", "comment", "agent", "group", "at")

@@ -106,11 +106,13 @@ def facts(thread: Thread, config: SlaConfig | None = None) -> Facts:
     ticket = thread.ticket
     events = sorted(thread.events, key=lambda e: (e.at, e.id))
     merged = any("merged_into" in e.changes for e in events)
-    replies = sorted(
+    # The opening message is the request, even when staff wrote it down for a caller.
+    thread_messages = sorted(thread.messages, key=lambda m: (m.created_at, m.id))[1:]
+    replies = [
         (m.created_at, m.id)
-        for m in thread.messages
+        for m in thread_messages
         if m.kind is MessageKind.PUBLIC and speaker(ticket, m) == "agent"
-    )
+    ]
     first_response_at = replies[0][0] if replies else None
 
     solved_at: datetime | None = None

@@ -48,7 +48,7 @@ class Window:
         return datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC).astimezone(self.zone)
 
 
-def window(first: str, last: str, tz: str) -> Window:
+def window(first: str | None, last: str | None, tz: str) -> Window:
     """The window of ``from``/``to`` (``YYYY-MM-DD``) in ``tz``; ValidationFailed naming the
     parameter otherwise."""
     try:
@@ -57,6 +57,8 @@ def window(first: str, last: str, tz: str) -> Window:
         raise ValidationFailed("tz", "must be an IANA time zone such as Europe/Athens") from None
     dates = []
     for name, text in (("from", first), ("to", last)):
+        if text is None:
+            raise ValidationFailed(name, "is required")
         try:
             dates.append(date.fromisoformat(text))
         except ValueError:
