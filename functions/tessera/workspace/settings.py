@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tessera.errors import ValidationFailed
-from tessera.identity.access import Principal, require_staff
+from tessera.identity.access import Principal, require_staff, sees_team_reports
 from tessera.ports import AgentSettings, Dependencies
 from tessera.routing.directory import STATUSES, ConfigDirectory
 from tessera.tickets.model import display_name
@@ -26,7 +26,7 @@ class Me:
 
     email: str
     name: str
-    role: str  # agent | admin
+    role: str  # agent | lead | admin
     groups: tuple[str, ...]  # routing groups (the groups config), sorted
     status: str  # available | away | offline
     notify: Mapping[str, bool]  # kind -> mailed?
@@ -94,7 +94,7 @@ def _me(deps: Dependencies, principal: Principal, own: AgentSettings) -> Me:
     return Me(
         email=principal.email,
         name=display_name(principal.email),
-        role="admin" if principal.is_admin else "agent",
+        role="admin" if principal.is_admin else "lead" if sees_team_reports(principal) else "agent",
         groups=tuple(sorted(listed.groups)) if listed is not None else (),
         status=status_of(directory, own),
         notify={kind: wants_mail(own, kind) for kind in NOTIFY_KINDS},
