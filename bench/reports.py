@@ -4,10 +4,10 @@
    template.yaml) counted change by change as the change feed would: per change, the calls, the
    items read and written and the bytes written (the ``#APPLIED`` item carries the ticket's
    contributions).
-2. A dashboard load (what reports.js asks: the 30-day summary by agent with a daily series, today's
-   summary, the CSAT comments) after ``--small`` and then ``--large`` tickets counted into the
-   aggregates (spread over 30 days, 12 agents, 6 groups, 4 channels): DynamoDB calls and items
-   read. It must not grow with tickets: it is bounded by hours x dimension values.
+2. A dashboard load (what reports.js asks: the 30-day summary by agent with a daily series,
+   today's summary, the 50 newest CSAT comments) after ``--small`` and then ``--large`` tickets
+   counted into the aggregates (spread over 30 days, 12 agents, 6 groups, 4 channels): DynamoDB
+   calls and items read. It must not grow with tickets: it is bounded by hours x dimension values.
 3. Dollars per 1,000 tickets on DynamoDB on-demand (us-east-1 list prices stated below), from the
    measured writes and reads per change and the changes per ticket of step 1.
 
@@ -239,14 +239,19 @@ def main() -> int:
                 f"dashboard load at {size:>6,} tickets: {sum(load.calls.values())} calls "
                 f"({calls(load)}), {load.items_read:,} items read"
             )
-        bound = 24 * 31 * 12 + 24 * 2 * 4
+        bound = 24 * 31 * 12 + 24 * 2 * 4 + 100  # + one page of CSAT comments
         print(
-            f"bound: hours x agents + a day's hours x channels = {bound:,} items, whatever "
-            f"the tickets"
+            f"bound: hours x agents + a day's hours x channels + a page of comments = "
+            f"{bound:,} items, whatever the tickets"
         )
-        grew = loads[1].calls != loads[0].calls
-        print("calls grew with tickets" if grew else "calls do not grow with tickets")
-        return 1 if grew or loads[1].items_read > bound else 0
+        over = loads[1].items_read > bound
+        print(
+            "a load reads within the bound"
+            if not over
+            else "a load read more than hours x values: it grows with tickets"
+        )
+        print("(more Queries at more tickets are pages: DynamoDB returns 1 MB per page)")
+        return 1 if over else 0
 
 
 if __name__ == "__main__":

@@ -267,7 +267,8 @@ export default {
     "reports.bound": "Medians and p90 are within {pct} of the exact value.",
     "reports.score": "Score {score}",
     "reports.loading": "Loading…",
-    "reports.downloaded": "Downloaded {name}."
+    "reports.downloaded": "Downloaded {name}.",
+    "settings.notify_digest": "once a week: last week's numbers (the weekly digest)"
   },
   "fa": {
     "language.name": "فارسی",
@@ -534,7 +535,8 @@ export default {
     "reports.bound": "میانه‌ها و صدک ۹۰ حداکثر {pct} با مقدار دقیق فاصله دارند.",
     "reports.score": "امتیاز {score}",
     "reports.loading": "در حال بارگذاری…",
-    "reports.downloaded": "{name} دریافت شد."
+    "reports.downloaded": "{name} دریافت شد.",
+    "settings.notify_digest": "هفته‌ای یک بار: آمار هفته‌ی گذشته (خلاصه‌ی هفتگی)"
   },
   "el": {
     "language.name": "Ελληνικά",
@@ -801,6 +803,7 @@ export default {
     "reports.bound": "Οι διάμεσοι και τα p90 απέχουν έως {pct} από την ακριβή τιμή.",
     "reports.score": "Βαθμός {score}",
     "reports.loading": "Φόρτωση…",
-    "reports.downloaded": "Λήφθηκε το {name}."
+    "reports.downloaded": "Λήφθηκε το {name}.",
+    "settings.notify_digest": "μία φορά την εβδομάδα: τα νούμερα της προηγούμενης εβδομάδας (εβδομαδιαία σύνοψη)"
   }
 };

@@ -125,3 +125,18 @@ def test_an_agent_sees_my_numbers_in_persian_and_on_a_phone(
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     page.wait_for_timeout(300)
     page.screenshot(path=str(DOCS_IMAGES / "reports-fa.png"), full_page=True)
+
+
+def test_an_admin_switches_the_weekly_digest_on_in_settings(
+    agent_page: Callable[..., Page], stack: RunningStack
+) -> None:
+    page = agent_page()
+    sign_in(page, stack)
+    page.get_by_role("link", name="Settings").click()
+    digest = page.get_by_label("once a week: last week's numbers (the weekly digest)")
+    expect(digest).not_to_be_checked()
+    digest.check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    _, me = stack.request("GET", "/api/me", token=stack.login())
+    assert me["notify"]["weekly_digest"] is True

@@ -55,7 +55,9 @@ class InMemoryAggregateStore:
             if dim == dimension and start <= hour < end:
                 yield hour, value, dict(self.counters[key])
 
-    def docs(self, kind: str, start: str, end: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    def docs(
+        self, kind: str, start: str, end: str, *, newest_first: bool = False
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
         prefix = kind + "|"
         found = []
         for key, doc in self.documents.items():
@@ -63,7 +65,7 @@ class InMemoryAggregateStore:
                 hour = key[len(prefix) :].split("|", 1)[0]
                 if start <= hour < end:
                     found.append((hour, key, doc))
-        for _, key, doc in sorted(found, key=lambda f: (f[0], f[1])):
+        for _, key, doc in sorted(found, key=lambda f: (f[0], f[1]), reverse=newest_first):
             yield key, dict(doc)
 
     def nonzero(self) -> dict[str, dict[str, int]]:

@@ -60,10 +60,13 @@ class AggregateStore(Protocol):
     ) -> Iterator[tuple[str, str, Mapping[str, int]]]:
         """``(hour, value, counters)`` of one dimension for ``start <= hour < end``."""
 
-    def docs(self, kind: str, start: str, end: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    def docs(
+        self, kind: str, start: str, end: str, *, newest_first: bool = False
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
         """``(key, document)`` of one kind (``C``: CSAT comments; ``L|created``, ``L|solved``,
         ``L|reopened``: the tickets behind a number) for hours ``start <= hour < end``, in hour
-        order."""
+        order (``newest_first``: the reverse, read page by page so a caller that stops early
+        reads no further)."""
 
 
 def _negated(counters: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:

@@ -264,11 +264,13 @@ def ticket_list_csv(
 def comments(
     store: AggregateStore, w: Window, *, only: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
-    """CSAT comments rated in the window, newest first (``only``: of one agent's tickets)."""
-    found = [
-        {"ticket_id": key.split("|", 2)[2], **doc}
-        for key, doc in store.docs("C", w.start, w.end)
-        if only is None or doc.get("agent") == only
-    ]
+    """CSAT comments rated in the window, newest first (``only``: of one agent's tickets). Reads
+    from the newest hour back and stops at ``limit``: the cost grows with the answer."""
+    found: list[dict[str, Any]] = []
+    for key, doc in store.docs("C", w.start, w.end, newest_first=True):
+        if only is None or doc.get("agent") == only:
+            found.append({"ticket_id": key.split("|", 2)[2], **doc})
+            if len(found) >= limit:
+                break
     found.sort(key=lambda c: str(c.get("at")), reverse=True)
-    return found[:limit]
+    return found

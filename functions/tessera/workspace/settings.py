@@ -17,7 +17,7 @@ from tessera.ports import AgentSettings, Dependencies
 from tessera.routing.directory import STATUSES, ConfigDirectory
 from tessera.tickets.model import display_name
 
-NOTIFY_KINDS = ("assigned", "customer_reply")
+NOTIFY_KINDS = ("assigned", "customer_reply", "weekly_digest")
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,10 @@ def status_of(directory: ConfigDirectory | None, own: AgentSettings) -> str:
 
 
 def wants_mail(own: AgentSettings, kind: str) -> bool:
-    """Whether the agent gets ``kind`` notifications by mail (on until switched off)."""
+    """Whether the agent gets ``kind`` notifications by mail (on until switched off; the weekly
+    digest of the reports: off until switched on)."""
+    if kind == "weekly_digest":
+        return own.weekly_digest is True
     value = own.notify_assigned if kind == "assigned" else own.notify_customer_reply
     return value is not False
 
@@ -74,6 +77,7 @@ def update_me(
         status=status,
         notify_assigned=notify.get("assigned"),
         notify_customer_reply=notify.get("customer_reply"),
+        weekly_digest=notify.get("weekly_digest"),
     )
     return _me(deps, principal, saved)
 

@@ -122,21 +122,29 @@ class DynamoAggregateStore:
                 raise Conflict(f"the reports of ticket {ticket_id} moved meanwhile") from None
             raise
 
-    def _query(self, pk: str, low: str, high: str) -> Iterator[dict[str, Any]]:
+    def _query(
+        self, pk: str, low: str, high: str, *, backwards: bool = False
+    ) -> Iterator[dict[str, Any]]:
         paginator = client("dynamodb").get_paginator("query")
         for page in paginator.paginate(
             TableName=self.table_name,
             KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
             ExpressionAttributeValues={":pk": {"S": pk}, ":low": {"S": low}, ":high": {"S": high}},
+            ScanIndexForward=not backwards,
+            # backwards, a caller stops after a few: pages of 100, not of 1 MB
+            PaginationConfig={"PageSize": 100} if backwards else {},
         ):
             yield from page.get("Items", [])
 
-    def _range(self, prefix: str, start: str, end: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _range(
+        self, prefix: str, start: str, end: str, *, backwards: bool = False
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(hour, item)`` of every item under ``<prefix><month>`` for hours in [start, end)."""
-        for month in _months(start, end):
+        months = _months(start, end)
+        for month in reversed(months) if backwards else months:
             low = start[8:] if month == start[:7] else "00"
             high = end[8:] if month == end[:7] else "99"
-            for item in self._query(f"{prefix}{month}", low, high):
+            for item in self._query(f"{prefix}{month}", low, high, backwards=backwards):
                 sk = item["sk"]["S"]
                 yield f"{month}-{sk[:5]}", item
 
@@ -147,7 +155,9 @@ class DynamoAggregateStore:
             counters = {k: int(v) for k, v in _plain(item).items() if k not in {"pk", "sk"}}
             yield hour, item["sk"]["S"][6:], counters
 
-    def docs(self, kind: str, start: str, end: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
-        for hour, item in self._range(f"RPTD#{kind}#", start, end):
+    def docs(
+        self, kind: str, start: str, end: str, *, newest_first: bool = False
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        for hour, item in self._range(f"RPTD#{kind}#", start, end, backwards=newest_first):
             ticket_id = item["sk"]["S"][6:]
             yield f"{kind}|{hour}|{ticket_id}", json.loads(item["doc"]["S"])
