@@ -101,10 +101,14 @@ def test_ses_event_carries_message_id_recipients_and_verdicts() -> None:
 
 
 def test_schedules_come_from_the_template(template: Template) -> None:
-    # Given the template's schedules: the SLA sweep every minute, the reconciler every five
+    # Given the template's schedules: the SLA sweep every minute, the reports' digest every
+    # week, the reconciler every five minutes
     dead_letters = template.get_att("ScheduleDeadLetterQueue", "Arn")
     assert schedules(template) == [
         Schedule("SlaSweepFunction", "Sweep", 60, retries=2, dead_letter_arn=dead_letters),
+        Schedule(
+            "ReportsDigestFunction", "Weekly", 7 * 86400, retries=2, dead_letter_arn=dead_letters
+        ),
         Schedule("ReconcilerFunction", "Reconcile", 300, retries=2, dead_letter_arn=dead_letters),
     ]
     event = scheduled_event(
@@ -172,8 +176,13 @@ def test_an_async_invocation_that_keeps_failing_ends_in_the_dead_letter_queue(
 def test_stream_subscriptions_come_from_the_template(template: Template) -> None:
     # Given the template's functions with Type: DynamoDB events
     # When the local stack reads them
-    [subscription] = subscriptions(template)
-    # Then the search indexer reads the tickets table's stream as its mapping says
+    found = subscriptions(template)
+    # Then the search indexer and the reports read the tickets table's stream as their
+    # mappings say
+    assert [s.function for s in found] == ["SearchIndexerFunction", "ReportsFunction"]
+    assert found[1].table == template.ref("TicketsTable")
+    assert found[1].retries == 5
+    subscription = found[0]
     assert subscription.function == "SearchIndexerFunction"
     assert subscription.table == template.ref("TicketsTable")
     assert subscription.stream_arn == template.get_att("TicketsTable", "StreamArn")
