@@ -9,10 +9,10 @@ authenticates, validates and maps errors; the view calls a use case and shapes t
 
 from __future__ import annotations
 
-from api.routes import admin, agents, attachments, auth, kb, meta, tickets, workspace
+from api.routes import admin, agents, attachments, auth, kb, meta, reports, tickets, workspace
 from api.service import app
 
 # importing them registers the routes
-AREAS = (meta, auth, tickets, agents, attachments, kb, admin, workspace)
+AREAS = (meta, auth, tickets, agents, attachments, kb, admin, workspace, reports)
 
 __all__ = ["AREAS", "app"]

@@ -35,8 +35,8 @@ from tessera.safeguards.rate_limits import RateLimited
 View = Callable[..., Any]
 
 PUBLIC: frozenset[Role] = frozenset()
-CUSTOMERS = frozenset({Role.CUSTOMER, Role.AGENT, Role.ADMIN})
-STAFF = frozenset({Role.AGENT, Role.ADMIN})
+CUSTOMERS = frozenset({Role.CUSTOMER, Role.AGENT, Role.LEAD, Role.ADMIN})
+STAFF = frozenset({Role.AGENT, Role.LEAD, Role.ADMIN})
 ADMINS = frozenset({Role.ADMIN})
 
 JSON = "application/json"

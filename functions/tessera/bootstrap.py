@@ -37,6 +37,7 @@ from tessera.ports import (
     StaffDirectory,
     Workflow,
 )
+from tessera.reports.aggregates import AggregateStore
 
 
 @cache
@@ -84,6 +85,13 @@ def kb_feedback() -> FeedbackStore:
     from tessera.adapters.dynamodb.kb import DynamoFeedbackStore
 
     return DynamoFeedbackStore(settings.table_name())
+
+
+def report_aggregates() -> AggregateStore:
+    """The reports' per-hour aggregates, in the tickets table."""
+    from tessera.adapters.dynamodb.reports import DynamoAggregateStore
+
+    return DynamoAggregateStore(settings.table_name())
 
 
 def portal_site(bucket: str | None = None) -> SiteStore:

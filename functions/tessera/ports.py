@@ -419,6 +419,7 @@ class AgentSettings:
     status: str | None = None  # available | away | offline
     notify_assigned: bool | None = None
     notify_customer_reply: bool | None = None
+    weekly_digest: bool | None = None  # the reports' weekly digest mail (leads, admins; opt-in)
     unread: int = 0  # unread notifications (kept with every notification and every read)
 
 
@@ -438,6 +439,7 @@ class AgentSettingsStore(Protocol):
         status: str | None = None,
         notify_assigned: bool | None = None,
         notify_customer_reply: bool | None = None,
+        weekly_digest: bool | None = None,
     ) -> AgentSettings:
         """Set the given values (None: leave as is); the settings after."""
 

@@ -1,5 +1,6 @@
 // The agent console: sign in, then the queue (#/view/...), a ticket (#/tickets/<id>), a new
-// ticket for a customer (#/new) or the agent's settings (#/settings). Preact renders it all
+// ticket for a customer (#/new), the agent's settings (#/settings) or reports (#/reports).
+// Preact renders it all
 // (docs/decisions/0003-console-front-end.md); this module is the frame around the pages.
 import { render, useEffect, useState } from "../assets/vendor/htm-preact.js";
 import {
@@ -10,6 +11,7 @@ import { Shortcuts, useKeys } from "./keys.js";
 import { Notifications } from "./me.js";
 import { NewTicket } from "./create.js";
 import { Queue } from "./queue.js";
+import { Reports } from "./reports.js";
 import { Settings } from "./me.js";
 import { TicketPage } from "./ticket.js";
 
@@ -88,6 +90,8 @@ function Header({ route }) {
       <select value=${store.lang} onChange=${(e) => setLanguage(e.target.value)}>
         ${LANGUAGES.map((code) => html`<option value=${code} lang=${code}>${tIn(code, "language.name")}</option>`)}
       </select></label>
+    <a href="#/reports" class="button" aria-current=${route.page === "reports" ? "page" : null}>
+      ${me?.role === "agent" ? t("nav.my_numbers") : t("nav.reports")}</a>
     <a href="#/settings" class="button">${t("nav.settings")}</a>
     <button type="button" onClick=${signOut}>${t("nav.signout")}</button>
   </header>`;
@@ -109,6 +113,7 @@ function App() {
   if (route.page === "ticket") page = html`<${TicketPage} key=${route.id} id=${route.id} />`;
   else if (route.page === "new") page = html`<${NewTicket} />`;
   else if (route.page === "settings") page = html`<${Settings} />`;
+  else if (route.page === "reports") page = html`<${Reports} params=${route.params} />`;
   else page = html`<${Queue} view=${route.view} params=${route.params} />`;
   return html`
     <a class="skip" href="#main">${t("skip")}</a>

@@ -157,7 +157,8 @@ export function signOut() {
 }
 
 // ------------------------------------------------------------------ routes
-// #/view/<id>?<query>, #/tickets/<id>, #/new: the console's pages, so links and Back work.
+// #/view/<id>?<query>, #/tickets/<id>, #/new, #/settings, #/reports?<query>: the console's
+// pages, so links and Back work.
 export function parseRoute(hash = location.hash) {
   const [path, query = ""] = hash.replace(/^#\/?/, "").split("?");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -165,6 +166,7 @@ export function parseRoute(hash = location.hash) {
   if (parts[0] === "tickets" && parts[1]) return { page: "ticket", id: parts[1] };
   if (parts[0] === "new") return { page: "new" };
   if (parts[0] === "settings") return { page: "settings" };
+  if (parts[0] === "reports") return { page: "reports", params };
   return { page: "queue", view: parts[1] || "mine", params };
 }
 export const go = (hash) => { location.hash = hash; };

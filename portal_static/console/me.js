@@ -67,7 +67,11 @@ export function Settings() {
         method: "PATCH",
         body: {
           status: form.get("status"),
-          notify: { assigned: form.get("assigned") === "on", customer_reply: form.get("customer_reply") === "on" },
+          notify: {
+            assigned: form.get("assigned") === "on",
+            customer_reply: form.get("customer_reply") === "on",
+            ...(me.role === "agent" ? {} : { weekly_digest: form.get("weekly_digest") === "on" }),
+          },
         },
       });
       update({ me: saved });
@@ -91,6 +95,8 @@ export function Settings() {
       <fieldset><legend>${t("settings.mail_me")}</legend>
         <label class="inline"><input type="checkbox" name="assigned" checked=${me.notify?.assigned} /> ${t("settings.notify_assigned")}</label>
         <label class="inline"><input type="checkbox" name="customer_reply" checked=${me.notify?.customer_reply} /> ${t("settings.notify_reply")}</label>
+        ${me.role !== "agent" && html`<label class="inline"><input type="checkbox" name="weekly_digest"
+          checked=${me.notify?.weekly_digest} /> ${t("settings.notify_digest")}</label>`}
       </fieldset>
       <label>${t("language")} <select name="lang" value=${store.lang}>
         ${LANGUAGES.map((code) => html`<option value=${code} lang=${code}>${tIn(code, "language.name")}</option>`)}</select></label>

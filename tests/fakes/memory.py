@@ -437,6 +437,7 @@ class InMemoryAgentSettings:
         status: str | None = None,
         notify_assigned: bool | None = None,
         notify_customer_reply: bool | None = None,
+        weekly_digest: bool | None = None,
     ) -> AgentSettings:
         current = self.get(email)
         changes = {
@@ -445,6 +446,7 @@ class InMemoryAgentSettings:
                 ("status", status),
                 ("notify_assigned", notify_assigned),
                 ("notify_customer_reply", notify_customer_reply),
+                ("weekly_digest", weekly_digest),
             )
             if v is not None
         }

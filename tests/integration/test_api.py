@@ -147,6 +147,21 @@ MATRIX = [
         {"email": "matrix.nobody@example.com"},
         (401, 403, 403, 403, 200),
     ),
+    # reports: an agent sees their own numbers, not a group's or another agent's tickets
+    ("GET", "/api/reports/summary?from=2026-11-01&to=2026-11-30", None, (401, 403, 403, 200, 200)),
+    (
+        "GET",
+        "/api/reports/summary?from=2026-11-01&to=2026-11-30&group_by=group",
+        None,
+        (401, 403, 403, 403, 200),
+    ),
+    (
+        "GET",
+        "/api/reports/tickets?from=2026-11-01&to=2026-11-30&group_by=agent&key=bahram@example.com",
+        None,
+        (401, 403, 403, 403, 200),
+    ),
+    ("GET", "/api/reports/comments?from=2026-11-01&to=2026-11-30", None, (401, 403, 403, 200, 200)),
 ]
 
 

@@ -16,6 +16,7 @@ from tessera_local.clock import Schedule, scheduled_event, schedules
 from tessera_local.http import Route, api_routes, proxy_event
 from tessera_local.smtp import ReceiptRule, Spool, Spooled, receipt_rules, ses_event
 from tessera_local.stack import Settings
+from tessera_local.streams import subscriptions
 from tessera_local.template import Template, TemplateError
 from tests import events
 
@@ -100,10 +101,14 @@ def test_ses_event_carries_message_id_recipients_and_verdicts() -> None:
 
 
 def test_schedules_come_from_the_template(template: Template) -> None:
-    # Given the template's schedules: the SLA sweep every minute, the reconciler every five
+    # Given the template's schedules: the SLA sweep every minute, the reports' digest every
+    # week, the reconciler every five minutes
     dead_letters = template.get_att("ScheduleDeadLetterQueue", "Arn")
     assert schedules(template) == [
         Schedule("SlaSweepFunction", "Sweep", 60, retries=2, dead_letter_arn=dead_letters),
+        Schedule(
+            "ReportsDigestFunction", "Weekly", 7 * 86400, retries=2, dead_letter_arn=dead_letters
+        ),
         Schedule("ReconcilerFunction", "Reconcile", 300, retries=2, dead_letter_arn=dead_letters),
     ]
     event = scheduled_event(
@@ -176,3 +181,32 @@ def test_a_batch_write_is_authorized_on_each_table_it_names() -> None:
     # Then it is the BatchWriteItem action on each table, as IAM checks it
     assert [action for action, _ in wanted] == ["dynamodb:BatchWriteItem"] * 2
     assert [arn.rsplit("/", 1)[1] for _, arn in wanted] == ["a", "b"]
+def test_stream_subscriptions_come_from_the_template(template: Template) -> None:
+    # Given the template's functions with Type: DynamoDB events
+    # When the local stack reads them
+    found = subscriptions(template)
+    # Then the search indexer and the reports read the tickets table's stream as their
+    # mappings say
+    assert [s.function for s in found] == ["SearchIndexerFunction", "ReportsFunction"]
+    assert found[1].table == template.ref("TicketsTable")
+    assert found[1].retries == 5
+    subscription = found[0]
+    assert subscription.function == "SearchIndexerFunction"
+    assert subscription.table == template.ref("TicketsTable")
+    assert subscription.stream_arn == template.get_att("TicketsTable", "StreamArn")
+    assert (subscription.batch_size, subscription.window_seconds) == (100, 1.0)
+    assert subscription.bisect
+    assert subscription.retries == 5
+    assert subscription.on_failure_arn == template.get_att("ChangeFeedDeadLetterQueue", "Arn")
+
+
+def test_a_stream_mapping_setting_the_local_stack_cannot_honour_is_refused(
+    template: Template,
+) -> None:
+    # Given an event with a setting the local feed does not implement
+    body = json.loads(json.dumps(template.body))
+    events_ = body["Resources"]["SearchIndexerFunction"]["Properties"]["Events"]
+    events_["TicketChanges"]["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    # When the local stack reads it, then it says which one instead of ignoring it
+    with pytest.raises(TemplateError, match="FunctionResponseTypes"):
+        subscriptions(Template(body=body, physical_ids=template.physical_ids))

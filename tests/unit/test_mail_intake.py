@@ -561,3 +561,61 @@ def test_the_acknowledgement_kept_in_the_thread_has_no_personal_link() -> None:
     assert copy.kind is MessageKind.SYSTEM
     assert "#ticket=" not in copy.text
     assert "#1001" in copy.text
+
+
+# ------------------------------------------------------------------------------ CSAT by mail
+def solved_ticket(world: World) -> str:
+    ticket_id, _ = opened(world)
+    ticket = world.tickets.get(ticket_id)
+    world.tickets.save(ticket, [ticket.change(actor="agent:a", reason="t", status="open")])
+    ticket = world.tickets.get(ticket_id)
+    world.tickets.save(ticket, [ticket.change(actor="agent:a", reason="t", status="solved")])
+    return ticket_id
+
+
+@pytest.mark.parametrize(
+    ("body", "score", "comment"),
+    [
+        ("5", 5, ""),
+        ("4/5\r\nQuick, thanks.", 4, "Quick, thanks."),
+        ("\u06f3", 3, ""),  # Persian three
+        (" 2! \r\n\r\nSlow.", 2, "Slow."),
+    ],
+)
+def test_a_score_reply_to_the_survey_rates_without_reopening(
+    body: str, score: int, comment: str
+) -> None:
+    # Given a solved ticket
+    world = World()
+    ticket_id = solved_ticket(world)
+    reply = mail(
+        "Re: [#1001] How did we do?",
+        message_id="<rate@customer.test>",
+        extra="In-Reply-To: <m1@customer.test>\r\n",
+        body=body,
+    )
+    # When the requester answers the survey with a score
+    outcome = deliver(world, reply, "s2")
+    # Then the rating is recorded, the mail is in the thread, the ticket stays solved
+    assert outcome.result == "rating"
+    thread = world.tickets.thread(ticket_id)
+    assert thread.ticket.status is Status.SOLVED
+    rated = [e for e in thread.events if e.action == "ticket.rated"]
+    assert [(e.changes["rating"][1], e.reason) for e in rated] == [(score, comment)]
+    assert len(thread.messages) == 2
+    assert world.workflow.started == [ticket_id]  # not routed again
+
+
+def test_a_reply_that_is_not_a_score_still_reopens() -> None:
+    world = World()
+    ticket_id = solved_ticket(world)
+    reply = mail(
+        "Re: help",
+        message_id="<more@customer.test>",
+        extra="In-Reply-To: <m1@customer.test>\r\n",
+        body="5 more printers are broken now",
+    )
+    assert deliver(world, reply, "s2").result == "reply"
+    thread = world.tickets.thread(ticket_id)
+    assert thread.ticket.status is Status.OPEN
+    assert not [e for e in thread.events if e.action == "ticket.rated"]

@@ -279,7 +279,11 @@ def test_pending_reminder_then_auto_close_with_notice_then_survey(setup: Setup) 
     assert ticket.due_what.startswith("auto-csat_survey-")
 
     run_execution(setup, ticket.id, ticket.due_what, at(1 + 5 * 24))
-    assert "How did we do?" in setup.world.mailer.sent[-1]["subject"]
+    survey = setup.world.mailer.sent[-1]
+    assert "How did we do?" in survey["subject"]
+    # with the signed link to the ticket's page, and a score reply does not reopen it
+    assert "/signin.html#ticket=" in survey["text"]
+    assert "does not reopen" in survey["text"]
     ticket = setup.deps.tickets.get(ticket.id)
     assert ticket.due_what is not None
     assert ticket.due_what.startswith("auto-solved_close-")

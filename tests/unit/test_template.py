@@ -159,6 +159,19 @@ def _told_arns(values: Iterable[Any]) -> set[str]:
     return arns
 
 
+def _event_sources_and_destinations(properties: dict[str, Any]) -> list[Any]:
+    """What a function's stream events read and where their failed batches go: the role of
+    Lambda's event source mapping is the function's own."""
+    found = []
+    for event in properties.get("Events", {}).values():
+        if event["Type"] in {"DynamoDB", "Kinesis", "SQS"}:
+            found.append(event["Properties"].get("Stream") or event["Properties"].get("Queue"))
+            destination = event["Properties"].get("DestinationConfig", {}).get("OnFailure", {})
+            if "Destination" in destination:
+                found.append(destination["Destination"])
+    return found
+
+
 def _privilege_problems(statements: list[dict[str, Any]], told: set[str]) -> list[str]:
     """Every way these statements grant more than the resources in ``told`` need."""
     problems = []
@@ -257,6 +270,7 @@ def test_function_is_granted_only_what_its_environment_names(logical_id: str) ->
     # Given a function, the resources its environment names, and what its Policies grant
     properties = TEMPLATE.function_properties(logical_id)
     told = _told_arns(properties.get("Environment", {}).get("Variables", {}).values())
+    told |= _told_arns(_event_sources_and_destinations(properties))
     statements = _statements(properties.get("Policies"))
 
     # When the grants are compared with what it is told about

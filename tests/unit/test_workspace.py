@@ -226,11 +226,14 @@ def test_me_reads_the_directory_and_my_own_settings_win() -> None:
     world = world_with_groups()
     before = settings.me(world.deps, ALICE)
     assert (before.role, before.groups, before.status) == ("agent", ("support",), "available")
-    assert before.notify == {"assigned": True, "customer_reply": True}
+    assert before.notify == {"assigned": True, "customer_reply": True, "weekly_digest": False}
 
     after = settings.update_me(world.deps, ALICE, status="away", notify={"assigned": False})
 
-    assert (after.status, after.notify) == ("away", {"assigned": False, "customer_reply": True})
+    assert (after.status, after.notify) == (
+        "away",
+        {"assigned": False, "customer_reply": True, "weekly_digest": False},
+    )
     assert settings.me(world.deps, ALICE) == after
 
 

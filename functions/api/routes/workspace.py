@@ -21,7 +21,7 @@ ME = schemas.obj(
     {
         "email": {"type": "string"},
         "name": {"type": "string"},
-        "role": {"type": "string", "enum": ["agent", "admin"]},
+        "role": {"type": "string", "enum": ["agent", "lead", "admin"]},
         "groups": {"type": "array", "items": {"type": "string"}},
         "status": {"type": "string", "enum": list(STATUSES)},
         "notify": {**NOTIFY, "required": list(settings.NOTIFY_KINDS)},

@@ -29,6 +29,7 @@ COMMANDS = {
     "mail": "tessera.cli.mail",
     "portal": "tessera.cli.portal",
     "privacy": "tessera.cli.privacy",
+    "reports": "tessera.cli.reports",
     "routing": "tessera.cli.routing",
     "rules": "tessera.cli.rules",
     "tickets": "tessera.cli.tickets",

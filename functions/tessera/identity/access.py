@@ -20,10 +20,11 @@ class Role(enum.StrEnum):
     CUSTOMER = "customer"
     AGENT = "agent"
     ADMIN = "admin"
+    LEAD = "lead"  # a team lead: an agent (in "agents" too) who sees everyone's reports
 
 
 # Cognito group names (template.yaml) to roles.
-GROUP_ROLES = {"agents": Role.AGENT, "admins": Role.ADMIN}
+GROUP_ROLES = {"agents": Role.AGENT, "admins": Role.ADMIN, "leads": Role.LEAD}
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Principal:
 
     @property
     def is_staff(self) -> bool:
-        return bool(self.roles & {Role.AGENT, Role.ADMIN})
+        return bool(self.roles & {Role.AGENT, Role.ADMIN, Role.LEAD})
 
     @property
     def is_admin(self) -> bool:
@@ -48,7 +49,7 @@ class Principal:
 
 
 def require_staff(principal: Principal) -> Principal:
-    """Agents and admins only (admins can do everything agents can)."""
+    """Agents, leads and admins only (admins and leads can do everything agents can)."""
     if not principal.is_staff:
         raise Forbidden("agents and admins only")
     return principal
@@ -58,6 +59,11 @@ def require_admin(principal: Principal) -> Principal:
     if not principal.is_admin:
         raise Forbidden("admins only")
     return principal
+
+
+def sees_team_reports(principal: Principal) -> bool:
+    """Admins and leads see everyone's numbers; an agent sees their own (tessera.reports)."""
+    return bool(principal.roles & {Role.ADMIN, Role.LEAD})
 
 
 def can_see(principal: Principal, ticket: Ticket) -> bool:

@@ -70,7 +70,7 @@ class Verdicts:
 
 @dataclass(frozen=True)
 class MailOutcome:
-    result: Literal["created", "reply", "duplicate", "quarantined"]
+    result: Literal["created", "reply", "rating", "duplicate", "quarantined"]
     ticket_id: str | None = None
     number: int | None = None
     reason: str = ""
@@ -300,6 +300,15 @@ def _append_reply(
         events.append(
             Event(ticket.id, INTAKE, "mail.classified", f"automated mail ({automated.reason})")
         )
+    rating = (
+        survey_rating(parsed.display_text or parsed.text)
+        if automated is None
+        and ticket.status is Status.SOLVED
+        and parsed.sender == ticket.requester
+        else None
+    )
+    if rating is not None:
+        return _rated_by_mail(deps, ticket, reply, events, rating, parsed.sender)
     reopened = automated is None and ticket.status is Status.SOLVED
     if automated is None and ticket.status in {Status.PENDING, Status.SOLVED}:
         events.append(
@@ -542,3 +551,43 @@ def sender_of(raw: bytes) -> str:
     """The From address of raw MIME, from its headers only (for operators' listings)."""
     headers = email.parser.BytesParser(policy=compat32).parsebytes(raw, headersonly=True)
     return parseaddr(str(headers.get("From", "")))[1].lower()
+
+
+# A CSAT score alone on the first line of a reply: 4, 4/5, "5!", or in Persian/Arabic digits.
+_SCORE = re.compile(r"\s*([1-5])\s*(?:/\s*5)?\s*[.!]?\s*")
+_DIGITS = str.maketrans("۱۲۳۴۵١٢٣٤٥", "1234512345")
+
+
+def survey_rating(text: str) -> tuple[int, str] | None:
+    """The requester's answer to the CSAT survey mail (tessera.sla.escalation): a score from 1
+    to 5 alone on the reply's first non-empty line, the lines below it as the comment. None
+    when the reply is anything else (then it is a reply, and reopens the solved ticket)."""
+    lines = [line.strip() for line in text.strip().splitlines()]
+    if not lines:
+        return None
+    found = _SCORE.fullmatch(lines[0].translate(_DIGITS))
+    if found is None:
+        return None
+    return int(found.group(1)), "\n".join(lines[1:]).strip()[:1000]
+
+
+def _rated_by_mail(
+    deps: Dependencies,
+    ticket: Ticket,
+    reply: Message,
+    events: list[Event],
+    rating: tuple[int, str],
+    sender: str,
+) -> MailOutcome:
+    """A survey answer: the mail kept in the thread and the rating recorded (the latest
+    counts, as with the portal's), the ticket left solved and its clocks untouched."""
+    score, comment = rating
+    events.append(
+        Event(ticket.id, f"customer:{sender}", "ticket.rated", comment, {"rating": (None, score)})
+    )
+    try:
+        deps.tickets.add_message(ticket, reply, events)
+    except AlreadyExists:
+        return MailOutcome("duplicate", ticket_id=ticket.id)
+    deps.events().publish("ticket.rated", {**ticket.snapshot(), "score": score})
+    return MailOutcome("rating", ticket_id=ticket.id, number=ticket.number)

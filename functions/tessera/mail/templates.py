@@ -1,4 +1,5 @@
-"""Localized texts of the mails Tessera sends on its own: acknowledgement and notices.
+"""Localized texts of the mails Tessera sends on its own: acknowledgement, notices, the CSAT
+survey.
 
 Plain ``str.format`` templates, one set per language (no template engine: the texts are ours,
 never a customer's, and a dict keeps the cold start small). Add a language by adding a key;
@@ -21,6 +22,8 @@ class Texts:
     oversized_subject: str
     oversized_body: str
     reply_marker: str
+    survey_subject: str
+    survey_body: str
 
 
 TEXTS: dict[str, Texts] = {
@@ -47,6 +50,15 @@ TEXTS: dict[str, Texts] = {
             "share a link to the files.\n\n-- {brand}"
         ),
         reply_marker="##- Please type your reply above this line -##",
+        survey_subject="[#{number}] How did we do?",
+        survey_body=(
+            "Hello,\n\n"
+            "your request #{number} ({subject}) is solved. How would you rate our support, from "
+            "1 (poor) to 5 (great)?\n\n"
+            "Reply with the number alone on the first line (a comment below it is welcome), or "
+            "rate it on the ticket's page: {link}\n\n"
+            "Your rating does not reopen the ticket.\n\n-- {brand}"
+        ),
     ),
     "fa": Texts(
         ack_subject="[#{number}] درخواست شما دریافت شد: {subject}",
@@ -70,6 +82,15 @@ TEXTS: dict[str, Texts] = {
             "نشد. لطفاً آن را با پیوست‌های کوچک‌تر دوباره بفرستید.\n\nبا احترام،\n{brand}"
         ),
         reply_marker="##- لطفاً پاسخ خود را بالای این خط بنویسید -##",
+        survey_subject="[#{number}] کار ما چطور بود؟",
+        survey_body=(
+            "سلام،\n\n"
+            "درخواست شما به شماره #{number} ({subject}) حل شد. به پشتیبانی ما از ۱ (ضعیف) تا "
+            "۵ (عالی) چه امتیازی می‌دهید؟\n\n"
+            "فقط عدد را در خط اول پاسخ بنویسید (توضیح زیر آن خوشحالمان می‌کند)، یا در صفحه‌ی "
+            "تیکت امتیاز دهید: {link}\n\n"
+            "امتیاز شما تیکت را دوباره باز نمی‌کند.\n\nبا احترام،\n{brand}"
+        ),
     ),
     "el": Texts(
         ack_subject="[#{number}] Λάβαμε το αίτημά σας: {subject}",
@@ -93,6 +114,15 @@ TEXTS: dict[str, Texts] = {
             "αίτημα. Στείλτε το ξανά με μικρότερα συνημμένα.\n\n-- {brand}"
         ),
         reply_marker="##- Γράψτε την απάντησή σας πάνω από αυτή τη γραμμή -##",
+        survey_subject="[#{number}] Πώς τα πήγαμε;",
+        survey_body=(
+            "Γεια σας,\n\n"
+            "το αίτημά σας #{number} ({subject}) επιλύθηκε. Πώς θα βαθμολογούσατε την "
+            "υποστήριξή μας, από 1 (κακή) έως 5 (εξαιρετική);\n\n"
+            "Απαντήστε με τον αριθμό μόνο του στην πρώτη γραμμή (ένα σχόλιο από κάτω είναι "
+            "ευπρόσδεκτο) ή βαθμολογήστε στη σελίδα του αιτήματος: {link}\n\n"
+            "Η βαθμολογία σας δεν ανοίγει ξανά το αίτημα.\n\n-- {brand}"
+        ),
     ),
 }
 

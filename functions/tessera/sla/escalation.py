@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tessera.errors import ValidationFailed
+from tessera.mail import outbound, templates
 from tessera.ports import Dependencies
 from tessera.routing.directory import ConfigDirectory
 from tessera.sla import clocks
@@ -246,13 +247,22 @@ def automate(deps: Dependencies, ticket_id: str, kind: str, now: datetime) -> di
         )
         done = "closed"
     elif kind == "csat_survey" and ticket.status in {Status.SOLVED, Status.CLOSED}:
+        # In the customer's language, with the signed link to the ticket's page (its rating);
+        # a reply with the score alone is recorded by intake without reopening the ticket.
+        _, texts = templates.pick(ticket.language)
+        _, brand = outbound.mailbox_identity(deps, ticket)
+        values = {
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "brand": brand or ticket.mailbox or deps.from_address(),
+            "link": outbound.portal_link(deps, ticket, ticket.requester),
+        }
         _mail(
             deps,
             ticket,
             [ticket.requester],
-            f"[#{ticket.number}] How did we do?",
-            f"Hello,\n\nyour request #{ticket.number} ({ticket.subject}) is solved. How would you "
-            "rate our support, from 1 (poor) to 5 (great)? Just reply with the number.\n",
+            texts.survey_subject.format(**values),
+            texts.survey_body.format(**values),
         )
         done = f"survey mailed to {ticket.requester}"
     events += clocks.refresh(deps, ticket, trigger="changed", now=now)

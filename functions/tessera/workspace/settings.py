@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tessera.errors import ValidationFailed
-from tessera.identity.access import Principal, require_staff
+from tessera.identity.access import Principal, require_staff, sees_team_reports
 from tessera.ports import AgentSettings, Dependencies
 from tessera.routing.directory import STATUSES, ConfigDirectory
 from tessera.tickets.model import display_name
 
-NOTIFY_KINDS = ("assigned", "customer_reply")
+NOTIFY_KINDS = ("assigned", "customer_reply", "weekly_digest")
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class Me:
 
     email: str
     name: str
-    role: str  # agent | admin
+    role: str  # agent | lead | admin
     groups: tuple[str, ...]  # routing groups (the groups config), sorted
     status: str  # available | away | offline
     notify: Mapping[str, bool]  # kind -> mailed?
@@ -41,7 +41,10 @@ def status_of(directory: ConfigDirectory | None, own: AgentSettings) -> str:
 
 
 def wants_mail(own: AgentSettings, kind: str) -> bool:
-    """Whether the agent gets ``kind`` notifications by mail (on until switched off)."""
+    """Whether the agent gets ``kind`` notifications by mail (on until switched off; the weekly
+    digest of the reports: off until switched on)."""
+    if kind == "weekly_digest":
+        return own.weekly_digest is True
     value = own.notify_assigned if kind == "assigned" else own.notify_customer_reply
     return value is not False
 
@@ -74,6 +77,7 @@ def update_me(
         status=status,
         notify_assigned=notify.get("assigned"),
         notify_customer_reply=notify.get("customer_reply"),
+        weekly_digest=notify.get("weekly_digest"),
     )
     return _me(deps, principal, saved)
 
@@ -94,7 +98,7 @@ def _me(deps: Dependencies, principal: Principal, own: AgentSettings) -> Me:
     return Me(
         email=principal.email,
         name=display_name(principal.email),
-        role="admin" if principal.is_admin else "agent",
+        role="admin" if principal.is_admin else "lead" if sees_team_reports(principal) else "agent",
         groups=tuple(sorted(listed.groups)) if listed is not None else (),
         status=status_of(directory, own),
         notify={kind: wants_mail(own, kind) for kind in NOTIFY_KINDS},

@@ -155,6 +155,10 @@ class Functions:
         self.send_to_queue(queue_arn, json.dumps(event), attributes)
         log.warning("%s: retries exhausted; the event is in %s", name, queue_arn)
 
+    def logical_id(self, name: str) -> str:
+        """The template's logical id of the function called ``name``."""
+        return self._handler(name)[0]
+
     def _handler(self, name: str) -> tuple[str, Handler]:
         function_name = name.rsplit(":", 1)[-1]
         try:

@@ -67,7 +67,12 @@ def create_tables(template: Template, dynamodb: Any) -> list[str]:
     for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
         props = template.resolve(resource["Properties"])
         name = template.ref(logical_id)
-        dynamodb.create_table(TableName=name, **{k: props[k] for k in _TABLE_KEYS if k in props})
+        extra = {}
+        if "StreamSpecification" in props:  # the API also wants it switched on
+            extra["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+        dynamodb.create_table(
+            TableName=name, **{k: props[k] for k in _TABLE_KEYS if k in props}, **extra
+        )
         names.append(name)
     return names
 
@@ -93,6 +98,24 @@ def add_missing_indexes(template: Template, dynamodb: Any) -> list[str]:
             )
             created.append(f"{name}.{index['IndexName']}")
     return created
+
+
+def add_missing_streams(template: Template, dynamodb: Any) -> list[str]:
+    """Switch on the stream of each table restored from saved data made before the template
+    gave it a ``StreamSpecification``; returns those tables. Changes from before are not in it
+    (consumers rebuild what they keep, e.g. ``tessera search rebuild``)."""
+    enabled = []
+    for logical_id, resource in template.of_type("AWS::DynamoDB::Table").items():
+        spec = template.resolve(resource["Properties"]).get("StreamSpecification")
+        name = template.ref(logical_id)
+        if spec is None:
+            continue
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        if table.get("StreamSpecification", {}).get("StreamEnabled"):
+            continue
+        dynamodb.update_table(TableName=name, StreamSpecification={"StreamEnabled": True, **spec})
+        enabled.append(name)
+    return enabled
 
 
 def create_buckets(template: Template, s3: Any) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tessera_local import demo, iam, lambdas, provision, smtp, usage
+from tessera_local import demo, iam, lambdas, provision, smtp, streams, usage
 from tessera_local.clock import Clock
 from tessera_local.emulator import Autosave, Emulator, EmulatorServer
 from tessera_local.http import LocalHttp
@@ -109,6 +109,10 @@ class LocalStack:
             new_indexes = provision.add_missing_indexes(
                 self.template, self.session.client("dynamodb")
             )
+            for table in provision.add_missing_streams(
+                self.template, self.session.client("dynamodb")
+            ):
+                log.info("switched on the stream of %s (rebuild what reads it)", table)
         provision.own_signing_key(self.settings.data_dir, new=first_start)
         os.environ.update(self.functions.environment())
         if not first_start and new_indexes:
@@ -141,6 +145,16 @@ class LocalStack:
         self.smtp = smtp.start(self.inbound, self.settings.smtp_port)
         self.clock = Clock(self.template, self.functions, speed=self.settings.clock_speed)
         self.clock.start()
+        self.change_feed = streams.ChangeFeed(
+            self.template,
+            self.functions,
+            self.emulator.lock,
+            self.settings.data_dir,
+            fresh=first_start,
+            poll_seconds=streams.POLL_SECONDS / self.settings.clock_speed,
+        )
+        self.change_feed.send_to_queue = self._send_to_queue
+        self.change_feed.start()
         self.autosave = Autosave(self.emulator)
         self.autosave.start()
 
@@ -264,6 +278,7 @@ class LocalStack:
 
     def stop(self) -> None:
         self.clock.stopped.set()
+        self.change_feed.stop()
         self.autosave.stopped.set()
         self.http.shutdown()
         self.http.server_close()

@@ -131,9 +131,8 @@ class Template:
             props = resource.get("Properties", {})
             if kind == "AWS::DynamoDB::Table":
                 name = f"{STACK_NAME}-{logical_id}"
-                self._set(
-                    logical_id, name, Arn=arn.format(service="dynamodb", rest=f"table/{name}")
-                )
+                table_arn = arn.format(service="dynamodb", rest=f"table/{name}")
+                self._set(logical_id, name, Arn=table_arn, StreamArn=f"{table_arn}/stream/local")
             elif kind == "AWS::S3::Bucket":
                 name = f"{STACK_NAME}-{logical_id}".lower()
                 self._set(logical_id, name, Arn=f"arn:{PARTITION}:s3:::{name}")

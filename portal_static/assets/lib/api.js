@@ -27,16 +27,18 @@ export function storedSession(storage, key) {
   };
 }
 
-// client.request(path, { method, body, auth, headers }) -> the JSON answer, or throws ApiError.
+// client.request(path, { method, body, auth, headers, as }) -> the JSON answer (as: "blob": the
+// body as a Blob, for a CSV download), or throws ApiError.
 // `onUnauthorized` runs when a signed-in request is refused with 401 (an expired session).
 export function apiClient({ base = "/api", session, onUnauthorized = () => {} }) {
-  async function request(path, { method = "GET", body, auth = true, headers = {} } = {}) {
+  async function request(path, { method = "GET", body, auth = true, headers = {}, as = "json" } = {}) {
     const sent = { Accept: "application/json", ...headers };
     if (body !== undefined) sent["Content-Type"] = "application/json";
     if (auth && session?.token) sent.Authorization = `Bearer ${session.token}`;
     const response = await fetch(base + path, {
       method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
     });
+    if (as === "blob" && response.ok) return response.blob();
     const data = await response.json().catch(() => ({}));
     if (!response.ok) {
       if (response.status === 401 && auth && session?.token) onUnauthorized();

@@ -48,6 +48,7 @@ def _settings(email: str, item: Mapping[str, Any] | None) -> AgentSettings:
         status=item["status"]["S"] if "status" in item else None,
         notify_assigned=flag("notify_assigned"),
         notify_customer_reply=flag("notify_customer_reply"),
+        weekly_digest=flag("weekly_digest"),
         unread=max(0, int(item["unread"]["N"])) if "unread" in item else 0,
     )
 
@@ -86,6 +87,7 @@ class DynamoAgentSettings(_Table):
         status: str | None = None,
         notify_assigned: bool | None = None,
         notify_customer_reply: bool | None = None,
+        weekly_digest: bool | None = None,
     ) -> AgentSettings:
         sets = ["#t = :type"]
         values: dict[str, Any] = {":type": {"S": "agent"}}
@@ -96,13 +98,14 @@ class DynamoAgentSettings(_Table):
                 "notify_customer_reply",
                 {"BOOL": notify_customer_reply} if notify_customer_reply is not None else None,
             ),
+            ("weekly_digest", {"BOOL": weekly_digest} if weekly_digest is not None else None),
         ):
             if value is not None:
                 sets.append(f"#{name} = :{name}")
                 values[f":{name}"] = value
         names = {"#t": "type"} | {
             f"#{n}": n
-            for n in ("status", "notify_assigned", "notify_customer_reply")
+            for n in ("status", "notify_assigned", "notify_customer_reply", "weekly_digest")
             if f":{n}" in values
         }
         answer = self.dynamodb.update_item(

@@ -1,0 +1,171 @@
+// Reports (#/reports): the day's backlog and SLA risk, the last 30 days created and solved (a
+// uPlot chart, also as a table), the period's numbers per agent, group, channel, customer,
+// priority or language, CSAT comments, CSV downloads. Admins and leads see the team; an agent
+// sees "My numbers" (the API answers scope "own"). uPlot is loaded only on this page.
+import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
+import { api, duration, go, html, say, store, t, useStore } from "./core.js";
+
+const DIMENSIONS = ["agent", "group", "channel", "customer", "priority", "language"];
+
+// A local date (YYYY-MM-DD) in the agent's zone, `days` from today.
+function localDate(days = 0) {
+  const at = new Date(Date.now() + days * 86400000);
+  return new Intl.DateTimeFormat("en-CA", { timeZone: store.zone }).format(at);
+}
+const num = (n) => (n === null || n === undefined ? "—" : new Intl.NumberFormat(store.lang).format(n));
+const pct = (x) => (x === null || x === undefined ? "—"
+  : new Intl.NumberFormat(store.lang, { style: "percent", maximumFractionDigits: 1 }).format(x));
+const secs = (s) => (s === null || s === undefined ? "—" : duration(Math.max(0, Math.round(s / 60))));
+
+let uplotLoading = null;
+function loadUplot() {
+  if (!uplotLoading) {
+    const link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = "../assets/vendor/uplot.css";
+    document.head.append(link);
+    uplotLoading = import("../assets/vendor/uplot.js").then((module) => module.default);
+  }
+  return uplotLoading;
+}
+
+function TrendChart({ series, from, to }) {
+  const box = useRef(null);
+  useEffect(() => {
+    let chart = null;
+    let gone = false;
+    loadUplot().then((uPlot) => {
+      if (gone || !box.current) return;
+      const days = series.map((p) => Date.parse(`${p.period}T12:00:00Z`) / 1000);
+      const width = Math.max(280, box.current.clientWidth || 600);
+      chart = new uPlot({
+        width, height: 220,
+        scales: { x: { time: true } },
+        series: [{}, { label: t("reports.created"), stroke: "#175cd3", width: 2 },
+          { label: t("reports.solved"), stroke: "#2f855a", width: 2, dash: [6, 3] }],
+        axes: [{}, { label: "" }],
+      }, [days, series.map((p) => p.created), series.map((p) => p.solved)], box.current);
+    });
+    return () => { gone = true; chart?.destroy(); };
+  }, [series, store.lang]);
+  return html`<figure class="chart">
+    <div ref=${box} class="chart-box" role="img" dir="ltr" aria-label=${t("reports.trend_label", { from, to })}></div>
+    <details><summary>${t("reports.as_table")}</summary>
+      <table><thead><tr><th scope="col">${t("reports.day")}</th><th scope="col">${t("reports.created")}</th>
+        <th scope="col">${t("reports.solved")}</th><th scope="col">${t("reports.reopened")}</th></tr></thead>
+      <tbody>${series.map((p) => html`<tr><th scope="row">${p.period}</th><td>${num(p.created)}</td>
+        <td>${num(p.solved)}</td><td>${num(p.reopened)}</td></tr>`)}</tbody></table>
+    </details>
+  </figure>`;
+}
+
+function FiguresRow({ row, label, head }) {
+  const Cell = head ? "th" : "td";
+  return html`<tr class=${head ? "total" : ""}>
+    <th scope="row" dir="auto">${label}</th>
+    <${Cell}>${num(row.created)}</${Cell}><${Cell}>${num(row.solved)}</${Cell}><${Cell}>${num(row.reopened)}</${Cell}>
+    <${Cell}>${secs(row.first_response.median_s)}</${Cell}><${Cell}>${secs(row.first_response.business_median_s)}</${Cell}>
+    <${Cell}>${secs(row.resolution.median_s)}</${Cell}>
+    <${Cell}>${pct(row.fcr_rate)}</${Cell}><${Cell}>${pct(row.csat.satisfied_rate)}</${Cell}><${Cell}>${pct(row.sla.attained_rate)}</${Cell}>
+  </tr>`;
+}
+
+async function download(path, name) {
+  try {
+    const blob = await api(path, { as: "blob" });
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = name;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+    say(t("reports.downloaded", { name }));
+  } catch (error) { say(error.message); }
+}
+
+export function Reports({ params }) {
+  useStore();
+  const own = store.me?.role === "agent";
+  const from = params.get("from") || localDate(-29);
+  const to = params.get("to") || localDate(0);
+  const by = own ? "agent" : (DIMENSIONS.includes(params.get("group_by")) ? params.get("group_by") : "agent");
+  const [data, setData] = useState(null);
+  const [error, setError] = useState("");
+  const range = `from=${from}&to=${to}&tz=${encodeURIComponent(store.zone)}`;
+  useEffect(() => {
+    let current = true;
+    setError("");
+    const today = localDate(0);
+    Promise.all([
+      api(`/reports/summary?${range}&group_by=${by}&interval=day`),
+      api(`/reports/summary?from=${today}&to=${today}&tz=${encodeURIComponent(store.zone)}${own ? "&group_by=agent" : ""}`),
+      api(`/reports/comments?${range}`),
+      api("/views").catch(() => ({ items: [] })),
+    ]).then(([summary, day, comments, views]) => {
+      if (current) setData({ summary, day, comments: comments.items, views: views.items });
+    }).catch((failure) => { if (current) { setError(failure.message); setData(null); } });
+    return () => { current = false; };
+  }, [range, by, own]);
+
+  function apply(event) {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const query = new URLSearchParams({ from: form.get("from"), to: form.get("to") });
+    if (!own) query.set("group_by", form.get("group_by"));
+    go(`#/reports?${query}`);
+  }
+  const count = (id) => data?.views.find((v) => v.id === id)?.count;
+  const title = own ? t("reports.mine") : t("reports.title");
+  return html`<main id="main" class="reports">
+    <h1>${title}</h1>
+    <form class="report-filters" onSubmit=${apply} aria-label=${t("reports.filters")}>
+      <label>${t("reports.from")} <input type="date" name="from" value=${from} required /></label>
+      <label>${t("reports.to")} <input type="date" name="to" value=${to} required /></label>
+      ${!own && html`<label>${t("reports.group_by")} <select name="group_by" value=${by}>
+        ${DIMENSIONS.map((d) => html`<option value=${d}>${t(`reports.by.${d}`)}</option>`)}</select></label>`}
+      <button type="submit" class="primary">${t("reports.apply")}</button>
+      <button type="button" onClick=${() => download(`/reports/summary?${range}&group_by=${by}&format=csv`, `tessera-${by}-${from}-${to}.csv`)}>
+        ${t("reports.csv")}</button>
+    </form>
+    <p class="error" role="alert">${error}</p>
+    ${!data ? !error && html`<p>${t("reports.loading")}</p>` : html`
+      <section aria-labelledby="today-title" class="tiles">
+        <h2 id="today-title">${t("reports.today")}</h2>
+        <dl>
+          <div><dt>${t("reports.backlog")}</dt><dd>${num(count("all"))}</dd></div>
+          <div class="soon"><dt>${t("reports.breaching")}</dt><dd>${num(count("breaching"))}</dd></div>
+          <div class="bad"><dt>${t("reports.breached")}</dt><dd>${num(count("breached"))}</dd></div>
+          <div><dt>${t("reports.created")}</dt><dd>${num(data.day.totals.created)}</dd></div>
+          <div><dt>${t("reports.solved")}</dt><dd>${num(data.day.totals.solved)}</dd></div>
+        </dl>
+      </section>
+      <section aria-labelledby="trend-title">
+        <h2 id="trend-title">${t("reports.trend")}</h2>
+        <${TrendChart} series=${data.summary.series} from=${from} to=${to} />
+      </section>
+      <section aria-labelledby="rows-title">
+        <h2 id="rows-title">${t("reports.rows", { by: t(`reports.by.${by}`) })}</h2>
+        ${data.summary.rows.length === 0 ? html`<p>${t("reports.none")}</p>` : html`<div class="table-scroll" tabindex="0" role="region" aria-labelledby="rows-title"><table class="figures">
+          <thead><tr><th scope="col">${t(`reports.by.${by}`)}</th><th scope="col">${t("reports.created")}</th>
+            <th scope="col">${t("reports.solved")}</th><th scope="col">${t("reports.reopened")}</th>
+            <th scope="col">${t("reports.first_response")}</th><th scope="col">${t("reports.first_response")} · ${t("reports.business")}</th>
+            <th scope="col">${t("reports.resolution")}</th><th scope="col">${t("reports.fcr")}</th>
+            <th scope="col">${t("reports.csat")}</th><th scope="col">${t("reports.sla")}</th></tr></thead>
+          <tbody>${data.summary.rows.map((row) => html`<${FiguresRow} row=${row} label=${row.key === "-" ? "—" : row.key} />`)}</tbody>
+          ${!own && html`<tfoot><${FiguresRow} row=${data.summary.totals} label=${t("reports.total")} head=${true} /></tfoot>`}
+        </table></div>`}
+        <p class="hint">${t("reports.bound", { pct: pct(data.summary.error_bound) })}
+          ${" "}<button type="button" class="link" onClick=${() => download(
+            `/reports/tickets?${range}&metric=created${own ? `&group_by=agent&key=${encodeURIComponent(store.me.email)}` : ""}`,
+            `tessera-created-${from}-${to}.csv`)}>${t("reports.tickets_csv")}</button></p>
+      </section>
+      <section aria-labelledby="comments-title">
+        <h2 id="comments-title">${t("reports.comments")}</h2>
+        ${data.comments.length === 0 ? html`<p>${t("reports.no_comments")}</p>` : html`<ul class="comments">
+          ${data.comments.map((c) => html`<li><strong>${t("reports.score", { score: num(c.score) })}</strong>
+            · <a href=${`#/tickets/${c.ticket_id}`}>#${num(c.number)}</a> · ${c.agent === "-" ? "" : c.agent}
+            <blockquote dir="auto">${c.comment}</blockquote></li>`)}</ul>`}
+      </section>`}
+  </main>`;
+}

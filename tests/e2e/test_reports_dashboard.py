@@ -1,0 +1,142 @@
+"""The reports dashboard in a real Chromium against the local stack: a lead's numbers with data
+the change feed counted, filters that change them, a CSV download, the chart also as a table,
+an agent's "My numbers", Persian and a phone, and no serious accessibility violation."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from tests.e2e import test_console
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.test_console import sign_in
+from tests.localstack import RunningStack, wait_for
+
+agent_page = test_console.agent_page  # the console's fixture: fails on any console error
+
+DOCS_IMAGES = ARTIFACTS.parent / "docs" / "images"
+
+
+def solved_phone_ticket(stack: RunningStack) -> str:
+    """A phone ticket Alice answers and solves; returns its requester once it is counted."""
+    admin = stack.login()
+    alice = stack.login("alice@example.com")
+    requester = f"dash.{uuid.uuid4().hex[:8]}@customer.test"
+    status, ticket = stack.request(
+        "POST",
+        "/api/tickets",
+        {"subject": "Dashboard", "body": "A caller.", "requester": requester, "channel": "phone"},
+        token=admin,
+    )
+    assert status == 201, ticket
+    status, _ = stack.request(
+        "PATCH", f"/api/tickets/{ticket['id']}", {"assignee": "alice@example.com"}, token=admin
+    )
+    assert status == 200
+    status, _ = stack.request(
+        "POST", f"/api/tickets/{ticket['id']}/replies", {"text": "Done."}, token=alice
+    )
+    assert status == 201
+    status, _ = stack.request(
+        "PATCH", f"/api/tickets/{ticket['id']}", {"status": "solved"}, token=alice
+    )
+    assert status == 200
+    day = datetime.now(UTC).date().isoformat()
+
+    def counted() -> bool:
+        _, body = stack.request(
+            "GET", f"/api/reports/summary?from={day}&to={day}&group_by=customer", token=admin
+        )
+        return any(r["key"] == requester and r["solved"] == 1 for r in body["rows"])
+
+    assert wait_for(counted, timeout=60, interval=1), "the ticket was not counted within 60 s"
+    return requester
+
+
+def serious_violations(page: Page) -> list[object]:
+    results = Axe().run(page)
+    return [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def test_a_lead_reads_filters_and_downloads_the_numbers(
+    agent_page: Callable[..., Page], stack: RunningStack, tmp_path
+) -> None:
+    # Given a ticket Alice solved today, counted through the change feed
+    requester = solved_phone_ticket(stack)
+    page = agent_page()
+    sign_in(page, stack)
+    # When the admin opens Reports from the header
+    page.get_by_role("link", name="Reports").click()
+    # Then the day's backlog, the 30-day chart (and its table) and Alice's row are there
+    expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Today")).to_be_visible()
+    expect(page.locator(".chart-box canvas")).to_be_visible()
+    page.get_by_text("The chart as a table").click()
+    expect(page.locator(".chart details table tbody tr")).to_have_count(30)
+    alice = page.locator("table.figures tbody tr", has_text="alice@example.com")
+    expect(alice).to_be_visible()
+    assert serious_violations(page) == []
+    DOCS_IMAGES.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS_IMAGES / "reports-desktop.png"), full_page=True)
+
+    # When the lead groups by customer
+    page.get_by_label("Group by").select_option("customer")
+    page.get_by_role("button", name="Show").click()
+    # Then the rows are customers, the new one among them, and the address is in the URL
+    expect(page).to_have_url(re.compile(r"group_by=customer"))
+    expect(page.locator("table.figures tbody tr", has_text=requester)).to_be_visible()
+    expect(page.get_by_role("heading", name="By Customer")).to_be_visible()
+
+    # And the CSV downloads with a header row and the customer's line
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="Download CSV").click()
+    saved = tmp_path / "summary.csv"
+    downloading.value.save_as(saved)
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("key,created,solved,reopened,first_response_median_s")
+    assert any(line.startswith(f"{requester},1,1,0,") for line in lines)
+    assert lines[-1].startswith("total,")
+
+
+def test_an_agent_sees_my_numbers_in_persian_and_on_a_phone(
+    agent_page: Callable[..., Page], stack: RunningStack
+) -> None:
+    page = agent_page(viewport={"width": 390, "height": 844})
+    sign_in(page, stack, "alice@example.com")
+    page.get_by_role("link", name="My numbers").click()
+    expect(page.get_by_role("heading", name="My numbers", level=1)).to_be_visible()
+    expect(page.get_by_label("Group by")).to_have_count(0)
+    rows = page.locator("table.figures tbody tr")
+    expect(rows.first).to_contain_text("alice@example.com")
+    expect(rows).to_have_count(1)
+    assert serious_violations(page) == []
+    page.screenshot(path=str(DOCS_IMAGES / "reports-phone.png"), full_page=True)
+    page.get_by_label("Language").select_option("fa")
+    expect(page.get_by_role("heading", name="آمار من", level=1)).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(DOCS_IMAGES / "reports-fa.png"), full_page=True)
+
+
+def test_an_admin_switches_the_weekly_digest_on_in_settings(
+    agent_page: Callable[..., Page], stack: RunningStack
+) -> None:
+    page = agent_page()
+    sign_in(page, stack)
+    page.get_by_role("link", name="Settings").click()
+    digest = page.get_by_label("once a week: last week's numbers (the weekly digest)")
+    expect(digest).not_to_be_checked()
+    digest.check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    _, me = stack.request("GET", "/api/me", token=stack.login())
+    assert me["notify"]["weekly_digest"] is True

@@ -1,0 +1,251 @@
+"""Reports on the fakes: the golden month's every figure (worked out by hand below), replays that
+change nothing, the error bound of the percentiles, the window in a time zone, CSV.
+
+Hand computation (business calendar Mon-Fri 09-17 UTC, Thursday 26 November a holiday):
+- t1 first response Fri 16:00 -> Mon 10:00: 66 h = 237,600 s calendar; business Fri 16-17 +
+  Mon 09-10 = 2 h = 7,200 s. Solved Mon 11:00: 67 h = 241,200 s; business 3 h = 10,800 s.
+- t2 first response Wed 16:30 -> Fri 09:30: 41 h = 147,600 s; business Wed 0.5 h + Thu holiday
+  + Fri 0.5 h = 3,600 s. Reopened Sat, solved again Mon 30th 10:00: 113.5 h = 408,600 s;
+  business Wed 0.5 h + Fri 8 h + Mon 1 h = 9.5 h = 34,200 s.
+- Nearest rank of two values: the median is the smaller, p90 the larger.
+- Time to assign: t1 600 s, t2 600 s, t3 3,600 s -> median 600, p90 3,600.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tessera.errors import ValidationFailed
+from tessera.reports import aggregates, histogram
+from tessera.reports.aggregates import count_ticket, rebuild, update_from_changes
+from tessera.reports.summary import comments, summary, summary_csv, ticket_list_csv, window
+from tests.fakes.memory import InMemoryTicketRepository
+from tests.fakes.reports import InMemoryAggregateStore
+from tests.reports_month import build_month, sla_config
+
+NOVEMBER = ("2026-11-01", "2026-11-30")
+
+
+def close(value: float | None, exact: float) -> bool:
+    assert value is not None
+    return abs(value - exact) <= exact * histogram.RELATIVE_ERROR
+
+
+@pytest.fixture
+def month() -> tuple[InMemoryTicketRepository, InMemoryAggregateStore, dict[str, Any]]:
+    tickets = InMemoryTicketRepository()
+    named = build_month(tickets)
+    store = InMemoryAggregateStore()
+    for ticket in named.values():
+        count_ticket(store, tickets, sla_config(), ticket.id)
+    return tickets, store, named
+
+
+def test_the_golden_months_totals_match_the_hand_computed_figures(month: Any) -> None:
+    # Given the golden month counted ticket by ticket
+    _, store, _ = month
+    # When November is summarised in UTC
+    totals = summary(store, window(*NOVEMBER, "UTC"))["totals"]
+    # Then every figure is the hand-computed one
+    assert (totals["created"], totals["solved"], totals["reopened"], totals["merged"]) == (
+        4,
+        2,
+        1,
+        1,
+    )
+    fr, res = totals["first_response"], totals["resolution"]
+    assert close(fr["median_s"], 147_600)
+    assert close(fr["p90_s"], 237_600)
+    assert fr["mean_s"] == 192_600
+    assert close(fr["business_median_s"], 3_600)
+    assert close(fr["business_p90_s"], 7_200)
+    assert close(res["median_s"], 241_200)
+    assert close(res["p90_s"], 408_600)
+    assert close(res["business_median_s"], 10_800)
+    assert close(res["business_p90_s"], 34_200)
+    assert res["business_mean_s"] == (10_800 + 34_200) / 2
+    assert totals["fcr_rate"] == 0.5
+    assert totals["reopen_rate"] == 0.5
+    assert totals["replies_per_ticket"] == 1.5
+    tta = totals["time_to_assign"]
+    assert close(tta["median_s"], 600)
+    assert close(tta["p90_s"], 3_600)
+    # the rating changed from 5 to 4: the latest counts, still satisfied
+    assert totals["csat"] == {
+        "responses": 1,
+        "satisfied_rate": 1.0,
+        "scores": {"1": 0, "2": 0, "3": 0, "4": 1, "5": 0},
+    }
+    assert totals["sla"] == {"attained_rate": 0.5, "measured": 2, "breached": 1}
+
+
+def test_a_ticket_moved_between_groups_counts_under_its_current_group(month: Any) -> None:
+    _, store, _ = month
+    rows = {r["key"]: r for r in summary(store, window(*NOVEMBER, "UTC"), group_by="group")["rows"]}
+    assert set(rows) == {"billing", "tech"}
+    assert (rows["billing"]["created"], rows["billing"]["solved"]) == (2, 1)
+    assert rows["billing"]["merged"] == 1
+    assert rows["billing"]["fcr_rate"] == 1.0
+    assert (rows["tech"]["created"], rows["tech"]["solved"], rows["tech"]["reopened"]) == (2, 1, 1)
+    assert rows["tech"]["fcr_rate"] == 0.0
+    assert rows["tech"]["first_response"]["median_s"] is not None
+
+
+def test_agents_rows_and_an_agents_own_numbers(month: Any) -> None:
+    _, store, _ = month
+    w = window(*NOVEMBER, "UTC")
+    rows = {r["key"]: r for r in summary(store, w, group_by="agent")["rows"]}
+    assert set(rows) == {"alice@example.com", "bahram@example.com", "eleni@example.com", "-"}
+    own = summary(store, w, group_by="agent", only="bahram@example.com")
+    assert [r["key"] for r in own["rows"]] == ["bahram@example.com"]
+    assert own["totals"]["created"] == 1
+    assert own["totals"]["reopened"] == 1
+
+
+def test_nothing_to_measure_is_null() -> None:
+    store = InMemoryAggregateStore()
+    totals = summary(store, window(*NOVEMBER, "UTC"))["totals"]
+    assert totals["created"] == 0
+    assert totals["first_response"]["median_s"] is None
+    assert totals["fcr_rate"] is None
+    assert totals["csat"]["satisfied_rate"] is None
+    assert totals["sla"]["attained_rate"] is None
+
+
+def test_the_window_is_the_local_days_of_the_zone(month: Any) -> None:
+    # t5 was opened 31 October 23:30 UTC: 1 November 01:30 in Athens
+    _, store, _ = month
+    assert summary(store, window("2026-11-01", "2026-11-01", "UTC"))["totals"]["created"] == 0
+    athens = summary(store, window("2026-11-01", "2026-11-01", "Europe/Athens"))
+    assert athens["totals"]["created"] == 1
+    # t2 was opened 25 November 16:30 UTC: 26 November 05:30 in Auckland
+    auckland = summary(store, window("2026-11-26", "2026-11-26", "Pacific/Auckland"))
+    assert auckland["totals"]["created"] == 1
+
+
+def test_a_series_per_week_adds_up_to_the_totals(month: Any) -> None:
+    _, store, _ = month
+    answer = summary(store, window(*NOVEMBER, "UTC"), interval="week")
+    assert [p["period"] for p in answer["series"]][:2] == ["2026-10-26", "2026-11-02"]
+    assert sum(p["created"] for p in answer["series"]) == answer["totals"]["created"]
+    daily = summary(store, window(*NOVEMBER, "UTC"), interval="day")["series"]
+    assert len(daily) == 30
+    assert next(p for p in daily if p["period"] == "2026-11-28")["reopened"] == 1
+
+
+def test_replayed_changes_count_nothing_twice(month: Any) -> None:
+    # Given the month counted once
+    tickets, store, named = month
+    before = store.nonzero()
+    writes = store.writes
+    # When every ticket's changes arrive again, some twice in one batch
+    keys = [
+        {"pk": f"T#{t.id}", "sk": sk}
+        for t in named.values()
+        for sk in ("#TICKET", "M#x", "#TICKET")
+    ]
+    keys.append({"pk": "RPT#channel#2026-11", "sk": "06T16|email"})
+    moved = update_from_changes(store, tickets, sla_config(), keys)
+    # Then nothing moved and nothing was written
+    assert moved == 0
+    assert store.writes == writes
+    assert store.nonzero() == before
+
+
+def test_a_rebuild_from_scratch_equals_the_incremental_aggregates(month: Any) -> None:
+    tickets, store, _ = month
+    fresh = InMemoryAggregateStore()
+    progress: list[tuple[int, int]] = []
+    result = rebuild(
+        fresh, tickets, sla_config(), progress=lambda r, c: progress.append((r, c)), page_size=2
+    )
+    assert (result.read, result.changed) == (5, 5)
+    assert progress[-1] == (5, 5)
+    assert len(progress) == 3
+    assert fresh.nonzero() == store.nonzero()
+    assert fresh.documents == store.documents
+
+
+def test_a_rebuild_since_a_date_reads_only_the_newer_tickets(month: Any) -> None:
+    tickets, store, named = month
+    result = rebuild(store, tickets, sla_config(), since=named["t2"].created_at)
+    assert (result.read, result.changed) == (1, 0)
+
+
+def test_a_large_difference_is_written_in_two_transactions(
+    month: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a limit so small that moving t1 to another agent needs the two-step write
+    tickets, store, named = month
+    monkeypatch.setattr(aggregates, "MAX_WRITE", 3)
+    from tests.reports_month import MonthBuilder
+
+    MonthBuilder(tickets).change(named["t1"], "2026-11-12T10:00", assignee="eleni@example.com")
+    writes = store.writes
+    # When it is counted again
+    assert count_ticket(store, tickets, sla_config(), named["t1"].id)
+    # Then it took two writes, and the aggregates are what a rebuild makes
+    assert store.writes == writes + 2
+    fresh = InMemoryAggregateStore()
+    rebuild(fresh, tickets, sla_config())
+    assert fresh.nonzero() == store.nonzero()
+
+
+def test_csat_comments_newest_first_and_per_agent(month: Any) -> None:
+    _, store, _ = month
+    w = window(*NOVEMBER, "UTC")
+    found = comments(store, w)
+    assert [(c["number"], c["score"], c["comment"]) for c in found] == [
+        (found[0]["number"], 4, "Quick, but I had to ask twice")
+    ]
+    assert comments(store, w, only="bahram@example.com") == []
+
+
+def test_the_summary_as_csv_has_a_header_rows_and_totals(month: Any) -> None:
+    _, store, _ = month
+    lines = list(summary_csv(summary(store, window(*NOVEMBER, "UTC"), group_by="group")))
+    assert lines[0].startswith("key,created,solved,reopened,first_response_median_s")
+    assert [line.split(",")[0] for line in lines[1:]] == ["billing", "tech", "total"]
+    assert lines[-1].split(",")[1:4] == ["4", "2", "1"]
+
+
+def test_the_tickets_behind_a_number_as_csv(month: Any) -> None:
+    _, store, named = month
+    w = window(*NOVEMBER, "UTC")
+    rows = list(ticket_list_csv(store, w, metric="created", dimension="group", value="tech"))
+    assert rows[0].startswith("hour,ticket_id,number,agent,group")
+    assert {r.split(",")[1] for r in rows[1:]} == {named["t2"].id, named["t3"].id}
+    solved = list(ticket_list_csv(store, w, metric="solved", dimension=None, value=None))
+    assert len(solved) == 3
+
+
+def test_a_formula_in_a_cell_is_defused() -> None:
+    from tessera.reports.summary import safe_cell
+
+    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert safe_cell("dana@acme.test") == "dana@acme.test"
+    assert safe_cell(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "tz", "field"),
+    [
+        ("2026-11-01", "2026-11-30", "Mars/Olympus", "tz"),
+        ("2026-13-01", "2026-11-30", "UTC", "from"),
+        ("2026-11-02", "2026-11-01", "UTC", "to"),
+        ("2020-01-01", "2026-11-01", "UTC", "to"),
+    ],
+)
+def test_a_bad_window_names_its_parameter(first: str, last: str, tz: str, field: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        window(first, last, tz)
+    assert refused.value.field == field
+
+
+def test_the_histograms_error_bound_holds_for_every_duration() -> None:
+    for seconds in [1, 2, 7, 59, 60, 61, 3_599, 86_400, 1_000_003, 31_000_000]:
+        got = histogram.quantile({histogram.bucket(seconds): 1}, 0.5)
+        assert close(got, seconds), seconds
+    assert histogram.quantile({}, 0.5) is None
