@@ -181,6 +181,8 @@ def test_a_batch_write_is_authorized_on_each_table_it_names() -> None:
     # Then it is the BatchWriteItem action on each table, as IAM checks it
     assert [action for action, _ in wanted] == ["dynamodb:BatchWriteItem"] * 2
     assert [arn.rsplit("/", 1)[1] for _, arn in wanted] == ["a", "b"]
+
+
 def test_stream_subscriptions_come_from_the_template(template: Template) -> None:
     # Given the template's functions with Type: DynamoDB events
     # When the local stack reads them
