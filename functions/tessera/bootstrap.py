@@ -18,6 +18,7 @@ from tessera.ports import (
     AgentLoads,
     AgentSettingsStore,
     AttachmentStore,
+    AuditLog,
     ConfigStore,
     Configuration,
     Dependencies,
@@ -65,6 +66,7 @@ def dependencies() -> Dependencies:
         agent_settings=_agent_settings,
         presence=_presence,
         notifications=_notifications,
+        audit_log=_audit_log,
     )
 
 
@@ -225,3 +227,11 @@ def _notifications() -> NotificationStore:
     from tessera.adapters.dynamodb.workspace import DynamoNotifications
 
     return DynamoNotifications(settings.table_name())
+
+
+# ------------------------------------------------------------------ the admin center
+@cache
+def _audit_log() -> AuditLog:
+    from tessera.adapters.dynamodb.audit import DynamoAuditLog
+
+    return DynamoAuditLog(settings.table_name())

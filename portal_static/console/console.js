@@ -12,6 +12,7 @@ import { NewTicket } from "./create.js";
 import { Queue } from "./queue.js";
 import { Settings } from "./me.js";
 import { TicketPage } from "./ticket.js";
+import { AdminCenter, isAdmin } from "./admin/index.js";
 
 function SignIn() {
   const [choosing, setChoosing] = useState(false);
@@ -88,6 +89,7 @@ function Header({ route }) {
       <select value=${store.lang} onChange=${(e) => setLanguage(e.target.value)}>
         ${LANGUAGES.map((code) => html`<option value=${code} lang=${code}>${tIn(code, "language.name")}</option>`)}
       </select></label>
+    ${isAdmin() && html`<a href="#/admin/people" class="button" aria-current=${route.page === "admin" ? "page" : null}>${t("nav.admin")}</a>`}
     <a href="#/settings" class="button">${t("nav.settings")}</a>
     <button type="button" onClick=${signOut}>${t("nav.signout")}</button>
   </header>`;
@@ -109,6 +111,7 @@ function App() {
   if (route.page === "ticket") page = html`<${TicketPage} key=${route.id} id=${route.id} />`;
   else if (route.page === "new") page = html`<${NewTicket} />`;
   else if (route.page === "settings") page = html`<${Settings} />`;
+  else if (route.page === "admin") page = html`<${AdminCenter} area=${route.area} params=${route.params} />`;
   else page = html`<${Queue} view=${route.view} params=${route.params} />`;
   return html`
     <a class="skip" href="#main">${t("skip")}</a>

@@ -112,15 +112,40 @@ def _changes(doc: Document, path: Path) -> dict[str, str | tuple[str, ...]]:
 
 
 def render(text: str, ticket: Ticket, agent: Principal) -> str:
+    return _fill(
+        text,
+        {
+            "requester.email": ticket.requester,
+            "requester.name": display_name(ticket.requester),
+            "ticket.number": str(ticket.number),
+            "ticket.subject": ticket.subject,
+            "ticket.status": ticket.status.value,
+            "agent.email": agent.email,
+            "agent.name": display_name(agent.email),
+        },
+    )
+
+
+# What the admin center's live preview fills in: a ticket that looks like a real one.
+SAMPLE_REQUESTER = "dana.customer@example.net"
+SAMPLE_TICKET = {"ticket.number": "1042", "ticket.subject": "The printer prints nothing"}
+
+
+def preview(responses: Mapping[str, CannedResponse], agent: Principal) -> list[tuple[str, str]]:
+    """Each response of a (validated) ``canned`` document as its title and its text with the
+    placeholders filled in for a sample ticket and ``agent``: what an agent would send."""
     values = {
-        "requester.email": ticket.requester,
-        "requester.name": display_name(ticket.requester),
-        "ticket.number": str(ticket.number),
-        "ticket.subject": ticket.subject,
-        "ticket.status": ticket.status.value,
+        "requester.email": SAMPLE_REQUESTER,
+        "requester.name": display_name(SAMPLE_REQUESTER),
+        **SAMPLE_TICKET,
+        "ticket.status": Status.OPEN.value,
         "agent.email": agent.email,
         "agent.name": display_name(agent.email),
     }
+    return [(r.title, _fill(r.text, values)) for r in responses.values()]
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 
