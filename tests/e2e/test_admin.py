@@ -17,8 +17,9 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.steps import sign_in_by_mail
 from tests.e2e.test_console import agent_page, portal_ticket, sign_in, unique
-from tests.localstack import RunningStack
+from tests.localstack import RunningStack, customer_session
 
 __all__ = ["agent_page"]  # the console's fixture: fails a test on any console error
 
@@ -216,6 +217,59 @@ def test_groups_show_their_tiers_and_a_bad_document_is_refused_at_its_line(
     expect(page.get_by_role("alert").first).to_contain_text(re.compile(r"strategy.*line \d+"))
     shot(page, "groups")
     no_serious_violations(page)
+
+
+def test_a_required_custom_field_defined_by_the_admin_shows_in_the_portal_form(
+    agent_page: Callable[..., Page], page: Page, stack: RunningStack
+) -> None:
+    # Given an admin who adds a customer field the portal must ask for, with its labels
+    admin = agent_page()
+    sign_in(admin, stack)
+    open_admin(admin, stack, "fields")
+    editor = admin.get_by_label("Document (YAML)")
+    expect(editor).to_have_value(re.compile("fields:"))
+    before = editor.input_value()
+    editor.fill(
+        before.rstrip("\n") + "\n  - key: contract_id\n    type: text\n    customer_visible: true\n"
+        "    required: [customers]\n    labels: {en: Contract ID, fa: شناسهٔ قرارداد}\n"
+    )
+    admin.get_by_role("button", name="Apply").click()
+    expect(admin.get_by_role("status")).to_contain_text("Applied as version")
+    expect(admin.locator("table.fields")).to_contain_text("contract_id")
+    try:
+        # When a customer opens the portal's form
+        email = f"field.{uuid.uuid4().hex[:6]}@customer.test"
+        sign_in_by_mail(page, stack, email)
+        page.goto(f"{stack.url}/new.html")
+        field = page.get_by_label("Contract ID")
+        # Then the field is there, required: the form is not sent without it
+        expect(field).to_be_visible()
+        expect(field).to_have_attribute("required", "")
+        page.get_by_label("Subject").fill(unique("Contract question"))
+        page.get_by_label("Describe your problem").fill("About my contract.")
+        page.get_by_role("button", name="Open ticket").click()
+        expect(page).to_have_url(re.compile(r"/new\.html"))
+        field.fill("C-1234")
+        page.get_by_role("button", name="Open ticket").click()
+        expect(page).to_have_url(re.compile(r"/ticket\.html"))
+        expect(page.locator("#ticket-details")).to_contain_text("C-1234")
+        # And the API refuses a ticket without it, naming the field
+        token = customer_session(stack, email)
+        status, body = stack.request(
+            "POST", "/api/tickets", {"subject": "No contract", "body": "x"}, token=token
+        )
+        assert (status, body["error"]["field"]) == (400, "custom_fields.contract_id")
+    finally:
+        # The shared stack's other tests open tickets without it
+        token = stack.login()
+        _status, current = stack.request("GET", "/api/admin/config/fields", token=token)
+        stack.request(
+            "PUT",
+            "/api/admin/config/fields",
+            {"text": before},
+            token=token,
+            headers={"If-Match": f'"{current["version"]}"'},
+        )
 
 
 @pytest.mark.parametrize("area", ["people", "groups", "canned", "fields", "audit"])

@@ -143,6 +143,7 @@ MATRIX = [
     ),
     ("GET", "/api/admin/audit?actor=admin@example.com", None, (401, 403, 403, 403, 200)),
     ("GET", "/api/admin/audit.csv", None, (401, 403, 403, 403, 200)),
+    ("GET", "/api/ticket-form", None, (200, 200, 200, 200, 200)),
     (
         "POST",
         "/api/admin/config/canned/preview",

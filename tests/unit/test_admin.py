@@ -12,7 +12,7 @@ from tessera.admin import audit
 from tessera.config import admin as config_admin
 from tessera.errors import Forbidden, NotFound, ValidationFailed
 from tessera.identity.access import Principal, Role
-from tessera.tickets import canned, conversation
+from tessera.tickets import canned, conversation, fields
 from tests.fakes import World
 
 ADMIN = Principal("admin@example.com", frozenset({Role.ADMIN}))
@@ -122,3 +122,74 @@ def test_the_preview_fills_placeholders_for_a_sample_ticket_and_refuses_a_bad_dr
         config_admin.preview_canned(ALICE, CANNED)
     with pytest.raises(ValidationFailed):
         config_admin.preview_canned(ADMIN, CANNED.replace("groups: [billing]", "groups: []"))
+
+
+FIELDS = """\
+fields:
+  - key: contract
+    customer_visible: true
+    required: [customers]
+    labels: {en: Contract, el: Σύμβαση}
+  - key: internal_code
+    required: [agents]
+  - key: plan
+    type: choice
+    choices: [free, pro]
+    customer_visible: true
+"""
+
+
+def test_required_custom_fields_are_asked_of_whom_they_are_required() -> None:
+    # Given a field customers must fill in and one agents must
+    world = World()
+    world.apply_config("fields", FIELDS)
+    # Then a customer's ticket without theirs is refused, naming it; with it, opened
+    with pytest.raises(ValidationFailed) as refused:
+        conversation.create_ticket(world.deps, DANA, subject="s", body="b")
+    assert refused.value.field == "custom_fields.contract"
+    conversation.create_ticket(
+        world.deps, DANA, subject="s", body="b", custom_fields={"contract": "C-1"}
+    )
+    # And an agent's needs the agents' field, not the customers'
+    with pytest.raises(ValidationFailed) as agents:
+        conversation.create_ticket(world.deps, ALICE, subject="s", body="b", requester=DANA.email)
+    assert agents.value.field == "custom_fields.internal_code"
+    conversation.create_ticket(
+        world.deps,
+        ALICE,
+        subject="s",
+        body="b",
+        requester=DANA.email,
+        custom_fields={"internal_code": "7"},
+    )
+
+
+def test_the_portal_form_lists_customer_fields_in_document_order_with_labels() -> None:
+    world = World()
+    assert fields.portal_form(world.deps) == []
+    world.apply_config("fields", FIELDS)
+    form = fields.portal_form(world.deps)
+    assert [(f.key, dict(f.labels), "customers" in f.required_for) for f in form] == [
+        ("contract", {"en": "Contract", "el": "Σύμβαση"}, True),
+        ("plan", {}, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (
+            ("customer_visible: true\n    required: [customers]", "required: [customers]"),
+            "fields[0].required",
+        ),
+        (("required: [agents]", "required: [managers]"), "fields[1].required[0]"),
+        (
+            ("labels: {en: Contract, el: Σύμβαση}", "labels: {english: Contract}"),
+            "fields[0].labels",
+        ),
+    ],
+)
+def test_a_bad_required_or_label_is_refused_at_its_key(change: tuple[str, str], where: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        config_admin.validate_config("fields", FIELDS.replace(*change, 1))
+    assert refused.value.field == where
