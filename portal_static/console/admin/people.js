@@ -24,8 +24,10 @@ export function People() {
   async function disable(person) {
     if (!(await change(person, { enabled: false }))) return;
     say(t("admin.people.disabled", { email: person.email }));
-    const found = await api(`/tickets?view=all&assignee=${encodeURIComponent(person.email)}&limit=100`);
-    setOrphans({ email: person.email, tickets: found.items });
+    // Open and waiting (pending, on hold): one Query each of the agent's own index partition.
+    const lists = await Promise.all(["new,open", "pending,on-hold"].map((status) =>
+      api(`/tickets?view=all&status=${status}&assignee=${encodeURIComponent(person.email)}&limit=100`)));
+    setOrphans({ email: person.email, tickets: lists.flatMap((found) => found.items) });
   }
   async function enable(person) {
     if (await change(person, { enabled: true })) say(t("admin.people.enabled", { email: person.email }));
