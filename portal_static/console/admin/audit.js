@@ -17,6 +17,10 @@ export function AuditLog({ params }) {
   const [entries, setEntries] = useState(null);
   const [error, setError] = useState("");
   const q = query(params);
+  // The form's own values (a reload of the entries must not wipe what the admin is typing).
+  const [draft, setDraft] = useState({});
+  useEffect(() => { setDraft(Object.fromEntries(["actor", "from", "to"].map((n) => [n, params.get(n) || ""]))); }, [params.toString()]);
+  const input = (name) => (event) => setDraft((d) => ({ ...d, [name]: event.target.value }));
   useEffect(() => {
     setError("");
     api(`/admin/audit${q ? `?${q}` : ""}`).then((found) => setEntries(found.items))
@@ -40,9 +44,9 @@ export function AuditLog({ params }) {
   }
   return html`<h1>${t("admin.nav.audit")}</h1>
     <form class="filters" role="search" onSubmit=${search}>
-      <label>${t("admin.audit.actor")} <input name="actor" type="email" value=${params.get("actor") || ""} /></label>
-      <label>${t("admin.audit.from")} <input name="from" type="date" value=${params.get("from") || ""} /></label>
-      <label>${t("admin.audit.to")} <input name="to" type="date" value=${params.get("to") || ""} /></label>
+      <label>${t("admin.audit.actor")} <input name="actor" type="email" value=${draft.actor || ""} onInput=${input("actor")} /></label>
+      <label>${t("admin.audit.from")} <input name="from" type="date" value=${draft.from || ""} onInput=${input("from")} /></label>
+      <label>${t("admin.audit.to")} <input name="to" type="date" value=${draft.to || ""} onInput=${input("to")} /></label>
       <button type="submit" class="primary">${t("admin.audit.search")}</button>
       <button type="button" onClick=${download}>${t("admin.audit.csv")}</button>
     </form>
