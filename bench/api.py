@@ -249,6 +249,10 @@ def _cases(world: dict[str, Any]) -> list[tuple[str, str, Any, str]]:
         ("GET", "/api/canned-responses", None, "agent"),
         ("GET", "/api/admin/config/canned", None, "admin"),
         ("GET", "/api/admin/agents", None, "admin"),
+        # The admin center: the audit log is one Query per month searched (its items only).
+        ("GET", "/api/admin/audit", None, "admin"),
+        ("GET", "/api/admin/audit?actor=admin@example.com", None, "admin"),
+        ("GET", "/api/ticket-form", None, "anonymous"),
         # The agent workspace: a presence heartbeat is one Query (and one PutItem).
         ("PUT", f"/api/tickets/{own}/presence", {"activity": "viewing"}, "agent"),
         ("GET", "/api/me", None, "agent"),

@@ -19,6 +19,7 @@ from tessera.ports import (
     AgentSettingsStore,
     ArchiveStore,
     AttachmentStore,
+    AuditLog,
     Automations,
     ConfigStore,
     Configuration,
@@ -69,6 +70,7 @@ def dependencies() -> Dependencies:
         agent_settings=_agent_settings,
         presence=_presence,
         notifications=_notifications,
+        audit_log=_audit_log,
     )
 
 
@@ -268,3 +270,11 @@ def archive() -> ArchiveStore:
 def attachments() -> AttachmentStore:
     """The attachments bucket's files."""
     return _attachments()
+
+
+# ------------------------------------------------------------------ the admin center
+@cache
+def _audit_log() -> AuditLog:
+    from tessera.adapters.dynamodb.audit import DynamoAuditLog
+
+    return DynamoAuditLog(settings.table_name())

@@ -384,6 +384,15 @@ class StaffDirectory(Protocol):
         """Create the account in ``group`` with a temporary password (the given one, or one the
         pool makes up and mails). AlreadyExists when the email has an account."""
 
+    def member(self, email: str) -> StaffMember:
+        """One staff account. NotFound when the email has none."""
+
+    def set_enabled(self, email: str, enabled: bool) -> None:
+        """Disable the account (it cannot sign in) or enable it again. NotFound."""
+
+    def set_group(self, email: str, group: str) -> None:
+        """Put the account in ``group`` and out of the other staff groups. NotFound."""
+
 
 @dataclass(frozen=True)
 class Load:
@@ -408,6 +417,34 @@ class AgentLoads(Protocol):
 
     def release(self, agent: str) -> None:
         """One open ticket fewer for ``agent`` (solved, closed or reassigned); never below 0."""
+
+
+# ---------------------------------------------------- the admin center (tessera.admin)
+@dataclass(frozen=True)
+class AuditEntry:
+    """One admin action: who, when, what on which target, from what to what."""
+
+    id: str  # a ULID
+    at: datetime
+    actor: str  # the admin's email
+    action: str  # e.g. config.applied, account.disabled, kb.published
+    target: str  # e.g. config:groups, account:alice@example.com
+    before: str = ""
+    after: str = ""
+
+
+class AuditLog(Protocol):
+    """The admin actions (docs/data-model.md: ``AUDIT#<month>`` and ``AUDIT#BY#<actor>#<month>``
+    items)."""
+
+    def add(self, entry: AuditEntry) -> None:
+        """Keep the entry (findable by month and by its actor)."""
+
+    def entries(
+        self, start: datetime, end: datetime, *, actor: str | None, limit: int
+    ) -> Sequence[AuditEntry]:
+        """Entries with ``start <= at <= end``, newest first, at most ``limit``; only
+        ``actor``'s when given. One Query per month in the range."""
 
 
 # ---------------------------------------------------- the agent workspace (tessera.workspace)
@@ -632,6 +669,8 @@ class Dependencies:
     notifications: Callable[[], NotificationStore] = field(
         repr=False, default=lambda: _unwired("notifications")
     )
+    # The admin center (tessera.admin): the audit log of admin actions.
+    audit_log: Callable[[], AuditLog] = field(repr=False, default=lambda: _unwired("audit_log"))
 
 
 def _unwired(name: str) -> Any:

@@ -14,6 +14,7 @@ import { Queue } from "./queue.js";
 import { Reports } from "./reports.js";
 import { Settings } from "./me.js";
 import { TicketPage } from "./ticket.js";
+import { AdminCenter, isAdmin } from "./admin/index.js";
 
 function SignIn() {
   const [choosing, setChoosing] = useState(false);
@@ -92,6 +93,7 @@ function Header({ route }) {
       </select></label>
     <a href="#/reports" class="button" aria-current=${route.page === "reports" ? "page" : null}>
       ${me?.role === "agent" ? t("nav.my_numbers") : t("nav.reports")}</a>
+    ${isAdmin() && html`<a href="#/admin/people" class="button" aria-current=${route.page === "admin" ? "page" : null}>${t("nav.admin")}</a>`}
     <a href="#/settings" class="button">${t("nav.settings")}</a>
     <button type="button" onClick=${signOut}>${t("nav.signout")}</button>
   </header>`;
@@ -114,6 +116,7 @@ function App() {
   else if (route.page === "new") page = html`<${NewTicket} />`;
   else if (route.page === "settings") page = html`<${Settings} />`;
   else if (route.page === "reports") page = html`<${Reports} params=${route.params} />`;
+  else if (route.page === "admin") page = html`<${AdminCenter} area=${route.area} params=${route.params} />`;
   else page = html`<${Queue} view=${route.view} params=${route.params} />`;
   return html`
     <a class="skip" href="#main">${t("skip")}</a>

@@ -16,6 +16,7 @@ from tessera.ports import Dependencies
 from tests.fakes.memory import (
     InMemoryAgentLoads,
     InMemoryAgentSettings,
+    InMemoryAuditLog,
     InMemoryConfigStore,
     InMemoryNonces,
     InMemoryNotifications,
@@ -171,6 +172,7 @@ class World:
         self.agent_settings = InMemoryAgentSettings()
         self.presence = InMemoryPresence(self.tickets)
         self.notifications = InMemoryNotifications(self.agent_settings)
+        self.audit_log = InMemoryAuditLog()
         self.signer = Signer(b"test-signing-key-of-at-least-32-bytes!")
 
     def apply_config(self, kind: str, text: str) -> None:
@@ -198,4 +200,5 @@ class World:
             agent_settings=lambda: self.agent_settings,
             presence=lambda: self.presence,
             notifications=lambda: self.notifications,
+            audit_log=lambda: self.audit_log,
         )

@@ -21,6 +21,7 @@ from tessera.adapters.checks import check_belongs, check_limit
 from tessera.errors import AlreadyExists, Conflict, NotFound, ValidationFailed
 from tessera.ports import (
     AgentSettings,
+    AuditEntry,
     DueTimer,
     Load,
     Notification,
@@ -517,3 +518,22 @@ class InMemoryNotifications:
             self._items[agent][n.id] = dataclasses.replace(n, read=True)
         self._settings.count_unread(agent, -self._settings.get(agent).unread)
         return len(unread)
+
+
+class InMemoryAuditLog:
+    """:class:`tessera.ports.AuditLog` in a list (the DynamoDB one: tests/integration)."""
+
+    def __init__(self) -> None:
+        self.added: list[AuditEntry] = []
+
+    def add(self, entry: AuditEntry) -> None:
+        self.added.append(entry)
+
+    def entries(
+        self, start: datetime, end: datetime, *, actor: str | None, limit: int
+    ) -> Sequence[AuditEntry]:
+        check_limit(limit)
+        found = [
+            e for e in self.added if start <= e.at <= end and (actor is None or e.actor == actor)
+        ]
+        return sorted(found, key=lambda e: (e.at, e.id), reverse=True)[:limit]

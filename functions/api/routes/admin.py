@@ -7,7 +7,9 @@ start does not pay for it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from chalice.app import Response
@@ -16,11 +18,13 @@ from api import schemas
 from api.endpoints import ADMINS, Call
 from api.service import IF_MATCH, endpoint, expected_version, with_etag
 from tessera import bootstrap
+from tessera.admin import audit, people
 from tessera.config import admin as config_admin
+from tessera.errors import ValidationFailed
 from tessera.identity import staff
 from tessera.identity.access import GROUP_ROLES
 from tessera.kb import articles, feedback
-from tessera.ports import StaffMember, StoredConfig
+from tessera.ports import AuditEntry, StaffMember, StoredConfig
 from tessera.privacy import requester
 
 # ------------------------------------------------------------------ configuration documents
@@ -63,6 +67,33 @@ def get_config(call: Call, kind: str) -> Response:
 def validate_config(call: Call, kind: str) -> dict[str, Any]:
     config_admin.validate_config(kind, call.body["text"])
     return {"status": "valid"}
+
+
+@endpoint(
+    "POST",
+    "/api/admin/config/canned/preview",
+    roles=ADMINS,
+    tag="admin",
+    body=schemas.CONFIG_TEXT,
+    summary="A draft canned document: each response with its placeholders filled for a sample",
+    responses={
+        200: schemas.obj(
+            {
+                "items": {
+                    "type": "array",
+                    "items": schemas.obj(
+                        {"title": {"type": "string"}, "text": {"type": "string"}},
+                        ["title", "text"],
+                    ),
+                }
+            },
+            ["items"],
+        )
+    },
+)
+def preview_canned(call: Call) -> dict[str, Any]:
+    found = config_admin.preview_canned(call.caller, call.body["text"])
+    return {"items": [{"title": title, "text": text} for title, text in found]}
 
 
 @endpoint(
@@ -116,17 +147,84 @@ def agent_json(member: StaffMember) -> dict[str, Any]:
     }
 
 
+PERSON = schemas.obj(
+    {
+        **AGENT["properties"],
+        "role": {"type": "string", "enum": ["agent", "admin"]},
+        "routing_groups": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Groups in the groups document (empty: never assigned)",
+        },
+        "languages": {"type": "array", "items": {"type": "string"}},
+        "skills": {"type": "array", "items": {"type": "string"}},
+        "capacity": {"type": ["integer", "null"]},
+        "availability": {"type": "string", "enum": ["available", "away", "offline"]},
+        "open_tickets": {"type": "integer"},
+    },
+    [*AGENT["required"], "role", "routing_groups", "availability", "open_tickets"],
+)
+
+
+def person_json(person: people.Person) -> dict[str, Any]:
+    profile = person.profile
+    return {
+        **agent_json(person.account),
+        "role": person.role,
+        "routing_groups": sorted(profile.groups) if profile else [],
+        "languages": sorted(profile.languages) if profile else [],
+        "skills": sorted(profile.skills) if profile else [],
+        "capacity": profile.capacity if profile else None,
+        "availability": person.availability,
+        "open_tickets": person.open_tickets,
+    }
+
+
 @endpoint(
     "GET",
     "/api/admin/agents",
     roles=ADMINS,
     tag="admin",
-    summary="Admins: the staff accounts (agents and admins) with their groups",
-    responses={200: schemas.obj({"items": {"type": "array", "items": AGENT}}, ["items"])},
+    summary=(
+        "Admins: the staff accounts with their role, routing profile (the groups document), "
+        "availability and open tickets"
+    ),
+    responses={200: schemas.obj({"items": {"type": "array", "items": PERSON}}, ["items"])},
 )
 def list_agents(call: Call) -> dict[str, Any]:
-    members = staff.staff(bootstrap.dependencies(), call.caller)
-    return {"items": [agent_json(m) for m in members]}
+    found = people.people(bootstrap.dependencies(), call.caller)
+    return {"items": [person_json(p) for p in found]}
+
+
+ACCOUNT_PATH = {"email": schemas.EMAIL}
+ACCOUNT_CHANGE = {
+    **schemas.obj({"group": GROUP, "enabled": {"type": "boolean"}}),
+    "minProperties": 1,
+}
+
+
+@endpoint(
+    "PATCH",
+    "/api/admin/agents/{email}",
+    roles=ADMINS,
+    tag="admin",
+    path_params=ACCOUNT_PATH,
+    body=ACCOUNT_CHANGE,
+    summary=(
+        "Admins: change an account's role (its staff group) or disable/enable it; a disabled "
+        "account cannot sign in and is not assigned tickets. Audited."
+    ),
+    responses={200: AGENT},
+)
+def change_agent(call: Call, email: str) -> dict[str, Any]:
+    deps = bootstrap.dependencies()
+    member = None
+    if "group" in call.body:
+        member = staff.change_group(deps, call.caller, email, call.body["group"])
+    if "enabled" in call.body:
+        member = staff.set_enabled(deps, call.caller, email, call.body["enabled"])
+    assert member is not None
+    return agent_json(member)
 
 
 @endpoint(
@@ -431,3 +529,84 @@ def privacy_erase(call: Call) -> dict[str, Any]:
         actor=call.caller.actor,
     )
     return erasure.as_dict()
+
+
+# ------------------------------------------------------------------ the audit log
+AUDIT_QUERY = {
+    "actor": {"type": "string", "maxLength": 254, "description": "An admin's email"},
+    "from": {"type": "string", "maxLength": 40, "description": "Default: 30 days before to"},
+    "to": {"type": "string", "maxLength": 40, "description": "ISO-8601 with a zone; default: now"},
+}
+AUDIT_ENTRY = schemas.obj(
+    {
+        "id": {"type": "string"},
+        "at": {"type": "string"},
+        "actor": {"type": "string"},
+        "action": {"type": "string"},
+        "target": {"type": "string"},
+        "before": {"type": "string"},
+        "after": {"type": "string"},
+    },
+    ["id", "at", "actor", "action", "target", "before", "after"],
+)
+
+
+def _audit_entries(call: Call) -> Sequence[AuditEntry]:
+    q = call.query
+    return audit.search(
+        bootstrap.dependencies(),
+        call.caller,
+        actor=q.get("actor"),
+        start=_instant(q, "from"),
+        end=_instant(q, "to"),
+    )
+
+
+def _instant(query: Mapping[str, Any], name: str) -> datetime | None:
+    if not query.get(name):
+        return None
+    try:
+        value = datetime.fromisoformat(str(query[name]).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed(name, "must be a time such as 2026-01-31T00:00:00Z") from None
+    if value.tzinfo is None:
+        raise ValidationFailed(name, "must name its time zone, e.g. end in Z")
+    return value.astimezone(UTC)
+
+
+@endpoint(
+    "GET",
+    "/api/admin/audit",
+    roles=ADMINS,
+    tag="admin",
+    query=AUDIT_QUERY,
+    summary="Admins: the admin actions, newest first, by actor and time (at most 1000)",
+    responses={200: schemas.obj({"items": {"type": "array", "items": AUDIT_ENTRY}}, ["items"])},
+)
+def audit_log(call: Call) -> dict[str, Any]:
+    return {
+        "items": [
+            {**asdict(e), "at": e.at.isoformat().replace("+00:00", "Z")}
+            for e in _audit_entries(call)
+        ]
+    }
+
+
+@endpoint(
+    "GET",
+    "/api/admin/audit.csv",
+    roles=ADMINS,
+    tag="admin",
+    query=AUDIT_QUERY,
+    summary="Admins: the same entries as GET /api/admin/audit, as a CSV download",
+    responses={200: {"type": "string", "description": "text/csv"}},
+)
+def audit_csv(call: Call) -> Response:
+    return Response(
+        body=audit.as_csv(_audit_entries(call)),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="tessera-audit.csv"',
+        },
+    )

@@ -17,6 +17,11 @@ CANNED = schemas.obj(
         "id": {"type": "string"},
         "title": {"type": "string"},
         "text": {"type": "string"},
+        "groups": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Shared with these routing groups only (absent: with everyone)",
+        },
         "set": {
             **schemas.obj(
                 {
@@ -40,6 +45,8 @@ def _canned_json(response: canned.CannedResponse) -> dict[str, Any]:
     body: dict[str, Any] = {"id": response.id, "title": response.title, "text": response.text}
     if response.set:
         body["set"] = {k: list(v) if k == "tags" else v for k, v in response.set.items()}
+    if response.groups:
+        body["groups"] = sorted(response.groups)
     return body
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from chalice.app import Response
 
 from api import schemas
-from api.endpoints import CUSTOMERS, STAFF, Call, status_of
+from api.endpoints import CUSTOMERS, PUBLIC, STAFF, Call, status_of
 from api.service import (
     IDEMPOTENCY_KEY,
     IF_MATCH,
@@ -24,7 +24,7 @@ from tessera.errors import ValidationFailed
 from tessera.observability import TICKET_CREATED, TICKET_REPLIED, count
 from tessera.safeguards import idempotency
 from tessera.sla import clocks
-from tessera.tickets import attachments, conversation, queue, reading
+from tessera.tickets import attachments, conversation, fields, queue, reading
 from tessera.tickets.model import Priority, Status, Ticket, utcnow
 
 
@@ -379,3 +379,50 @@ def rate_ticket(call: Call, ticket_id: str) -> Response:
     rating = conversation.Rating(call.body["score"], call.body.get("comment", ""))
     ticket = conversation.rate(bootstrap.dependencies(), call.caller, ticket_id, rating)
     return _ticket_response(call, ticket, 201)
+
+
+# ------------------------------------------------------------------ the portal's form
+FORM_FIELD = schemas.obj(
+    {
+        "key": {"type": "string"},
+        "type": {"type": "string", "enum": ["text", "number", "select"]},
+        "options": {"type": "array", "items": {"type": "string"}},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "required": {"type": "boolean"},
+        "max_length": {"type": "integer"},
+    },
+    ["key", "type", "options", "labels", "required", "max_length"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/ticket-form",
+    roles=PUBLIC,
+    tag="tickets",
+    summary=(
+        "The custom fields the portal's new-ticket form shows (the fields document's "
+        "customer-visible ones, in its order), with their labels and whether customers must "
+        "fill them in"
+    ),
+    responses={
+        200: schemas.obj(
+            {"custom_fields": {"type": "array", "items": FORM_FIELD}}, ["custom_fields"]
+        )
+    },
+)
+def ticket_form(call: Call) -> dict[str, Any]:
+    found = fields.portal_form(bootstrap.dependencies())
+    return {
+        "custom_fields": [
+            {
+                "key": f.key,
+                "type": "select" if f.type == "choice" else f.type,
+                "options": list(f.choices),
+                "labels": dict(f.labels),
+                "required": "customers" in f.required_for,
+                "max_length": f.max_length,
+            }
+            for f in found
+        ]
+    }

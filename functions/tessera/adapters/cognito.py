@@ -11,7 +11,13 @@ from functools import cache
 from typing import Any
 
 from tessera.adapters.clients import client
-from tessera.errors import AlreadyExists, PasswordChangeRequired, Unauthorized, ValidationFailed
+from tessera.errors import (
+    AlreadyExists,
+    NotFound,
+    PasswordChangeRequired,
+    Unauthorized,
+    ValidationFailed,
+)
 from tessera.identity.access import GROUP_ROLES, Principal
 from tessera.ports import StaffMember
 from tessera.settings import UserPool
@@ -26,8 +32,10 @@ def _jwks(jwks_url: str) -> Any:
 
 class CognitoStaffDirectory:
     """Staff accounts and their sign-in in the user pool. Uses InitiateAuth,
-    RespondToAuthChallenge (the pool's app client) and exactly ListUsersInGroup, AdminCreateUser
-    and AdminAddUserToGroup (ApiFunction's StaffAccounts policy grants those on the pool)."""
+    RespondToAuthChallenge (the pool's app client) and exactly ListUsersInGroup, AdminCreateUser,
+    AdminGetUser, AdminListGroupsForUser, AdminAddUserToGroup, AdminRemoveUserFromGroup,
+    AdminDisableUser and AdminEnableUser (ApiFunction's StaffAccounts policy grants those on the
+    pool)."""
 
     def __init__(self, pool: UserPool) -> None:
         self.pool = pool
@@ -147,6 +155,45 @@ class CognitoStaffDirectory:
             status=str(created.get("UserStatus", "")),
             enabled=bool(created.get("Enabled", True)),
         )
+
+    def member(self, email: str) -> StaffMember:
+        cognito = client("cognito-idp")
+        try:
+            user = cognito.admin_get_user(UserPoolId=self.pool_id, Username=email)
+            groups = cognito.admin_list_groups_for_user(UserPoolId=self.pool_id, Username=email)
+        except cognito.exceptions.UserNotFoundException:
+            raise NotFound(f"no staff account {email}") from None
+        names = tuple(g["GroupName"] for g in groups["Groups"] if g["GroupName"] in GROUP_ROLES)
+        if not names:
+            raise NotFound(f"no staff account {email}")
+        return StaffMember(
+            email=email,
+            groups=tuple(sorted(names)),
+            status=str(user.get("UserStatus", "")),
+            enabled=bool(user.get("Enabled", True)),
+        )
+
+    def set_enabled(self, email: str, enabled: bool) -> None:
+        cognito = client("cognito-idp")
+        change = cognito.admin_enable_user if enabled else cognito.admin_disable_user
+        try:
+            change(UserPoolId=self.pool_id, Username=email)
+        except cognito.exceptions.UserNotFoundException:
+            raise NotFound(f"no staff account {email}") from None
+
+    def set_group(self, email: str, group: str) -> None:
+        cognito = client("cognito-idp")
+        try:
+            # Into the new group first: the account is never in no staff group at all.
+            cognito.admin_add_user_to_group(
+                UserPoolId=self.pool_id, Username=email, GroupName=group
+            )
+            for other in sorted(set(GROUP_ROLES) - {group}):
+                cognito.admin_remove_user_from_group(
+                    UserPoolId=self.pool_id, Username=email, GroupName=other
+                )
+        except cognito.exceptions.UserNotFoundException:
+            raise NotFound(f"no staff account {email}") from None
 
 
 def _email(attributes: list[dict[str, str]]) -> str:

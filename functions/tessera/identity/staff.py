@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tessera.admin import audit
 from tessera.errors import PasswordChangeRequired, Unauthorized, ValidationFailed
 from tessera.identity.access import GROUP_ROLES, Principal, require_admin
 from tessera.ports import Dependencies, StaffMember
@@ -69,6 +70,60 @@ def add_staff(
     given one, or one the user pool makes up and mails); the first sign-in replaces it.
     Admins only; AlreadyExists for an email that has an account."""
     require_admin(principal)
+    _check_group(group)
+    member = deps.staff_directory().invite(normalise_email(email), group, temporary_password)
+    audit.record(deps, principal, "account.invited", f"account:{member.email}", after=group)
+    return member
+
+
+def change_group(deps: Dependencies, principal: Principal, email: str, group: str) -> StaffMember:
+    """Move an account to another staff group (its role: agents or admins). Admins only; an
+    admin cannot take their own admin role away (someone must be left to give it back)."""
+    require_admin(principal)
+    _check_group(group)
+    address = normalise_email(email)
+    if address == principal.email and group != "admins":
+        raise ValidationFailed("group", "you cannot take your own admin role away")
+    directory = deps.staff_directory()
+    before = directory.member(address)
+    if before.groups != (group,):
+        directory.set_group(address, group)
+        audit.record(
+            deps,
+            principal,
+            "account.role_changed",
+            f"account:{address}",
+            before=",".join(before.groups),
+            after=group,
+        )
+    return directory.member(address)
+
+
+def set_enabled(deps: Dependencies, principal: Principal, email: str, enabled: bool) -> StaffMember:
+    """Disable an account (it can no longer sign in, and routing stops assigning to it: its
+    availability becomes offline) or enable it again (available). Admins only; an admin cannot
+    disable themself."""
+    require_admin(principal)
+    address = normalise_email(email)
+    if address == principal.email and not enabled:
+        raise ValidationFailed("enabled", "you cannot disable your own account")
+    directory = deps.staff_directory()
+    before = directory.member(address)
+    if before.enabled != enabled:
+        directory.set_enabled(address, enabled)
+        # Assignment reads agents' own availability (tessera.workspace.settings.directory_now).
+        deps.agent_settings().update(address, status="available" if enabled else "offline")
+        audit.record(
+            deps,
+            principal,
+            "account.enabled" if enabled else "account.disabled",
+            f"account:{address}",
+            before="enabled" if before.enabled else "disabled",
+            after="enabled" if enabled else "disabled",
+        )
+    return directory.member(address)
+
+
+def _check_group(group: str) -> None:
     if group not in GROUP_ROLES:
         raise ValidationFailed("group", f"must be one of {', '.join(sorted(GROUP_ROLES))}")
-    return deps.staff_directory().invite(normalise_email(email), group, temporary_password)

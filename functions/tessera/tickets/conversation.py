@@ -118,6 +118,9 @@ def create_ticket(
     values: dict[str, Any] = {}
     if priority is not None:
         values["priority"] = priority
+    definitions: Fields | None = deps.config().get("fields")
+    if definitions is not None:
+        definitions.check_required(custom_fields or {}, by_customer=not principal.is_staff)
     if custom_fields:
         _check_fields(deps, custom_fields, principal)
         values["custom_fields"] = dict(custom_fields)

@@ -10,6 +10,12 @@ them customers may set (``infra/config/fields.yaml``, kind ``fields``)::
         type: text
         max_length: 64
         customer_visible: true
+        required: [customers]   # who must fill it in when opening a ticket: customers, agents
+        labels: {en: Order number, fa: شمارهٔ سفارش, el: Αριθμός παραγγελίας}
+
+The document's order is the order forms show the fields in. A field required for customers
+must be customer-visible; the portal's form (``GET /api/ticket-form``) shows the customer-visible
+ones with their labels and marks the required ones.
 
 With no ``fields`` document applied, tickets take any custom fields (strings), as before.
 """
@@ -18,12 +24,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tessera.config import Document
 from tessera.errors import ValidationFailed
+from tessera.ports import Dependencies
 
 TYPES = ("text", "number", "choice")
+REQUIRED_FOR = ("customers", "agents")
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class Field:
     choices: tuple[str, ...] = ()
     max_length: int = 1024
     customer_visible: bool = False
+    required_for: frozenset[str] = frozenset()  # customers, agents: who must fill it in
+    labels: Mapping[str, str] = field(default_factory=dict)  # language -> label
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,14 @@ class Fields:
             if spec.type == "choice" and value not in spec.choices:
                 raise ValidationFailed(name, f"must be one of {', '.join(spec.choices)}")
 
+    def check_required(self, values: Mapping[str, str], *, by_customer: bool) -> None:
+        """Refuse a new ticket without a field required of who opens it (customers or agents);
+        ValidationFailed names ``custom_fields.<key>``."""
+        who = "customers" if by_customer else "agents"
+        for key, spec in self.by_key.items():
+            if who in spec.required_for and not values.get(key, "").strip():
+                raise ValidationFailed(f"custom_fields.{key}", "is required")
+
 
 def parse_fields(doc: Document) -> Fields:
     doc.mapping((), required=["fields"])
@@ -66,7 +84,9 @@ def parse_fields(doc: Document) -> Fields:
     for i, _ in enumerate(doc.sequence(("fields",))):
         path = ("fields", i)
         entry = doc.mapping(
-            path, required=["key"], optional=["type", "choices", "max_length", "customer_visible"]
+            path,
+            required=["key"],
+            optional=["type", "choices", "max_length", "customer_visible", "required", "labels"],
         )
         key = doc.string((*path, "key"))
         if not re.fullmatch(r"[a-z][a-z0-9_]{0,63}", key):
@@ -89,5 +109,31 @@ def parse_fields(doc: Document) -> Fields:
         visible = entry.get("customer_visible", False)
         if not isinstance(visible, bool):
             raise doc.error((*path, "customer_visible"), "must be true or false")
-        found[key] = Field(key, kind, choices, max_length, visible)
+        required: list[str] = []
+        if "required" in entry:
+            for j, _ in enumerate(doc.sequence((*path, "required"))):
+                required.append(doc.string((*path, "required", j), choices=REQUIRED_FOR))
+        if "customers" in required and not visible:
+            raise doc.error(
+                (*path, "required"), "a field customers must fill needs customer_visible"
+            )
+        labels: dict[str, str] = {}
+        if "labels" in entry:
+            given = doc.at((*path, "labels"))
+            if not isinstance(given, Mapping):
+                raise doc.error((*path, "labels"), "must map languages to labels, e.g. {en: Plan}")
+            for language in given:
+                if not re.fullmatch(r"[a-z]{2,3}", str(language)):
+                    raise doc.error((*path, "labels"), f"{language} is not a language code like en")
+                labels[str(language)] = doc.string((*path, "labels", language))
+        found[key] = Field(key, kind, choices, max_length, visible, frozenset(required), labels)
     return Fields(found)
+
+
+def portal_form(deps: Dependencies) -> list[Field]:
+    """The fields the portal's new-ticket form shows: the customer-visible ones, in the
+    document's order (none without a ``fields`` document). Public: no value is in them."""
+    definitions: Fields | None = deps.config().get("fields")
+    if definitions is None:
+        return []
+    return [spec for spec in definitions.by_key.values() if spec.customer_visible]

@@ -145,6 +145,9 @@ def selection(
         if not filters.statuses:
             return Selection("every", "ticket", group=filters.group, **narrow)
         stage = _stage(filters, OPEN)
+        if filters.assignee:  # one agent's tickets: their own partition, not the whole stage
+            key = f"{filters.assignee}#{stage}"
+            return Selection("assignee", key, group=filters.group, **narrow)
         return Selection("stage", stage, group=filters.group, **narrow)
     if view == "mine":
         stage = _stage(filters, OPEN)

@@ -8,6 +8,16 @@ import { loadIndex, resultItem, search, tokens } from "../portal/search.js";
 run(async () => {
   if (!session.token) return requireSignIn(t("new.signin_needed"));
   const form = $("new-form");
+  // The fields document's customer-visible fields (GET /api/ticket-form) join portal.json's:
+  // its `required` marks either, and those portal.json does not show are added after its own.
+  let documentFields = [];
+  function formFields() {
+    const byKey = Object.fromEntries(documentFields.map((f) => [f.key, f]));
+    const shown = new Set(config.custom_fields.map((f) => f.key));
+    if (config.products.length) shown.add("product");
+    const own = config.custom_fields.map((f) => ({ ...f, required: f.required || Boolean(byKey[f.key]?.required) }));
+    return [...own, ...documentFields.filter((f) => !shown.has(f.key))];
+  }
   function drawFields() {
     $("priority-field").hidden = !config.priorities;
     $("product-field").hidden = !config.products.length;
@@ -16,11 +26,12 @@ run(async () => {
     product.replaceChildren(el("option", { value: "", text: t("new.choose") }),
       ...config.products.map((p) => el("option", { value: p, text: p })));
     product.value = chosen;
+    product.required = Boolean(documentFields.find((f) => f.key === "product")?.required);
     const box = $("custom-fields");
     const values = Object.fromEntries([...box.querySelectorAll("[name]")].map((n) => [n.name, n.value]));
-    box.replaceChildren(...config.custom_fields.flatMap((field) => {
+    box.replaceChildren(...formFields().flatMap((field) => {
       const id = `field-${field.key}`;
-      const label = el("label", { for: id, text: field.labels[state.lang] || field.labels.en || Object.values(field.labels)[0] });
+      const label = el("label", { for: id, text: field.labels[state.lang] || field.labels.en || Object.values(field.labels)[0] || field.key });
       const input = field.type === "select"
         ? el("select", { id, name: field.key }, el("option", { value: "", text: t("new.choose") }), ...field.options.map((o) => el("option", { value: o, text: o })))
         : el("input", { id, name: field.key, dir: "auto" });
@@ -74,4 +85,5 @@ run(async () => {
   });
   rerender.push(drawFields);
   drawFields();
+  api("/ticket-form", { auth: false }).then((answer) => { documentFields = answer.custom_fields; drawFields(); }).catch(() => {});
 });

@@ -1,0 +1,20 @@
+// Custom fields: the applied fields document as a table (key, type, choices, whether customers
+// may set it in the portal's form) above its YAML, applied as the next version (If-Match).
+import { useEffect, useState } from "../../assets/vendor/htm-preact.js";
+import { api, html, t } from "../core.js";
+import { DocumentEditor, useConfigDocument } from "./common.js";
+
+export function Fields() {
+  const document = useConfigDocument("fields");
+  const [fields, setFields] = useState([]);
+  useEffect(() => { api("/workspace").then((w) => setFields(w.fields)).catch(() => setFields([])); }, [document.doc?.version]);
+  return html`<h1>${t("admin.nav.fields")}</h1>
+    <p class="lead">${t("admin.fields.lead")}</p>
+    <div class="table-wrap"><table class="data fields">
+      <caption class="visually-hidden">${t("admin.nav.fields")}</caption>
+      <thead><tr>${["key", "type", "choices", "customers"].map((c) => html`<th scope="col">${t(`admin.fields.${c}`)}</th>`)}</tr></thead>
+      <tbody>${fields.map((f) => html`<tr><th scope="row"><code>${f.key}</code></th><td>${f.type}</td>
+        <td dir="auto">${f.choices.length ? f.choices.join(", ") : "—"}</td>
+        <td>${f.customer_visible ? t("admin.yes") : t("admin.no")}</td></tr>`)}</tbody></table></div>
+    <${DocumentEditor} kind="fields" document=${document} label=${t("admin.fields.document")} rows=${18} />`;
+}
