@@ -15,6 +15,7 @@ from tessera.kb.articles import ArticleStore
 from tessera.kb.feedback import FeedbackStore
 from tessera.kb.site import SiteStore
 from tessera.ports import (
+    AdminAudit,
     AgentLoads,
     AgentSettingsStore,
     AttachmentStore,
@@ -66,6 +67,15 @@ def dependencies() -> Dependencies:
         presence=_presence,
         notifications=_notifications,
     )
+
+
+# ------------------------------------------------------------------ the admin center
+@cache
+def admin_audit() -> AdminAudit:
+    """Admins' actions (tessera.audit), in the tickets table."""
+    from tessera.adapters.dynamodb.admin_audit import DynamoAdminAudit
+
+    return DynamoAdminAudit(settings.table_name())
 
 
 # ------------------------------------------------------------------ the knowledge base's stores

@@ -204,6 +204,9 @@ class ConfigStore(Protocol):
     def history(self, kind: str, *, limit: int) -> Sequence[StoredConfig]:
         """Applied versions, newest first."""
 
+    def version(self, kind: str, version: int) -> StoredConfig | None:
+        """One applied version (for a revert to it), or None if there is no such version."""
+
 
 class Configuration(Protocol):
     """The applied configuration documents, validated and typed
@@ -215,6 +218,29 @@ class Configuration(Protocol):
 
     def forget(self, kind: str) -> None:
         """Drop what this container keeps of ``kind``: the next :meth:`get` reads the store."""
+
+
+@dataclass(frozen=True)
+class AdminAction:
+    """One thing an admin did in the admin center: who, what, to which subject, from what to
+    what (JSON-able values), when."""
+
+    actor: str
+    action: str
+    subject: str
+    before: Any
+    after: Any
+    at: datetime
+
+
+class AdminAudit(Protocol):
+    """Admins' actions, kept per month (docs/data-model.md: ``AUDIT#ADMIN#<month>``)."""
+
+    def record(self, action: AdminAction) -> None:
+        """Store it (never overwrites another record)."""
+
+    def month(self, at: datetime, *, limit: int) -> Sequence[AdminAction]:
+        """The actions of ``at``'s month, newest first."""
 
 
 class RawMailStore(Protocol):

@@ -365,6 +365,10 @@ class InMemoryConfigStore:
     def history(self, kind: str, *, limit: int) -> Sequence[StoredConfig]:
         return list(reversed(self._versions[kind]))[:limit]
 
+    def version(self, kind: str, version: int) -> StoredConfig | None:
+        versions = self._versions[kind]
+        return versions[version - 1] if 0 < version <= len(versions) else None
+
 
 class InMemoryNonces:
     """:class:`tessera.ports.Nonces` in a dictionary."""

@@ -32,6 +32,7 @@ def _config_json(kind: str, stored: StoredConfig | None) -> Response:
         "version": stored.version if stored else 0,
         "text": stored.text if stored else "",
         "applied_by": stored.applied_by if stored else None,
+        "applied_at": stored.applied_at.isoformat() if stored else None,
     }
     return with_etag(body)
 
@@ -78,9 +79,72 @@ def validate_config(call: Call, kind: str) -> dict[str, Any]:
 def apply_config(call: Call, kind: str) -> Response:
     stored = config_admin.apply_config(
         bootstrap.dependencies(),
+        bootstrap.admin_audit(),
         call.caller,
         kind,
         call.body["text"],
+        expected_version=expected_version(call, "a document version"),
+    )
+    return _config_json(kind, stored)
+
+
+CONFIG_VERSION = schemas.obj(
+    {
+        "version": {"type": "integer"},
+        "text": {"type": "string"},
+        "applied_by": {"type": "string"},
+        "applied_at": {"type": "string"},
+    },
+    ["version", "text", "applied_by", "applied_at"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/admin/config/{kind}/history",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    query={"limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}},
+    summary="The applied versions of a configuration document, newest first (50 at most)",
+    responses={200: schemas.obj({"items": {"type": "array", "items": CONFIG_VERSION}}, ["items"])},
+)
+def config_history(call: Call, kind: str) -> dict[str, Any]:
+    found = config_admin.config_history(bootstrap.dependencies(), kind, limit=call.query["limit"])
+    return {
+        "items": [
+            {
+                "version": s.version,
+                "text": s.text,
+                "applied_by": s.applied_by,
+                "applied_at": s.applied_at.isoformat(),
+            }
+            for s in found
+        ]
+    }
+
+
+@endpoint(
+    "POST",
+    "/api/admin/config/{kind}/revert",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    body=schemas.obj({"version": {"type": "integer", "minimum": 1}}, ["version"]),
+    headers=IF_MATCH,
+    summary=(
+        "Apply the text of an earlier version as the next version (If-Match: the version the "
+        "admin saw; 412 when another apply came first)"
+    ),
+    responses={200: schemas.CONFIG_DOCUMENT},
+)
+def revert_config(call: Call, kind: str) -> Response:
+    stored = config_admin.revert_config(
+        bootstrap.dependencies(),
+        bootstrap.admin_audit(),
+        call.caller,
+        kind,
+        call.body["version"],
         expected_version=expected_version(call, "a document version"),
     )
     return _config_json(kind, stored)
@@ -393,4 +457,109 @@ def kb_report(call: Call) -> dict[str, Any]:
     return {
         "articles": [asdict(a) for a in found.articles],
         "missed_searches": [asdict(m) for m in found.missed],
+    }
+
+
+# ------------------------------------------------------------------ try rules before applying
+RULES_TEXT = {"type": "string", "maxLength": 200000, "description": "A draft rules.yaml"}
+RULES_TRIAL = schemas.obj(
+    {
+        "text": RULES_TEXT,
+        "ticket": {"type": "string", "pattern": "^[0-9A-Za-z]{1,40}$"},
+    },
+    ["ticket"],
+)
+OUTCOME = {"type": "object", "description": "The rules' decision: fired rules, fields, tier..."}
+
+
+@endpoint(
+    "POST",
+    "/api/admin/rules/test",
+    roles=ADMINS,
+    tag="admin",
+    body=RULES_TRIAL,
+    summary=(
+        "Dry run: what a draft rule set (or the applied one, without text) decides for one "
+        "stored ticket (id or number). Writes nothing"
+    ),
+    responses={
+        200: schemas.obj(
+            {
+                "target": {"type": "string"},
+                "lines": {"type": "array", "items": {"type": "string"}},
+                "outcome": OUTCOME,
+            },
+            ["target", "lines", "outcome"],
+        )
+    },
+)
+def test_rules(call: Call) -> dict[str, Any]:
+    from tessera.routing import simulation
+
+    trial = simulation.try_rules(
+        bootstrap.dependencies(),
+        call.caller,
+        call.body.get("text"),
+        call.body["ticket"],
+    )
+    return asdict(trial)
+
+
+@endpoint(
+    "POST",
+    "/api/admin/rules/simulate",
+    roles=ADMINS,
+    tag="admin",
+    body=schemas.obj(
+        {"text": RULES_TEXT, "days": {"type": "integer", "minimum": 1, "maximum": 90}},
+        ["text", "days"],
+    ),
+    summary=(
+        "Replay the tickets created in the last N days (newest first, 500 at most) against a "
+        "draft rule set; those it would route differently from the applied rules. Writes nothing"
+    ),
+    responses={
+        200: schemas.obj(
+            {
+                "replayed": {"type": "integer"},
+                "capped": {"type": "boolean"},
+                "cap": {"type": "integer"},
+                "differences": {
+                    "type": "array",
+                    "items": schemas.obj(
+                        {
+                            "id": {"type": "string"},
+                            "number": {"type": "integer"},
+                            "subject": {"type": "string"},
+                            "before": OUTCOME,
+                            "after": OUTCOME,
+                        },
+                        ["id", "number", "subject", "before", "after"],
+                    ),
+                },
+            },
+            ["replayed", "capped", "cap", "differences"],
+        )
+    },
+)
+def simulate_rules(call: Call) -> dict[str, Any]:
+    from tessera.routing import simulation
+
+    found = simulation.simulate_draft(
+        bootstrap.dependencies(), call.caller, call.body["text"], days=call.body["days"]
+    )
+    return {
+        "replayed": found.replayed,
+        "capped": found.capped,
+        "cap": simulation.SIMULATION_CAP,
+        "differences": [
+            {
+                "id": d.ticket.id,
+                "number": d.ticket.number,
+                "subject": d.ticket.subject,
+                "before": d.before,
+                "after": d.after,
+            }
+            for d in found.differences
+        ],
     }

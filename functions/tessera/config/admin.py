@@ -1,12 +1,19 @@
-"""Configuration documents through the admin API: read the applied version, check a draft,
-apply it as the next version (the CLI applies through the store directly, ``tessera config``)."""
+"""Configuration documents through the admin API: read the applied version and its history,
+check a draft, apply it as the next version, revert to an earlier one (the CLI applies through
+the store directly, ``tessera config``). Every apply and revert is on the admin audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from tessera.audit import record_admin_action
 from tessera.config import ConfigError, kinds
 from tessera.errors import NotFound, PreconditionFailed, ValidationFailed
 from tessera.identity.access import Principal, require_admin
-from tessera.ports import Dependencies, StoredConfig
+from tessera.ports import AdminAudit, Dependencies, StoredConfig
+
+HISTORY_LIMIT = 50
 
 
 def _known(kind: str) -> None:
@@ -19,18 +26,34 @@ def current_config(deps: Dependencies, kind: str) -> StoredConfig | None:
     return deps.config_store().current(kind)
 
 
-def validate_config(kind: str, text: str) -> None:
-    """Raises ValidationFailed whose field is ``<line>:<key>`` so a client can point at it."""
+def config_history(deps: Dependencies, kind: str, *, limit: int) -> Sequence[StoredConfig]:
+    """Applied versions of ``kind``, newest first (one Query)."""
+    _known(kind)
+    return deps.config_store().history(kind, limit=min(limit, HISTORY_LIMIT))
+
+
+def validate_config(kind: str, text: str) -> Any:
+    """The typed configuration of a draft; raises ValidationFailed whose field is the key (or
+    ``line N``) and whose ``line`` is the document's line, so a client can point at both."""
     _known(kind)
     try:
-        kinds.validate(kind, text, f"{kind}.yaml")
+        return kinds.validate(kind, text, f"{kind}.yaml")
     except ConfigError as error:
         where = f"line {error.line}" if error.line else "document"
-        raise ValidationFailed(error.key or where, f"{where}: {error.problem}") from None
+        raise ValidationFailed(
+            error.key or where, f"{where}: {error.problem}", line=error.line
+        ) from None
 
 
 def apply_config(
-    deps: Dependencies, principal: Principal, kind: str, text: str, *, expected_version: int | None
+    deps: Dependencies,
+    audit: AdminAudit,
+    principal: Principal,
+    kind: str,
+    text: str,
+    *,
+    expected_version: int | None,
+    action: str = "config.apply",
 ) -> StoredConfig:
     require_admin(principal)
     validate_config(kind, text)
@@ -43,4 +66,39 @@ def apply_config(
     )
     # This container sees the new version at once; the others within their cache's lifetime.
     deps.config().forget(kind)
+    record_admin_action(
+        audit,
+        principal.actor,
+        action,
+        f"config/{kind}",
+        {"version": at, "text": current.text if current else ""},
+        {"version": stored.version, "text": text},
+    )
     return stored
+
+
+def revert_config(
+    deps: Dependencies,
+    audit: AdminAudit,
+    principal: Principal,
+    kind: str,
+    version: int,
+    *,
+    expected_version: int | None,
+) -> StoredConfig:
+    """Apply the text of an earlier ``version`` as the next version (history is never
+    rewritten: the revert is a version of its own)."""
+    require_admin(principal)
+    _known(kind)
+    earlier = deps.config_store().version(kind, version)
+    if earlier is None:
+        raise NotFound(f"{kind} has no version {version}")
+    return apply_config(
+        deps,
+        audit,
+        principal,
+        kind,
+        earlier.text,
+        expected_version=expected_version,
+        action=f"config.revert-to-{version}",
+    )
