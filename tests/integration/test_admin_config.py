@@ -117,14 +117,15 @@ def test_a_draft_rule_set_is_tried_on_one_ticket_and_simulated(stack: RunningSta
     # Then the ticket is listed as one that would move to billing
     assert status == 200, found
     moved = [d for d in found["differences"] if d["id"] == ticket["id"]]
-    assert len(moved) == 1 and moved[0]["after"]["group"] == "billing", found
-    assert found["replayed"] >= 1 and found["cap"] == 500
+    assert [m["after"].get("group") for m in moved] == ["billing"], found
+    assert found["replayed"] >= 1
+    assert found["cap"] == 500
     # And a refused draft names its line, and more days than allowed name the field
     bad = stack.request(
         "POST", "/api/admin/rules/simulate", {"text": "rules: 3\n", "days": 1}, token=admin
     )
-    assert bad[0] == 400 and bad[1]["error"]["line"] == 1, bad
+    assert (bad[0], bad[1]["error"].get("line")) == (400, 1), bad
     too_far = stack.request(
         "POST", "/api/admin/rules/simulate", {"text": draft, "days": 400}, token=admin
     )
-    assert too_far[0] == 400 and too_far[1]["error"]["field"] == "days", too_far
+    assert (too_far[0], too_far[1]["error"]["field"]) == (400, "days"), too_far
