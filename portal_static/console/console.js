@@ -6,6 +6,7 @@ import {
   LANGUAGES, api, applyLanguage, go, html, loadWorkspace, parseRoute, say, session, setLanguage,
   signOut, store, t, tIn, update, useStore,
 } from "./core.js";
+import { AdminPage } from "./admin/pages.js";
 import { Shortcuts, useKeys } from "./keys.js";
 import { Notifications } from "./me.js";
 import { NewTicket } from "./create.js";
@@ -88,6 +89,7 @@ function Header({ route }) {
       <select value=${store.lang} onChange=${(e) => setLanguage(e.target.value)}>
         ${LANGUAGES.map((code) => html`<option value=${code} lang=${code}>${tIn(code, "language.name")}</option>`)}
       </select></label>
+    ${me?.role === "admin" && html`<a href="#/admin/config" class="button" aria-current=${route.page === "admin" ? "page" : null}>${t("nav.admin")}</a>`}
     <a href="#/settings" class="button">${t("nav.settings")}</a>
     <button type="button" onClick=${signOut}>${t("nav.signout")}</button>
   </header>`;
@@ -109,6 +111,7 @@ function App() {
   if (route.page === "ticket") page = html`<${TicketPage} key=${route.id} id=${route.id} />`;
   else if (route.page === "new") page = html`<${NewTicket} />`;
   else if (route.page === "settings") page = html`<${Settings} />`;
+  else if (route.page === "admin") page = html`<${AdminPage} route=${route} />`;
   else page = html`<${Queue} view=${route.view} params=${route.params} />`;
   return html`
     <a class="skip" href="#main">${t("skip")}</a>
