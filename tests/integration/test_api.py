@@ -128,6 +128,7 @@ MATRIX = [
     ),
     ("GET", "/api/admin/kb/report", None, (401, 403, 403, 403, 200)),
     ("GET", "/api/admin/kb/articles", None, (401, 403, 403, 403, 200)),
+    ("POST", "/api/admin/kb/preview", {"body": "**hi**"}, (401, 403, 403, 403, 200)),
     ("GET", "/api/me", None, (401, 403, 403, 200, 200)),
     ("PATCH", "/api/me", {"notify": {"customer_reply": True}}, (401, 403, 403, 200, 200)),
     ("GET", "/api/me/notifications", None, (401, 403, 403, 200, 200)),
@@ -197,6 +198,8 @@ EXERCISED_ELSEWHERE = {
     ("GET", "/api/admin/kb/articles/{language}/{slug}"),
     ("PUT", "/api/admin/kb/articles/{language}/{slug}"),
     ("POST", "/api/admin/kb/articles/{language}/{slug}/publish"),
+    ("POST", "/api/admin/kb/articles/{language}/{slug}/unpublish"),
+    ("DELETE", "/api/admin/kb/articles/{language}/{slug}"),
 }
 
 

@@ -16,6 +16,7 @@ from api import schemas
 from api.endpoints import ADMINS, Call
 from api.service import IF_MATCH, endpoint, expected_version, with_etag
 from tessera import bootstrap
+from tessera.audit import record_admin_action
 from tessera.config import admin as config_admin
 from tessera.identity import staff
 from tessera.identity.access import GROUP_ROLES
@@ -404,12 +405,114 @@ def publish_article(call: Call, language: str, slug: str) -> dict[str, Any]:
     report = publish_site(articles.repository_kb(), store, bootstrap.portal_site())
     summary = store.summary(language, slug)
     assert summary is not None
+    record_admin_action(
+        bootstrap.admin_audit(),
+        call.caller.actor,
+        "kb.publish",
+        f"kb/{language}/{slug}",
+        None,
+        {"published_version": summary.published},
+    )
     return {
         **_summary_json(summary),
         "url": f"kb/{language}/{slug}.html",
         "written": report.written,
         "deleted": report.deleted,
     }
+
+
+def _republish() -> Any:
+    from tessera.kb.publish import publish_site
+
+    return publish_site(articles.repository_kb(), bootstrap.kb_articles(), bootstrap.portal_site())
+
+
+UNPUBLISHED = schemas.obj(
+    {**SUMMARY_FIELDS, "deleted": {"type": "integer", "description": "Pages removed"}},
+    [*SUMMARY_FIELDS, "deleted"],
+)
+
+
+@endpoint(
+    "POST",
+    "/api/admin/kb/articles/{language}/{slug}/unpublish",
+    roles=ADMINS,
+    tag="kb",
+    path_params=ARTICLE_PATH,
+    summary=(
+        "Admins: take the article off the portal (its page and search entry are removed when "
+        "the knowledge base is rendered again); the draft and its versions stay"
+    ),
+    responses={200: UNPUBLISHED},
+)
+def unpublish_article(call: Call, language: str, slug: str) -> dict[str, Any]:
+    store = bootstrap.kb_articles()
+    before = articles.unpublish(store, call.caller, language, slug)
+    report = _republish()
+    record_admin_action(
+        bootstrap.admin_audit(),
+        call.caller.actor,
+        "kb.unpublish",
+        f"kb/{language}/{slug}",
+        {"published_version": before.published},
+        {"published_version": 0},
+    )
+    summary = store.summary(language, slug)
+    assert summary is not None
+    return {**_summary_json(summary), "deleted": report.deleted}
+
+
+@endpoint(
+    "DELETE",
+    "/api/admin/kb/articles/{language}/{slug}",
+    roles=ADMINS,
+    tag="kb",
+    path_params=ARTICLE_PATH,
+    headers=DRAFT_IF_MATCH,
+    errors=frozenset({409, 412}),
+    summary=(
+        "Admins: delete the article and all its versions; a published one leaves the portal "
+        "and its search index"
+    ),
+    responses={200: schemas.obj({"deleted": {"type": "integer"}}, ["deleted"])},
+)
+def delete_article(call: Call, language: str, slug: str) -> dict[str, Any]:
+    store = bootstrap.kb_articles()
+    gone = articles.delete(
+        store,
+        call.caller,
+        language,
+        slug,
+        expected_version=expected_version(call, "the draft's version"),
+    )
+    report = _republish()
+    record_admin_action(
+        bootstrap.admin_audit(),
+        call.caller.actor,
+        "kb.delete",
+        f"kb/{language}/{slug}",
+        _summary_json(gone),
+        None,
+    )
+    return {"deleted": report.deleted}
+
+
+@endpoint(
+    "POST",
+    "/api/admin/kb/preview",
+    roles=ADMINS,
+    tag="kb",
+    body=schemas.obj({"body": {"type": "string", "maxLength": 100000}}, ["body"]),
+    summary=(
+        "Admins: an article's markdown as the sanitized HTML a publish would put in its page "
+        "(the same renderer)"
+    ),
+    responses={200: schemas.obj({"html": {"type": "string"}}, ["html"])},
+)
+def preview_article(call: Call) -> dict[str, Any]:
+    from tessera.kb.render import article_html
+
+    return {"html": article_html(call.body["body"])}
 
 
 # ------------------------------------------------------------------ knowledge-base feedback
