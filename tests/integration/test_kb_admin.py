@@ -207,7 +207,7 @@ def test_the_preview_is_the_publish_renderer_and_only_admins_reach_the_new_route
     assert "<h2>Title</h2>" in preview["html"]
     assert "<strong>bold</strong>" in preview["html"]
     assert "<script>" not in preview["html"]
-    assert "href=\"javascript" not in preview["html"]
+    assert 'href="javascript' not in preview["html"]
     slug = f"roles-{uuid.uuid4().hex[:8]}"
     path = f"/api/admin/kb/articles/el/{slug}"
     assert stack.request("PUT", path, greek("Κείμενο."), token=admin)[0] == 200
