@@ -2,14 +2,16 @@
 // behind a sub-navigation. Only admins see the entry; the API refuses anyone else.
 import { html, store, t, useStore } from "../core.js";
 import { ConfigDocuments } from "./config.js";
+import { KbArticles } from "./kb.js";
 
-const SECTIONS = ["config"];
+const SECTIONS = ["config", "kb"];
 
 export function AdminPage({ route }) {
   useStore();
   if (store.me?.role !== "admin") return html`<main id="main" class="admin"><p>${t("admin.only")}</p></main>`;
   let page;
   if (route.section === "config") page = html`<${ConfigDocuments} key=${route.rest[0] || "rules"} kind=${route.rest[0] || "rules"} />`;
+  else if (route.section === "kb") page = html`<${KbArticles} rest=${route.rest} />`;
   else page = html`<p>${t("admin.only")}</p>`;
   return html`<div class="admin">
     <nav class="admin-nav" aria-label=${t("admin.nav")}>
