@@ -177,6 +177,9 @@ class TicketRepository(Protocol):
         """Remove the quarantine record of ``key`` (after a successful reprocess); no-op when
         there is none."""
 
+    def quarantined_mail(self, key: str) -> Quarantined | None:
+        """The quarantine record of ``key`` (one GetItem), or None."""
+
 
 @dataclass(frozen=True)
 class StoredConfig:

@@ -269,6 +269,9 @@ class InMemoryTicketRepository:
     def release(self, key: str) -> None:
         self._quarantine.pop(key, None)
 
+    def quarantined_mail(self, key: str) -> Quarantined | None:
+        return self._quarantine.get(key)
+
 
 def _partition_key(listing: str, ticket: Ticket) -> str | None:
     """The ticket's partition key on the DynamoDB index serving ``listing`` (None: absent)."""

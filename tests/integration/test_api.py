@@ -129,6 +129,10 @@ MATRIX = [
     ("GET", "/api/admin/kb/report", None, (401, 403, 403, 403, 200)),
     ("GET", "/api/admin/kb/articles", None, (401, 403, 403, 403, 200)),
     ("POST", "/api/admin/kb/preview", {"body": "**hi**"}, (401, 403, 403, 403, 200)),
+    ("GET", "/api/admin/mail/quarantine", None, (401, 403, 403, 403, 200)),
+    ("GET", "/api/admin/mail/quarantine/no-such-mail/raw", None, (401, 403, 403, 403, 404)),
+    ("POST", "/api/admin/mail/quarantine/no-such-mail/reprocess", None, (401, 403, 403, 403, 404)),
+    ("POST", "/api/admin/mail/quarantine/no-such-mail/discard", None, (401, 403, 403, 403, 404)),
     ("GET", "/api/me", None, (401, 403, 403, 200, 200)),
     ("PATCH", "/api/me", {"notify": {"customer_reply": True}}, (401, 403, 403, 200, 200)),
     ("GET", "/api/me/notifications", None, (401, 403, 403, 200, 200)),
@@ -169,8 +173,10 @@ def test_matrix_covers_every_declared_route(world: World) -> None:
         (
             m,
             re.sub(
-                r"/(\{own\}|mailboxes)",
-                lambda x: "/{ticket_id}" if "own" in x.group() else "/{kind}",
+                r"/(\{own\}|mailboxes|no-such-mail)",
+                lambda x: {"/{own}": "/{ticket_id}", "/mailboxes": "/{kind}"}.get(
+                    x.group(), "/{mail_id}"
+                ),
                 p.split("?")[0],
             ),
         )

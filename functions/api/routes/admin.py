@@ -666,3 +666,164 @@ def simulate_rules(call: Call) -> dict[str, Any]:
             for d in found.differences
         ],
     }
+
+
+# ------------------------------------------------------------------ the mail quarantine
+MAIL_ID = {"mail_id": {"type": "string", "pattern": "^[A-Za-z0-9._=+-]{1,200}$"}}
+RAW_MAIL_LIMIT = 4 * 1024 * 1024  # base64 in a JSON body under Lambda's 6 MB response
+HELD = schemas.obj(
+    {
+        "id": {"type": "string"},
+        "reason": {"type": "string"},
+        "at": {"type": "string"},
+        "sender": {"type": "string"},
+        "size": {"type": "integer"},
+    },
+    ["id", "reason", "at", "sender", "size"],
+)
+
+
+def _prefix() -> str:
+    from tessera import settings
+
+    return settings.mail_intake().raw_mail_prefix
+
+
+@endpoint(
+    "GET",
+    "/api/admin/mail/quarantine",
+    roles=ADMINS,
+    tag="admin",
+    summary=(
+        "Admins: the mail intake quarantined (oldest first, 100 at most), with the sender, and "
+        "the intake's safeguards in force (the mail-filters document's limits)"
+    ),
+    responses={
+        200: schemas.obj(
+            {
+                "items": {"type": "array", "items": HELD},
+                "limits": schemas.obj(
+                    {
+                        "max_mail_bytes": {"type": "integer"},
+                        "open_tickets_per_requester": {"type": "integer"},
+                        "auto_responses_per_sender": {"type": "integer"},
+                        "auto_response_window_minutes": {"type": "integer"},
+                    },
+                    [
+                        "max_mail_bytes",
+                        "open_tickets_per_requester",
+                        "auto_responses_per_sender",
+                        "auto_response_window_minutes",
+                    ],
+                ),
+            },
+            ["items", "limits"],
+        )
+    },
+)
+def quarantine_list(call: Call) -> dict[str, Any]:
+    from tessera.mail import quarantine
+    from tessera.mail.filters import MailFilters
+
+    deps = bootstrap.dependencies()
+    found = quarantine.held_mail(deps, call.caller, prefix=_prefix())
+    limits = deps.config().get("mail-filters") or MailFilters()
+    return {
+        "items": [
+            {
+                "id": h.id,
+                "reason": h.reason,
+                "at": h.at.isoformat(),
+                "sender": h.sender,
+                "size": h.size,
+            }
+            for h in found
+        ],
+        "limits": {
+            "max_mail_bytes": limits.max_mail_bytes,
+            "open_tickets_per_requester": limits.open_tickets_per_requester,
+            "auto_responses_per_sender": limits.auto_responses_per_sender,
+            "auto_response_window_minutes": limits.auto_response_window_minutes,
+        },
+    }
+
+
+@endpoint(
+    "GET",
+    "/api/admin/mail/quarantine/{mail_id}/raw",
+    roles=ADMINS,
+    tag="admin",
+    path_params=MAIL_ID,
+    errors=frozenset({413}),
+    summary=(
+        "Admins: a quarantined mail's raw MIME (base64), for the console to save as a file — "
+        "never shown as a page (413 above 4 MB: read it from the raw-mail bucket)"
+    ),
+    responses={
+        200: schemas.obj(
+            {"filename": {"type": "string"}, "base64": {"type": "string"}},
+            ["filename", "base64"],
+        )
+    },
+)
+def quarantine_raw(call: Call, mail_id: str) -> dict[str, Any]:
+    import base64
+
+    from api.endpoints import PayloadTooLarge
+    from tessera.mail import quarantine
+
+    raw = quarantine.raw_mail(bootstrap.dependencies(), call.caller, mail_id, prefix=_prefix())
+    if len(raw) > RAW_MAIL_LIMIT:
+        raise PayloadTooLarge("mail_id", f"the mail is {len(raw)} bytes: read it from the bucket")
+    return {"filename": f"{mail_id}.eml", "base64": base64.b64encode(raw).decode("ascii")}
+
+
+@endpoint(
+    "POST",
+    "/api/admin/mail/quarantine/{mail_id}/reprocess",
+    roles=ADMINS,
+    tag="admin",
+    path_params=MAIL_ID,
+    summary=(
+        "Admins: run a quarantined mail through intake again (SES verdicts count as passed); "
+        "it leaves the quarantine when it makes a ticket or a reply"
+    ),
+    responses={
+        200: schemas.obj(
+            {
+                "result": {"type": "string"},
+                "ticket_id": {"type": ["string", "null"]},
+                "number": {"type": ["integer", "null"]},
+                "reason": {"type": "string"},
+            },
+            ["result", "ticket_id", "number", "reason"],
+        )
+    },
+)
+def quarantine_reprocess(call: Call, mail_id: str) -> dict[str, Any]:
+    from tessera.mail import quarantine
+
+    outcome = quarantine.reprocess_held(
+        bootstrap.dependencies(), bootstrap.admin_audit(), call.caller, mail_id, prefix=_prefix()
+    )
+    return asdict(outcome)
+
+
+@endpoint(
+    "POST",
+    "/api/admin/mail/quarantine/{mail_id}/discard",
+    roles=ADMINS,
+    tag="admin",
+    path_params=MAIL_ID,
+    summary=(
+        "Admins: take a mail off the quarantine list; its raw MIME stays in the raw-mail bucket"
+    ),
+    responses={200: schemas.ACCEPTED},
+)
+def quarantine_discard(call: Call, mail_id: str) -> dict[str, Any]:
+    from tessera.mail import quarantine
+
+    quarantine.discard_held(
+        bootstrap.dependencies(), bootstrap.admin_audit(), call.caller, mail_id, prefix=_prefix()
+    )
+    return {"status": "discarded"}
