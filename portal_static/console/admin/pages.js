@@ -3,8 +3,9 @@
 import { html, store, t, useStore } from "../core.js";
 import { ConfigDocuments } from "./config.js";
 import { KbArticles } from "./kb.js";
+import { MailQuarantine } from "./mail.js";
 
-const SECTIONS = ["config", "kb"];
+const SECTIONS = ["config", "kb", "mail"];
 
 export function AdminPage({ route }) {
   useStore();
@@ -12,6 +13,7 @@ export function AdminPage({ route }) {
   let page;
   if (route.section === "config") page = html`<${ConfigDocuments} key=${route.rest[0] || "rules"} kind=${route.rest[0] || "rules"} />`;
   else if (route.section === "kb") page = html`<${KbArticles} rest=${route.rest} />`;
+  else if (route.section === "mail") page = html`<${MailQuarantine} />`;
   else page = html`<p>${t("admin.only")}</p>`;
   return html`<div class="admin">
     <nav class="admin-nav" aria-label=${t("admin.nav")}>
