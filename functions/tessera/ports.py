@@ -282,6 +282,15 @@ class AttachmentStore(Protocol):
         """Raises NotFound."""
 
 
+@dataclass(frozen=True)
+class Bounced:
+    """An address mail to which bounced: no automatic mail goes to it until unblocked."""
+
+    address: str
+    reason: str
+    at: datetime
+
+
 class MailLedger(Protocol):
     """What intake and outbound mail remember about addresses: bounces and the automatic
     responses each one got (the loop breaker)."""
@@ -290,6 +299,12 @@ class MailLedger(Protocol):
         """Record that mail to ``address`` bounces (latest reason wins)."""
 
     def is_bouncing(self, address: str) -> bool: ...
+
+    def bounced(self, *, limit: int) -> Sequence[Bounced]:
+        """Addresses marked bouncing, newest first (admins' list)."""
+
+    def unblock(self, address: str) -> None:
+        """Forget that ``address`` bounces (an admin's decision); no-op when it was not marked."""
 
     def take_auto_response(self, address: str, *, limit: int, window_seconds: int) -> bool:
         """Count one automatic response to ``address`` in the current window; False (and

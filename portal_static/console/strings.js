@@ -346,7 +346,14 @@ export default {
     "admin.mail.auto_cap": "Automatic responses per sender",
     "admin.mail.auto_cap_value": "{n} per {minutes} minutes",
     "admin.mail.max_size": "Largest mail accepted",
-    "admin.mail.edit_limits": "Change them in the mail filters document"
+    "admin.mail.edit_limits": "Change them in the mail filters document",
+    "admin.mail.bounced": "Bouncing addresses",
+    "admin.mail.no_bounced": "No address is marked bouncing.",
+    "admin.mail.address": "Address",
+    "admin.mail.unblock": "Unblock",
+    "admin.mail.unblock_title": "Unblock this address?",
+    "admin.mail.unblock_text": "Automatic mail (acknowledgements, notices) goes to {address} again.",
+    "admin.mail.unblocked": "{address} is unblocked."
   },
   "fa": {
     "language.name": "فارسی",
@@ -692,7 +699,14 @@ export default {
     "admin.mail.auto_cap": "پاسخ‌های خودکار به هر فرستنده",
     "admin.mail.auto_cap_value": "{n} در هر {minutes} دقیقه",
     "admin.mail.max_size": "بزرگ‌ترین نامهٔ پذیرفتنی",
-    "admin.mail.edit_limits": "تغییر آن‌ها در سند پالایه‌های نامه"
+    "admin.mail.edit_limits": "تغییر آن‌ها در سند پالایه‌های نامه",
+    "admin.mail.bounced": "نشانی‌های برگشتی",
+    "admin.mail.no_bounced": "هیچ نشانی‌ای برگشتی علامت نخورده.",
+    "admin.mail.address": "نشانی",
+    "admin.mail.unblock": "رفع انسداد",
+    "admin.mail.unblock_title": "انسداد این نشانی برداشته شود؟",
+    "admin.mail.unblock_text": "نامه‌های خودکار (تأییدها، اطلاعیه‌ها) دوباره به {address} فرستاده می‌شوند.",
+    "admin.mail.unblocked": "انسداد {address} برداشته شد."
   },
   "el": {
     "language.name": "Ελληνικά",
@@ -1038,6 +1052,13 @@ export default {
     "admin.mail.auto_cap": "Αυτόματες απαντήσεις ανά αποστολέα",
     "admin.mail.auto_cap_value": "{n} ανά {minutes} λεπτά",
     "admin.mail.max_size": "Μεγαλύτερο αποδεκτό μήνυμα",
-    "admin.mail.edit_limits": "Αλλάξτε τα στο έγγραφο φίλτρων αλληλογραφίας"
+    "admin.mail.edit_limits": "Αλλάξτε τα στο έγγραφο φίλτρων αλληλογραφίας",
+    "admin.mail.bounced": "Διευθύνσεις που επιστρέφουν",
+    "admin.mail.no_bounced": "Καμία διεύθυνση δεν επιστρέφει.",
+    "admin.mail.address": "Διεύθυνση",
+    "admin.mail.unblock": "Άρση φραγής",
+    "admin.mail.unblock_title": "Άρση φραγής αυτής της διεύθυνσης;",
+    "admin.mail.unblock_text": "Η αυτόματη αλληλογραφία (επιβεβαιώσεις, ειδοποιήσεις) πηγαίνει ξανά στο {address}.",
+    "admin.mail.unblocked": "Η φραγή του {address} άρθηκε."
   }
 };

@@ -17,7 +17,63 @@ from tests.e2e.test_admin_config import serious_violations
 from tests.e2e.test_console import agent_page, sign_in  # noqa: F401  (the console's fixture)
 from tests.localstack import RunningStack, wait_for
 
+CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "mail"
+
 expect.set_options(timeout=15_000)
+
+
+def send(stack: RunningStack, raw: bytes, sender: str) -> None:
+    with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=10) as smtp:
+        smtp.sendmail(sender, ["support@example.com"], raw)
+
+
+def bouncing_address(stack: RunningStack) -> str:
+    """An address whose acknowledgement bounced (a delivery report came back for it)."""
+    address = f"gone.{uuid.uuid4().hex[:6]}@customer.test"
+    raw = (
+        f"From: {address}\r\nTo: support@example.com\r\nSubject: Hello\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@customer.test>\r\n\r\nHi\r\n"
+    ).encode()
+    send(stack, raw, address)
+
+    def acknowledged() -> dict[str, object] | None:
+        _s, outbox = stack.request("GET", "/_local/outbox")
+        return next((m for m in outbox if address in m["to"]), None)
+
+    ack = wait_for(acknowledged, timeout=30, interval=0.5)
+    assert ack, f"no acknowledgement to {address}"
+    dsn = (CORPUS / "bounce_dsn.eml").read_bytes().replace(b"gone@customer.test", address.encode())
+    dsn = dsn.replace(b"<dsn-0001@mx.customer.test>", f"<{uuid.uuid4().hex}@mx>".encode())
+    dsn = dsn.replace(b"{ORIGINAL}", ack["headers"]["Message-ID"].encode())  # type: ignore[index]
+    send(stack, dsn, "")
+    admin = stack.login()
+
+    def marked() -> bool:
+        _s, found = stack.request("GET", "/api/admin/mail/bounced", token=admin)
+        return address in [b["address"] for b in found["items"]]
+
+    assert wait_for(marked, timeout=20, interval=0.5), f"{address} was not marked bouncing"
+    return address
+
+
+def test_a_bouncing_address_is_listed_and_unblocked(
+    agent_page: Callable[..., Page],  # noqa: F811
+    stack: RunningStack,
+) -> None:
+    address = bouncing_address(stack)
+    page = agent_page()
+    sign_in(page, stack)
+    page.goto(f"{stack.url}/console/#/admin/mail")
+    row = page.locator(f'tr[data-address="{address}"]')
+    expect(row).to_be_visible()
+    # When the admin unblocks it, confirming
+    row.get_by_role("button", name="Unblock").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text(address)
+    dialog.get_by_role("button", name="Unblock").click()
+    # Then it leaves the list
+    expect(page.get_by_role("status").last).to_contain_text(f"{address} is unblocked")
+    expect(row).to_have_count(0)
 
 
 def quarantined_mail(stack: RunningStack, sender: str) -> dict[str, object]:
@@ -27,8 +83,7 @@ def quarantined_mail(stack: RunningStack, sender: str) -> dict[str, object]:
         f"Message-ID: <{uuid.uuid4().hex}@customer.test>\r\nX-SES-Virus-Verdict: FAIL\r\n\r\n"
         "open the attachment\r\n"
     ).encode()
-    with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=10) as smtp:
-        smtp.sendmail(sender, ["support@example.com"], raw)
+    send(stack, raw, sender)
     admin = stack.login()
 
     def listed() -> dict[str, object] | None:

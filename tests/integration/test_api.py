@@ -130,6 +130,13 @@ MATRIX = [
     ("GET", "/api/admin/kb/articles", None, (401, 403, 403, 403, 200)),
     ("POST", "/api/admin/kb/preview", {"body": "**hi**"}, (401, 403, 403, 403, 200)),
     ("GET", "/api/admin/mail/quarantine", None, (401, 403, 403, 403, 200)),
+    ("GET", "/api/admin/mail/bounced", None, (401, 403, 403, 403, 200)),
+    (
+        "POST",
+        "/api/admin/mail/bounced/unblock",
+        {"address": "never-bounced@customer.test"},
+        (401, 403, 403, 403, 404),
+    ),
     ("GET", "/api/admin/mail/quarantine/no-such-mail/raw", None, (401, 403, 403, 403, 404)),
     ("POST", "/api/admin/mail/quarantine/no-such-mail/reprocess", None, (401, 403, 403, 403, 404)),
     ("POST", "/api/admin/mail/quarantine/no-such-mail/discard", None, (401, 403, 403, 403, 404)),

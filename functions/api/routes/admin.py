@@ -827,3 +827,44 @@ def quarantine_discard(call: Call, mail_id: str) -> dict[str, Any]:
         bootstrap.dependencies(), bootstrap.admin_audit(), call.caller, mail_id, prefix=_prefix()
     )
     return {"status": "discarded"}
+
+
+BOUNCED = schemas.obj(
+    {"address": {"type": "string"}, "reason": {"type": "string"}, "at": {"type": "string"}},
+    ["address", "reason", "at"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/admin/mail/bounced",
+    roles=ADMINS,
+    tag="admin",
+    summary="Admins: addresses marked bouncing (no automatic mail goes to them), newest first",
+    responses={200: schemas.obj({"items": {"type": "array", "items": BOUNCED}}, ["items"])},
+)
+def bounced_list(call: Call) -> dict[str, Any]:
+    from tessera.mail import quarantine
+
+    found = quarantine.bounced_addresses(bootstrap.dependencies(), call.caller)
+    return {
+        "items": [{"address": b.address, "reason": b.reason, "at": b.at.isoformat()} for b in found]
+    }
+
+
+@endpoint(
+    "POST",
+    "/api/admin/mail/bounced/unblock",
+    roles=ADMINS,
+    tag="admin",
+    body=schemas.obj({"address": schemas.EMAIL}, ["address"]),
+    summary="Admins: automatic mail goes to a bouncing address again (404 if it is not marked)",
+    responses={200: schemas.ACCEPTED},
+)
+def unblock_bounced(call: Call) -> dict[str, Any]:
+    from tessera.mail import quarantine
+
+    quarantine.unblock_address(
+        bootstrap.dependencies(), bootstrap.admin_audit(), call.caller, call.body["address"]
+    )
+    return {"status": "unblocked"}

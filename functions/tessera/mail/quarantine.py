@@ -1,6 +1,7 @@
 """The mail quarantine for admins in the console: what intake could not turn into a ticket or
 reply (with its reason, sender and time), the raw mail to download, reprocess after a fix or a
-decision, or discard. Reprocess and discard are on the admin audit trail.
+decision, or discard; and the addresses marked bouncing (no automatic mail goes to them), to
+unblock. Reprocess, discard and unblock are on the admin audit trail.
 
 Discarding removes the quarantine record only: the raw mail stays where the receipt rule put it
 (the raw-mail bucket's lifecycle ends it), so nothing is lost by a wrong click."""
@@ -14,7 +15,7 @@ from tessera.audit import record_admin_action
 from tessera.errors import NotFound
 from tessera.identity.access import Principal, require_admin
 from tessera.mail.intake import MailOutcome, reprocess, sender_of
-from tessera.ports import AdminAudit, Dependencies, Quarantined
+from tessera.ports import AdminAudit, Bounced, Dependencies, Quarantined
 
 LISTED = 100  # the list reads each listed mail's headers (one GetObject each)
 
@@ -94,5 +95,30 @@ def discard_held(
         "mail.discard",
         f"mail/{mail_id}",
         {"quarantined": found.reason},
+        None,
+    )
+
+
+def bounced_addresses(deps: Dependencies, principal: Principal) -> list[Bounced]:
+    """Addresses marked bouncing, newest first (at most :data:`LISTED`; one Query)."""
+    require_admin(principal)
+    return list(deps.mail_ledger().bounced(limit=LISTED))
+
+
+def unblock_address(
+    deps: Dependencies, audit: AdminAudit, principal: Principal, address: str
+) -> None:
+    """Automatic mail (acknowledgements, notices) goes to ``address`` again."""
+    require_admin(principal)
+    ledger = deps.mail_ledger()
+    if not ledger.is_bouncing(address):
+        raise NotFound(f"{address} is not marked bouncing")
+    ledger.unblock(address)
+    record_admin_action(
+        audit,
+        principal.actor,
+        "mail.unblock",
+        f"address/{address.lower()}",
+        {"bouncing": True},
         None,
     )
