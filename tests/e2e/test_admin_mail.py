@@ -124,6 +124,10 @@ def test_a_quarantined_mail_is_downloaded_and_reprocessed_into_a_ticket(
     expect(row).to_have_count(0)
     _s, tickets = stack.request("GET", "/api/tickets?view=all&limit=100", token=stack.login())
     assert "Invoice attached" in [t["subject"] for t in tickets["items"]]
+    # And every AWS call the API made for it is one its IAM policy allows
+    _s, report = stack.request("GET", "/_local/iam")
+    assert "s3:GetObject" in {c["action"] for c in report["calls"]}
+    assert report["denied"] == []
 
 
 def test_a_discarded_mail_leaves_the_list_and_its_raw_mail_stays(
