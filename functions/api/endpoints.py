@@ -73,11 +73,13 @@ def status_of(error: Exception) -> int:
 
 def error_response(error: Exception) -> Response:
     """Domain errors (and Chalice's own request errors) as statuses, in one JSON shape:
-    ``{"error": {"code", "message", "field"?}}``."""
+    ``{"error": {"code", "message", "field"?, "line"?}}``."""
     status = status_of(error)
     body: dict[str, Any] = {"code": type(error).__name__, "message": str(error)}
     if isinstance(error, ValidationFailed):
         body["field"], body["message"] = error.field, error.problem
+        if error.line is not None:
+            body["line"] = error.line
     headers: dict[str, str | list[str]] = {"Content-Type": JSON, **API_HEADERS}
     if status == 401:
         headers["WWW-Authenticate"] = "Bearer"

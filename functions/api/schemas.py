@@ -207,6 +207,10 @@ ERROR = obj(
                 "code": {"type": "string"},
                 "message": {"type": "string"},
                 "field": {"type": "string"},
+                "line": {
+                    "type": "integer",
+                    "description": "The line of a refused configuration document",
+                },
             },
             ["code", "message"],
         )
@@ -380,6 +384,7 @@ CONFIG_DOCUMENT = obj(
         "version": {"type": "integer"},
         "text": {"type": "string"},
         "applied_by": {"type": ["string", "null"]},
+        "applied_at": {"type": ["string", "null"]},
     },
     ["kind", "version", "text"],
 )

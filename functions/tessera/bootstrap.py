@@ -74,6 +74,7 @@ def dependencies() -> Dependencies:
     )
 
 
+# ------------------------------------------------------------------ the admin center
 # ------------------------------------------------------------------ the knowledge base's stores
 def kb_articles() -> ArticleStore:
     """The admin API's articles, in the tickets table (a store holds only the table's name)."""

@@ -24,12 +24,14 @@ class AlreadyExists(Conflict):
 
 
 class ValidationFailed(TesseraError):
-    """Input was rejected. ``field`` names the offending field for the caller."""
+    """Input was rejected. ``field`` names the offending field for the caller; ``line`` the
+    line of a document (a configuration document's YAML) where the problem is, when known."""
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, *, line: int | None = None) -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+        self.line = line
 
 
 class InvalidTransition(ValidationFailed):

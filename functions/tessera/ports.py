@@ -177,6 +177,9 @@ class TicketRepository(Protocol):
         """Remove the quarantine record of ``key`` (after a successful reprocess); no-op when
         there is none."""
 
+    def quarantined_mail(self, key: str) -> Quarantined | None:
+        """The quarantine record of ``key`` (one GetItem), or None."""
+
 
 @dataclass(frozen=True)
 class StoredConfig:
@@ -203,6 +206,9 @@ class ConfigStore(Protocol):
 
     def history(self, kind: str, *, limit: int) -> Sequence[StoredConfig]:
         """Applied versions, newest first."""
+
+    def version(self, kind: str, version: int) -> StoredConfig | None:
+        """One applied version (for a revert to it), or None if there is no such version."""
 
 
 class Configuration(Protocol):
@@ -256,6 +262,15 @@ class AttachmentStore(Protocol):
         """Remove the file (nothing if it is gone already)."""
 
 
+@dataclass(frozen=True)
+class Bounced:
+    """An address mail to which bounced: no automatic mail goes to it until unblocked."""
+
+    address: str
+    reason: str
+    at: datetime
+
+
 class MailLedger(Protocol):
     """What intake and outbound mail remember about addresses: bounces and the automatic
     responses each one got (the loop breaker)."""
@@ -264,6 +279,12 @@ class MailLedger(Protocol):
         """Record that mail to ``address`` bounces (latest reason wins)."""
 
     def is_bouncing(self, address: str) -> bool: ...
+
+    def bounced(self, *, limit: int) -> Sequence[Bounced]:
+        """Addresses marked bouncing, newest first (admins' list)."""
+
+    def unblock(self, address: str) -> None:
+        """Forget that ``address`` bounces (an admin's decision); no-op when it was not marked."""
 
     def take_auto_response(self, address: str, *, limit: int, window_seconds: int) -> bool:
         """Count one automatic response to ``address`` in the current window; False (and

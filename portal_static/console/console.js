@@ -116,7 +116,7 @@ function App() {
   else if (route.page === "new") page = html`<${NewTicket} />`;
   else if (route.page === "settings") page = html`<${Settings} />`;
   else if (route.page === "reports") page = html`<${Reports} params=${route.params} />`;
-  else if (route.page === "admin") page = html`<${AdminCenter} area=${route.area} params=${route.params} />`;
+  else if (route.page === "admin") page = html`<${AdminCenter} area=${route.area} rest=${route.rest} params=${route.params} />`;
   else page = html`<${Queue} view=${route.view} params=${route.params} />`;
   return html`
     <a class="skip" href="#main">${t("skip")}</a>

@@ -167,7 +167,7 @@ export function parseRoute(hash = location.hash) {
   if (parts[0] === "new") return { page: "new" };
   if (parts[0] === "settings") return { page: "settings" };
   if (parts[0] === "reports") return { page: "reports", params };
-  if (parts[0] === "admin") return { page: "admin", area: parts[1] || "people", params };
+  if (parts[0] === "admin") return { page: "admin", area: parts[1] || "people", rest: parts.slice(2), params };
   return { page: "queue", view: parts[1] || "mine", params };
 }
 export const go = (hash) => { location.hash = hash; };

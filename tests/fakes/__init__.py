@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as email_policy
@@ -12,7 +13,7 @@ from typing import Any
 from tessera.config.kinds import ConfigReader
 from tessera.errors import NotFound
 from tessera.identity.tokens import Signer
-from tessera.ports import Dependencies
+from tessera.ports import Bounced, Dependencies
 from tests.fakes.memory import (
     InMemoryAgentLoads,
     InMemoryAgentSettings,
@@ -119,6 +120,12 @@ class FakeMailLedger:
 
     def is_bouncing(self, address: str) -> bool:
         return address.lower() in self.bouncing
+
+    def bounced(self, *, limit: int) -> list[Bounced]:
+        return [Bounced(a, r, datetime.now(UTC)) for a, r in self.bouncing.items()][:limit]
+
+    def unblock(self, address: str) -> None:
+        self.bouncing.pop(address.lower(), None)
 
     def take_auto_response(self, address: str, *, limit: int, window_seconds: int) -> bool:
         count = self.auto_responses.get(address.lower(), 0)

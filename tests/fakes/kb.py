@@ -54,6 +54,20 @@ class MemoryArticleStore:
             raise Conflict(f"{language}/{slug} has a newer draft; publish again")
         self.heads[(language, slug)] = replace(head, published=number, updated_by=actor)
 
+    def set_unpublished(self, language: str, slug: str, *, actor: str) -> None:
+        head = self.heads.get((language, slug))
+        if head is None:
+            raise NotFound(f"article {language}/{slug}")
+        self.heads[(language, slug)] = replace(head, published=0, updated_by=actor)
+
+    def delete(self, language: str, slug: str, *, expected_draft: int) -> None:
+        head = self.heads.get((language, slug))
+        if head is None or head.draft != expected_draft:
+            raise Conflict(f"{language}/{slug} was changed by someone else")
+        del self.heads[(language, slug)]
+        for number in range(1, expected_draft + 1):
+            self.versions.pop((language, slug, number), None)
+
 
 class MemoryFeedbackStore:
     def __init__(self) -> None:

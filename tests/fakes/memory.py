@@ -270,6 +270,9 @@ class InMemoryTicketRepository:
     def release(self, key: str) -> None:
         self._quarantine.pop(key, None)
 
+    def quarantined_mail(self, key: str) -> Quarantined | None:
+        return self._quarantine.get(key)
+
 
 def _partition_key(listing: str, ticket: Ticket) -> str | None:
     """The ticket's partition key on the DynamoDB index serving ``listing`` (None: absent)."""
@@ -365,6 +368,10 @@ class InMemoryConfigStore:
 
     def history(self, kind: str, *, limit: int) -> Sequence[StoredConfig]:
         return list(reversed(self._versions[kind]))[:limit]
+
+    def version(self, kind: str, version: int) -> StoredConfig | None:
+        versions = self._versions[kind]
+        return versions[version - 1] if 0 < version <= len(versions) else None
 
 
 class InMemoryNonces:

@@ -155,3 +155,67 @@ def test_a_published_article_survives_a_restart_of_the_stack(
         assert "Διατηρείται." in html
     finally:
         stop_stack(second)
+
+
+def test_an_article_is_unpublished_then_deleted_and_leaves_the_portal(stack: RunningStack) -> None:
+    admin = stack.login()
+    slug = f"leaving-{uuid.uuid4().hex[:8]}"
+    path = f"/api/admin/kb/articles/el/{slug}"
+    page = f"/kb/el/{slug}.html"
+    # Given a published article
+    assert stack.request("PUT", path, greek("Θα φύγει."), token=admin)[0] == 200
+    assert stack.request("POST", f"{path}/publish", None, token=admin)[0] == 200
+    assert stack.request("GET", page)[0] == 200
+    # When it is unpublished
+    status, unpublished = stack.request("POST", f"{path}/unpublish", None, token=admin)
+    # Then its page and its search entry are gone, and its draft stays
+    assert (status, unpublished["published_version"]) == (200, 0), unpublished
+    assert unpublished["deleted"] >= 1
+    assert stack.request("GET", page)[0] in (403, 404)
+    _status, index = stack.request("GET", "/kb/el/search.json")
+    assert f"kb/el/{slug}.html" not in [doc[0] for doc in index["docs"]]
+    assert stack.request("GET", path, token=admin)[1]["draft"]["body"] == "Θα φύγει."
+    # When it is published again and deleted with a stale If-Match
+    assert stack.request("POST", f"{path}/publish", None, token=admin)[0] == 200
+    stale = stack.request("DELETE", path, token=admin, headers={"If-Match": '"7"'})
+    # Then nothing is deleted
+    assert stale[0] == 412
+    assert stack.request("GET", page)[0] == 200
+    # When it is deleted at its version
+    status, deleted = stack.request("DELETE", path, token=admin, headers={"If-Match": '"1"'})
+    # Then it is gone from the list, the portal and the search index
+    assert status == 200, deleted
+    assert stack.request("GET", path, token=admin)[0] == 404
+    assert stack.request("GET", page)[0] in (403, 404)
+    _status, index = stack.request("GET", "/kb/el/search.json")
+    assert f"kb/el/{slug}.html" not in [doc[0] for doc in index["docs"]]
+    # And the same slug can be written afresh
+    assert stack.request("PUT", path, greek("Ξανά."), token=admin)[1]["draft_version"] == 1
+    # And every call was one the API's policy allows
+    _status, report = stack.request("GET", "/_local/iam")
+    assert "dynamodb:DeleteItem" in {c["action"] for c in report["calls"]}
+    assert report["denied"] == []
+
+
+def test_the_preview_is_the_publish_renderer_and_only_admins_reach_the_new_routes(
+    stack: RunningStack,
+) -> None:
+    admin = stack.login()
+    hostile = "# Title\n\n**bold** <script>alert(1)</script> [x](javascript:alert(1))"
+    status, preview = stack.request("POST", "/api/admin/kb/preview", {"body": hostile}, token=admin)
+    assert status == 200
+    assert "<h2>Title</h2>" in preview["html"]
+    assert "<strong>bold</strong>" in preview["html"]
+    assert "<script>" not in preview["html"]
+    assert 'href="javascript' not in preview["html"]
+    slug = f"roles-{uuid.uuid4().hex[:8]}"
+    path = f"/api/admin/kb/articles/el/{slug}"
+    assert stack.request("PUT", path, greek("Κείμενο."), token=admin)[0] == 200
+    tokens = {
+        "anonymous": None,
+        "customer": customer_session(stack, "kb-roles@customer.test"),
+        "agent": stack.login("alice@example.com"),
+    }
+    for method, route in (("POST", f"{path}/unpublish"), ("DELETE", path)):
+        got = {role: stack.request(method, route, None, token=t)[0] for role, t in tokens.items()}
+        assert got == {"anonymous": 401, "customer": 403, "agent": 403}, (method, route)

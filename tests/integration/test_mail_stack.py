@@ -286,6 +286,18 @@ def test_bounce_of_an_acknowledgement_attaches_and_marks_the_address(
     )
     assert "Item" in marked
 
+    # And admins see it among the bouncing addresses, and unblock it
+    admin = stack.login()
+    _status, bounced = stack.request("GET", "/api/admin/mail/bounced", token=admin)
+    assert "gone@customer.test" in [b["address"] for b in bounced["items"]]
+    unblock = {"address": "gone@customer.test"}
+    status, _ = stack.request("POST", "/api/admin/mail/bounced/unblock", unblock, token=admin)
+    assert status == 200
+    _status, bounced = stack.request("GET", "/api/admin/mail/bounced", token=admin)
+    assert "gone@customer.test" not in [b["address"] for b in bounced["items"]]
+    again = stack.request("POST", "/api/admin/mail/bounced/unblock", unblock, token=admin)
+    assert again[0] == 404
+
 
 def test_virus_is_quarantined_listed_and_reprocessed_by_the_cli(
     stack: RunningStack, aws: Emulated

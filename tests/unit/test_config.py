@@ -119,3 +119,13 @@ def test_reader_caches_for_its_ttl_and_refuses_an_invalid_stored_document() -> N
     store.apply("mailboxes", "mailboxes: 3\n", actor="a", expected_version=None)
     with pytest.raises(ConfigurationError, match="mailboxes v2"):
         ConfigReader(store, ttl=0).get("mailboxes")
+
+
+def test_an_unknown_key_with_a_block_value_is_refused_at_the_keys_line() -> None:
+    # Given a rule whose misspelt key is on line 3 and its value on lines 4-5
+    text = "rules:\n  - name: x\n    whn:\n      subject: {words: [a]}\n    then: [{tags: [a]}]\n"
+    # When it is validated
+    with pytest.raises(ConfigError) as refused:
+        kinds.validate("rules", text, "rules.yaml")
+    # Then the error names the key's line
+    assert (refused.value.line, refused.value.key) == (3, "rules[0].whn")

@@ -36,7 +36,7 @@ def test_placeholders_match_across_languages() -> None:
 def test_every_literal_key_the_code_uses_exists() -> None:
     english = strings()["en"]
     used = set()
-    for module in CONSOLE.glob("*.js"):
+    for module in CONSOLE.rglob("*.js"):  # admin/ too
         if module.name == "strings.js":
             continue
         used |= set(re.findall(r"""\bt\("([a-z_]+\.[a-z_.]+|[a-z]+)"[,)]""", module.read_text()))

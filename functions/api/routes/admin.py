@@ -7,6 +7,7 @@ start does not pay for it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ def _config_json(kind: str, stored: StoredConfig | None) -> Response:
         "version": stored.version if stored else 0,
         "text": stored.text if stored else "",
         "applied_by": stored.applied_by if stored else None,
+        "applied_at": stored.applied_at.isoformat() if stored else None,
     }
     return with_etag(body)
 
@@ -113,6 +115,67 @@ def apply_config(call: Call, kind: str) -> Response:
         call.caller,
         kind,
         call.body["text"],
+        expected_version=expected_version(call, "a document version"),
+    )
+    return _config_json(kind, stored)
+
+
+CONFIG_VERSION = schemas.obj(
+    {
+        "version": {"type": "integer"},
+        "text": {"type": "string"},
+        "applied_by": {"type": "string"},
+        "applied_at": {"type": "string"},
+    },
+    ["version", "text", "applied_by", "applied_at"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/admin/config/{kind}/history",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    query={"limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 20}},
+    summary="The applied versions of a configuration document, newest first (50 at most)",
+    responses={200: schemas.obj({"items": {"type": "array", "items": CONFIG_VERSION}}, ["items"])},
+)
+def config_history(call: Call, kind: str) -> dict[str, Any]:
+    found = config_admin.config_history(bootstrap.dependencies(), kind, limit=call.query["limit"])
+    return {
+        "items": [
+            {
+                "version": s.version,
+                "text": s.text,
+                "applied_by": s.applied_by,
+                "applied_at": s.applied_at.isoformat(),
+            }
+            for s in found
+        ]
+    }
+
+
+@endpoint(
+    "POST",
+    "/api/admin/config/{kind}/revert",
+    roles=ADMINS,
+    tag="admin",
+    path_params=KIND_PATH,
+    body=schemas.obj({"version": {"type": "integer", "minimum": 1}}, ["version"]),
+    headers=IF_MATCH,
+    summary=(
+        "Apply the text of an earlier version as the next version (If-Match: the version the "
+        "admin saw; 412 when another apply came first)"
+    ),
+    responses={200: schemas.CONFIG_DOCUMENT},
+)
+def revert_config(call: Call, kind: str) -> Response:
+    stored = config_admin.revert_config(
+        bootstrap.dependencies(),
+        call.caller,
+        kind,
+        call.body["version"],
         expected_version=expected_version(call, "a document version"),
     )
     return _config_json(kind, stored)
@@ -439,12 +502,112 @@ def publish_article(call: Call, language: str, slug: str) -> dict[str, Any]:
     report = publish_site(articles.repository_kb(), store, bootstrap.portal_site())
     summary = store.summary(language, slug)
     assert summary is not None
+    audit.record(
+        bootstrap.dependencies(),
+        call.caller,
+        "kb.published",
+        f"kb:{language}/{slug}",
+        after=f"published v{summary.published}",
+    )
     return {
         **_summary_json(summary),
         "url": f"kb/{language}/{slug}.html",
         "written": report.written,
         "deleted": report.deleted,
     }
+
+
+def _republish() -> Any:
+    from tessera.kb.publish import publish_site
+
+    return publish_site(articles.repository_kb(), bootstrap.kb_articles(), bootstrap.portal_site())
+
+
+UNPUBLISHED = schemas.obj(
+    {**SUMMARY_FIELDS, "deleted": {"type": "integer", "description": "Pages removed"}},
+    [*SUMMARY_FIELDS, "deleted"],
+)
+
+
+@endpoint(
+    "POST",
+    "/api/admin/kb/articles/{language}/{slug}/unpublish",
+    roles=ADMINS,
+    tag="kb",
+    path_params=ARTICLE_PATH,
+    summary=(
+        "Admins: take the article off the portal (its page and search entry are removed when "
+        "the knowledge base is rendered again); the draft and its versions stay"
+    ),
+    responses={200: UNPUBLISHED},
+)
+def unpublish_article(call: Call, language: str, slug: str) -> dict[str, Any]:
+    store = bootstrap.kb_articles()
+    before = articles.unpublish(store, call.caller, language, slug)
+    report = _republish()
+    audit.record(
+        bootstrap.dependencies(),
+        call.caller,
+        "kb.unpublished",
+        f"kb:{language}/{slug}",
+        before=f"published v{before.published}",
+        after="draft",
+    )
+    summary = store.summary(language, slug)
+    assert summary is not None
+    return {**_summary_json(summary), "deleted": report.deleted}
+
+
+@endpoint(
+    "DELETE",
+    "/api/admin/kb/articles/{language}/{slug}",
+    roles=ADMINS,
+    tag="kb",
+    path_params=ARTICLE_PATH,
+    headers=DRAFT_IF_MATCH,
+    errors=frozenset({409, 412}),
+    summary=(
+        "Admins: delete the article and all its versions; a published one leaves the portal "
+        "and its search index"
+    ),
+    responses={200: schemas.obj({"deleted": {"type": "integer"}}, ["deleted"])},
+)
+def delete_article(call: Call, language: str, slug: str) -> dict[str, Any]:
+    store = bootstrap.kb_articles()
+    gone = articles.delete(
+        store,
+        call.caller,
+        language,
+        slug,
+        expected_version=expected_version(call, "the draft's version"),
+    )
+    report = _republish()
+    audit.record(
+        bootstrap.dependencies(),
+        call.caller,
+        "kb.deleted",
+        f"kb:{language}/{slug}",
+        before=json.dumps(_summary_json(gone), sort_keys=True),
+    )
+    return {"deleted": report.deleted}
+
+
+@endpoint(
+    "POST",
+    "/api/admin/kb/preview",
+    roles=ADMINS,
+    tag="kb",
+    body=schemas.obj({"body": {"type": "string", "maxLength": 100000}}, ["body"]),
+    summary=(
+        "Admins: an article's markdown as the sanitized HTML a publish would put in its page "
+        "(the same renderer)"
+    ),
+    responses={200: schemas.obj({"html": {"type": "string"}}, ["html"])},
+)
+def preview_article(call: Call) -> dict[str, Any]:
+    from tessera.kb.render import article_html
+
+    return {"html": article_html(call.body["body"])}
 
 
 # ------------------------------------------------------------------ knowledge-base feedback
@@ -610,3 +773,306 @@ def audit_csv(call: Call) -> Response:
             "Content-Disposition": 'attachment; filename="tessera-audit.csv"',
         },
     )
+
+
+# ------------------------------------------------------------------ try rules before applying
+RULES_TEXT = {"type": "string", "maxLength": 200000, "description": "A draft rules.yaml"}
+RULES_TRIAL = schemas.obj(
+    {
+        "text": RULES_TEXT,
+        "ticket": {"type": "string", "pattern": "^[0-9A-Za-z]{1,40}$"},
+    },
+    ["ticket"],
+)
+OUTCOME = {"type": "object", "description": "The rules' decision: fired rules, fields, tier..."}
+
+
+@endpoint(
+    "POST",
+    "/api/admin/rules/test",
+    roles=ADMINS,
+    tag="admin",
+    body=RULES_TRIAL,
+    summary=(
+        "Dry run: what a draft rule set (or the applied one, without text) decides for one "
+        "stored ticket (id or number). Writes nothing"
+    ),
+    responses={
+        200: schemas.obj(
+            {
+                "target": {"type": "string"},
+                "lines": {"type": "array", "items": {"type": "string"}},
+                "outcome": OUTCOME,
+            },
+            ["target", "lines", "outcome"],
+        )
+    },
+)
+def test_rules(call: Call) -> dict[str, Any]:
+    from tessera.routing import simulation
+
+    trial = simulation.try_rules(
+        bootstrap.dependencies(),
+        call.caller,
+        call.body.get("text"),
+        call.body["ticket"],
+    )
+    return asdict(trial)
+
+
+@endpoint(
+    "POST",
+    "/api/admin/rules/simulate",
+    roles=ADMINS,
+    tag="admin",
+    body=schemas.obj(
+        {"text": RULES_TEXT, "days": {"type": "integer", "minimum": 1, "maximum": 90}},
+        ["text", "days"],
+    ),
+    summary=(
+        "Replay the tickets created in the last N days (newest first, 500 at most) against a "
+        "draft rule set; those it would route differently from the applied rules. Writes nothing"
+    ),
+    responses={
+        200: schemas.obj(
+            {
+                "replayed": {"type": "integer"},
+                "capped": {"type": "boolean"},
+                "cap": {"type": "integer"},
+                "differences": {
+                    "type": "array",
+                    "items": schemas.obj(
+                        {
+                            "id": {"type": "string"},
+                            "number": {"type": "integer"},
+                            "subject": {"type": "string"},
+                            "before": OUTCOME,
+                            "after": OUTCOME,
+                        },
+                        ["id", "number", "subject", "before", "after"],
+                    ),
+                },
+            },
+            ["replayed", "capped", "cap", "differences"],
+        )
+    },
+)
+def simulate_rules(call: Call) -> dict[str, Any]:
+    from tessera.routing import simulation
+
+    found = simulation.simulate_draft(
+        bootstrap.dependencies(), call.caller, call.body["text"], days=call.body["days"]
+    )
+    return {
+        "replayed": found.replayed,
+        "capped": found.capped,
+        "cap": simulation.SIMULATION_CAP,
+        "differences": [
+            {
+                "id": d.ticket.id,
+                "number": d.ticket.number,
+                "subject": d.ticket.subject,
+                "before": d.before,
+                "after": d.after,
+            }
+            for d in found.differences
+        ],
+    }
+
+
+# ------------------------------------------------------------------ the mail quarantine
+MAIL_ID = {"mail_id": {"type": "string", "pattern": "^[A-Za-z0-9._=+-]{1,200}$"}}
+RAW_MAIL_LIMIT = 4 * 1024 * 1024  # base64 in a JSON body under Lambda's 6 MB response
+HELD = schemas.obj(
+    {
+        "id": {"type": "string"},
+        "reason": {"type": "string"},
+        "at": {"type": "string"},
+        "sender": {"type": "string"},
+        "size": {"type": "integer"},
+    },
+    ["id", "reason", "at", "sender", "size"],
+)
+
+
+def _prefix() -> str:
+    from tessera import settings
+
+    return settings.mail_intake().raw_mail_prefix
+
+
+@endpoint(
+    "GET",
+    "/api/admin/mail/quarantine",
+    roles=ADMINS,
+    tag="admin",
+    summary=(
+        "Admins: the mail intake quarantined (oldest first, 100 at most), with the sender, and "
+        "the intake's safeguards in force (the mail-filters document's limits)"
+    ),
+    responses={
+        200: schemas.obj(
+            {
+                "items": {"type": "array", "items": HELD},
+                "limits": schemas.obj(
+                    {
+                        "max_mail_bytes": {"type": "integer"},
+                        "open_tickets_per_requester": {"type": "integer"},
+                        "auto_responses_per_sender": {"type": "integer"},
+                        "auto_response_window_minutes": {"type": "integer"},
+                    },
+                    [
+                        "max_mail_bytes",
+                        "open_tickets_per_requester",
+                        "auto_responses_per_sender",
+                        "auto_response_window_minutes",
+                    ],
+                ),
+            },
+            ["items", "limits"],
+        )
+    },
+)
+def quarantine_list(call: Call) -> dict[str, Any]:
+    from tessera.mail import quarantine
+    from tessera.mail.filters import MailFilters
+
+    deps = bootstrap.dependencies()
+    found = quarantine.held_mail(deps, call.caller, prefix=_prefix())
+    limits = deps.config().get("mail-filters") or MailFilters()
+    return {
+        "items": [
+            {
+                "id": h.id,
+                "reason": h.reason,
+                "at": h.at.isoformat(),
+                "sender": h.sender,
+                "size": h.size,
+            }
+            for h in found
+        ],
+        "limits": {
+            "max_mail_bytes": limits.max_mail_bytes,
+            "open_tickets_per_requester": limits.open_tickets_per_requester,
+            "auto_responses_per_sender": limits.auto_responses_per_sender,
+            "auto_response_window_minutes": limits.auto_response_window_minutes,
+        },
+    }
+
+
+@endpoint(
+    "GET",
+    "/api/admin/mail/quarantine/{mail_id}/raw",
+    roles=ADMINS,
+    tag="admin",
+    path_params=MAIL_ID,
+    errors=frozenset({413}),
+    summary=(
+        "Admins: a quarantined mail's raw MIME (base64), for the console to save as a file — "
+        "never shown as a page (413 above 4 MB: read it from the raw-mail bucket)"
+    ),
+    responses={
+        200: schemas.obj(
+            {"filename": {"type": "string"}, "base64": {"type": "string"}},
+            ["filename", "base64"],
+        )
+    },
+)
+def quarantine_raw(call: Call, mail_id: str) -> dict[str, Any]:
+    import base64
+
+    from api.endpoints import PayloadTooLarge
+    from tessera.mail import quarantine
+
+    raw = quarantine.raw_mail(bootstrap.dependencies(), call.caller, mail_id, prefix=_prefix())
+    if len(raw) > RAW_MAIL_LIMIT:
+        raise PayloadTooLarge("mail_id", f"the mail is {len(raw)} bytes: read it from the bucket")
+    return {"filename": f"{mail_id}.eml", "base64": base64.b64encode(raw).decode("ascii")}
+
+
+@endpoint(
+    "POST",
+    "/api/admin/mail/quarantine/{mail_id}/reprocess",
+    roles=ADMINS,
+    tag="admin",
+    path_params=MAIL_ID,
+    summary=(
+        "Admins: run a quarantined mail through intake again (SES verdicts count as passed); "
+        "it leaves the quarantine when it makes a ticket or a reply"
+    ),
+    responses={
+        200: schemas.obj(
+            {
+                "result": {"type": "string"},
+                "ticket_id": {"type": ["string", "null"]},
+                "number": {"type": ["integer", "null"]},
+                "reason": {"type": "string"},
+            },
+            ["result", "ticket_id", "number", "reason"],
+        )
+    },
+)
+def quarantine_reprocess(call: Call, mail_id: str) -> dict[str, Any]:
+    from tessera.mail import quarantine
+
+    outcome = quarantine.reprocess_held(
+        bootstrap.dependencies(), call.caller, mail_id, prefix=_prefix()
+    )
+    return asdict(outcome)
+
+
+@endpoint(
+    "POST",
+    "/api/admin/mail/quarantine/{mail_id}/discard",
+    roles=ADMINS,
+    tag="admin",
+    path_params=MAIL_ID,
+    summary=(
+        "Admins: take a mail off the quarantine list; its raw MIME stays in the raw-mail bucket"
+    ),
+    responses={200: schemas.ACCEPTED},
+)
+def quarantine_discard(call: Call, mail_id: str) -> dict[str, Any]:
+    from tessera.mail import quarantine
+
+    quarantine.discard_held(bootstrap.dependencies(), call.caller, mail_id, prefix=_prefix())
+    return {"status": "discarded"}
+
+
+BOUNCED = schemas.obj(
+    {"address": {"type": "string"}, "reason": {"type": "string"}, "at": {"type": "string"}},
+    ["address", "reason", "at"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/admin/mail/bounced",
+    roles=ADMINS,
+    tag="admin",
+    summary="Admins: addresses marked bouncing (no automatic mail goes to them), newest first",
+    responses={200: schemas.obj({"items": {"type": "array", "items": BOUNCED}}, ["items"])},
+)
+def bounced_list(call: Call) -> dict[str, Any]:
+    from tessera.mail import quarantine
+
+    found = quarantine.bounced_addresses(bootstrap.dependencies(), call.caller)
+    return {
+        "items": [{"address": b.address, "reason": b.reason, "at": b.at.isoformat()} for b in found]
+    }
+
+
+@endpoint(
+    "POST",
+    "/api/admin/mail/bounced/unblock",
+    roles=ADMINS,
+    tag="admin",
+    body=schemas.obj({"address": schemas.EMAIL}, ["address"]),
+    summary="Admins: automatic mail goes to a bouncing address again (404 if it is not marked)",
+    responses={200: schemas.ACCEPTED},
+)
+def unblock_bounced(call: Call) -> dict[str, Any]:
+    from tessera.mail import quarantine
+
+    quarantine.unblock_address(bootstrap.dependencies(), call.caller, call.body["address"])
+    return {"status": "unblocked"}

@@ -120,7 +120,9 @@ def parse(text: str, source: str) -> Document:
 
 
 def _build(node: yaml.Node, path: Path, lines: dict[Path, int], source: str) -> Any:
-    lines[path] = node.start_mark.line + 1
+    # A mapping's value keeps its key's line (``whn:`` on line 3, its block from line 4): a
+    # problem with the key is shown where the key is written.
+    lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:

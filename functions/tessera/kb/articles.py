@@ -92,6 +92,13 @@ class ArticleStore(Protocol):
     def set_published(self, language: str, slug: str, number: int, *, actor: str) -> None:
         """Point *published* at ``number``, if it is still the draft; else Conflict."""
 
+    def set_unpublished(self, language: str, slug: str, *, actor: str) -> None:
+        """Point *published* at nothing (0); the versions stay. NotFound without the article."""
+
+    def delete(self, language: str, slug: str, *, expected_draft: int) -> None:
+        """Remove the article and its versions, if its draft is still ``expected_draft``; else
+        Conflict."""
+
 
 def _key(language: str, slug: str) -> None:
     if not LANGUAGE.match(language):
@@ -224,6 +231,41 @@ def publish(
     site = _check_fits(library, [*others, as_article(language, slug, version)])
     store.set_published(language, slug, version.number, actor=principal.actor)
     return site, version
+
+
+def unpublish(store: ArticleStore, principal: Principal, language: str, slug: str) -> Summary:
+    """Take the article off the portal: *published* points at nothing; the draft and every
+    version stay. The caller renders the site again (the page and its search entry go)."""
+    require_admin(principal)
+    _key(language, slug)
+    summary = store.summary(language, slug)
+    if summary is None:
+        raise NotFound(f"article {language}/{slug}")
+    store.set_unpublished(language, slug, actor=principal.actor)
+    return summary
+
+
+def delete(
+    store: ArticleStore,
+    principal: Principal,
+    language: str,
+    slug: str,
+    *,
+    expected_version: int | None,
+) -> Summary:
+    """Remove the article and all its versions (``If-Match``: the draft's version). The caller
+    renders the site again, so a published one leaves the portal and its search index."""
+    require_admin(principal)
+    _key(language, slug)
+    summary = store.summary(language, slug)
+    if summary is None:
+        raise NotFound(f"article {language}/{slug}")
+    if expected_version is not None and expected_version != summary.draft:
+        raise PreconditionFailed(
+            f"{language}/{slug} is at version {summary.draft}, not {expected_version}"
+        )
+    store.delete(language, slug, expected_draft=summary.draft)
+    return summary
 
 
 def _check_fits(library: Library, articles: Sequence[Article]) -> Library:

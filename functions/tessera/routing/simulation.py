@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from tessera.errors import ValidationFailed
+from tessera.identity.access import Principal, require_admin
 from tessera.mail.parse import ParsedMail
-from tessera.ports import TicketRepository
+from tessera.ports import Dependencies, TicketRepository
 from tessera.routing.rules import Evaluation, Facts, RuleSet, evaluate, facts_for
 from tessera.routing.workflow import facts_of
 from tessera.tickets.model import Ticket, utcnow
+from tessera.tickets.reading import resolve_id
 
 
 def facts_of_mail(mail: ParsedMail, rule_set: RuleSet | None, now: datetime | None = None) -> Facts:
@@ -82,3 +85,81 @@ def simulate(
         if before != after:
             differences.append(Difference(ticket, before, after))
     return count, differences
+
+
+# ------------------------------------------------------------------ the admin center's dry runs
+SIMULATION_CAP = 500  # tickets replayed per simulation: each costs one Query of its thread
+MAX_SIMULATION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Trial:
+    """What a rule set decides for one ticket or mail: the explanation lines and the outcome."""
+
+    target: str
+    lines: list[str]
+    outcome: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Simulation:
+    replayed: int
+    capped: bool  # True when the window held more than SIMULATION_CAP tickets
+    differences: list[Difference]
+
+
+def _draft_or_applied(deps: Dependencies, draft: str | None) -> RuleSet:
+    from tessera.config.admin import validate_config
+
+    if draft is not None:
+        rule_set: RuleSet = validate_config("rules", draft)
+        return rule_set
+    applied: RuleSet | None = deps.config().get("rules")
+    if applied is None:
+        raise ValidationFailed("text", "no rules are applied yet: give a draft")
+    return applied
+
+
+def try_rules(
+    deps: Dependencies,
+    principal: Principal,
+    draft: str | None,
+    ticket: str,
+) -> Trial:
+    """``tessera rules test`` for the admin center: a draft (or the applied rules) against one
+    stored ticket (id or number), as the mail or form that opened it. Writes nothing."""
+    require_admin(principal)
+    rule_set = _draft_or_applied(deps, draft)
+    thread = deps.tickets.thread(resolve_id(deps, ticket))
+    evaluation = evaluate(rule_set, facts_of(thread, rule_set))
+    return Trial(f"#{thread.ticket.number}", explain(evaluation), evaluation.summary())
+
+
+def simulate_draft(
+    deps: Dependencies, principal: Principal, draft: str, *, days: int, now: datetime | None = None
+) -> Simulation:
+    """``tessera rules simulate`` for the admin center: the tickets of the last ``days`` days
+    (newest first, through the by-created-date index, at most :data:`SIMULATION_CAP`) that the
+    draft would route differently from the applied rules. Writes nothing."""
+    require_admin(principal)
+    if not 1 <= days <= MAX_SIMULATION_DAYS:
+        raise ValidationFailed("days", f"must be 1 to {MAX_SIMULATION_DAYS}")
+    changed = _draft_or_applied(deps, draft)
+    current: RuleSet | None = deps.config().get("rules")
+    since = (now or utcnow()) - timedelta(days=days)
+    differences: list[Difference] = []
+    replayed = 0
+    capped = False
+    for ticket in recent_tickets(deps.tickets, since):
+        if replayed == SIMULATION_CAP:
+            capped = True
+            break
+        replayed += 1
+        thread = deps.tickets.thread(ticket.id)
+        before = (
+            evaluate(current, facts_of(thread, current)).summary() if current else {"fired": []}
+        )
+        after = evaluate(changed, facts_of(thread, changed)).summary()
+        if before != after:
+            differences.append(Difference(ticket, before, after))
+    return Simulation(replayed, capped, differences)

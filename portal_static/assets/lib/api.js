@@ -1,13 +1,14 @@
 // The one way the portal and the console talk to the API (/api on the same origin): JSON in and
 // out, the bearer token of a stored session, and the API's error shape
-// {"error": {"code", "message", "field"?}} as an ApiError.
+// {"error": {"code", "message", "field"?, "line"?}} as an ApiError.
 
 export class ApiError extends Error {
-  constructor(status, message, { code = "", field = "" } = {}) {
+  constructor(status, message, { code = "", field = "", line = null } = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.line = line; // a refused configuration document: the line the problem is on
   }
 }
 

@@ -7,12 +7,22 @@ import { Groups } from "./groups.js";
 import { Canned } from "./canned.js";
 import { Fields } from "./fields.js";
 import { AuditLog } from "./audit.js";
+import { ConfigDocuments } from "./config.js";
+import { KbArticles } from "./kb.js";
+import { MailQuarantine } from "./mail.js";
+
+// #/admin/config/<kind>: the kind's YAML document, rules with try-before-apply.
+const Config = ({ rest }) => html`<${ConfigDocuments} key=${rest[0] || "rules"} kind=${rest[0] || "rules"} />`;
+const Kb = ({ rest }) => html`<${KbArticles} rest=${rest} />`;
 
 const AREAS = [
   { id: "people", label: "admin.nav.people", page: People },
   { id: "groups", label: "admin.nav.groups", page: Groups },
   { id: "canned", label: "admin.nav.canned", page: Canned },
   { id: "fields", label: "admin.nav.fields", page: Fields },
+  { id: "config", label: "admin.section.config", page: Config },
+  { id: "kb", label: "admin.section.kb", page: Kb },
+  { id: "mail", label: "admin.section.mail", page: MailQuarantine },
   { id: "audit", label: "admin.nav.audit", page: AuditLog },
 ];
 
@@ -22,7 +32,7 @@ export function registerArea(area) {
 
 export const isAdmin = () => store.me?.role === "admin";
 
-export function AdminCenter({ area, params }) {
+export function AdminCenter({ area, rest = [], params }) {
   useStore();
   if (!isAdmin()) {
     return html`<main id="main" class="admin"><h1>${t("admin.title")}</h1><p role="alert">${t("admin.only")}</p></main>`;
@@ -34,6 +44,6 @@ export function AdminCenter({ area, params }) {
       <h2 class="rail-title">${t("admin.title")}</h2>
       <ul>${AREAS.map((a) => html`<li><a href=${`#/admin/${a.id}`} aria-current=${a === current ? "page" : null}>${t(a.label)}</a></li>`)}</ul>
     </nav>
-    <main id="main" class="admin-page"><${Page} params=${params} /></main>
+    <main id="main" class="admin-page"><${Page} params=${params} rest=${rest} /></main>
   </div>`;
 }

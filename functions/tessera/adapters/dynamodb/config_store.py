@@ -93,6 +93,13 @@ class DynamoConfigStore:
         )
         return [_stored(kind, item) for item in items]
 
+    def version(self, kind: str, version: int) -> StoredConfig | None:
+        try:
+            item = ConfigItem.get(_pk(kind), _sk(version), consistent_read=True)
+        except ConfigItem.DoesNotExist:
+            return None
+        return _stored(kind, item)
+
 
 def _stored(kind: str, item: ConfigItem) -> StoredConfig:
     return StoredConfig(

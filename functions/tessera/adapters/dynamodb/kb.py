@@ -175,6 +175,38 @@ class DynamoArticleStore:
         except client.exceptions.ConditionalCheckFailedException:
             raise Conflict(f"{language}/{slug} has a newer draft; publish again") from None
 
+    def set_unpublished(self, language: str, slug: str, *, actor: str) -> None:
+        client = _client()
+        try:
+            client.update_item(
+                TableName=self.table_name,
+                Key=_head_key(language, slug),
+                UpdateExpression="SET published = :zero, updated_by = :by, updated_at = :at",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={
+                    ":zero": {"N": "0"},
+                    ":by": {"S": actor},
+                    ":at": {"S": to_iso(datetime.now().astimezone())},
+                },
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            raise NotFound(f"article {language}/{slug}") from None
+
+    def delete(self, language: str, slug: str, *, expected_draft: int) -> None:
+        client = _client()
+        try:
+            client.delete_item(
+                TableName=self.table_name,
+                Key=_head_key(language, slug),
+                ConditionExpression="draft = :expected",
+                ExpressionAttributeValues={":expected": {"N": str(expected_draft)}},
+            )
+        except client.exceptions.ConditionalCheckFailedException:
+            raise Conflict(f"{language}/{slug} was changed by someone else") from None
+        # The head is gone (the article with it); then its versions, one partition.
+        for number in range(1, expected_draft + 1):
+            client.delete_item(TableName=self.table_name, Key=_version_key(language, slug, number))
+
 
 class DynamoFeedbackStore:
     def __init__(self, table_name: str) -> None:

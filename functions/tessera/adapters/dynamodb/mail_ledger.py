@@ -1,6 +1,7 @@
 """What mail remembers about addresses, in the tickets table (see docs/data-model.md).
 
-``ADDR#<address>`` / ``#BOUNCE``: the address bounces (reason, when). ``ADDR#<address>`` /
+``ADDR#<address>`` / ``#BOUNCE``: the address bounces (reason, when); on the ``ByKind`` index as
+``kind=bounce`` by time, so admins list them with one Query. ``ADDR#<address>`` /
 ``AR#<window start>``: automatic responses sent to it in one fixed window, counted with a
 conditional ``ADD`` so concurrent senders cannot pass the cap; ``expires_at`` lets DynamoDB's TTL
 remove old windows.
@@ -9,9 +10,12 @@ remove old windows.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from datetime import datetime
 
 from tessera.adapters.clients import client
 from tessera.adapters.dynamodb.rate_counters import take_in_window
+from tessera.ports import Bounced
 from tessera.tickets.model import utcnow
 
 
@@ -20,6 +24,7 @@ class DynamoMailLedger:
         self.table_name = table_name
 
     def mark_bouncing(self, address: str, reason: str) -> None:
+        at = utcnow().isoformat()
         client("dynamodb").put_item(
             TableName=self.table_name,
             Item={
@@ -27,8 +32,34 @@ class DynamoMailLedger:
                 "sk": {"S": "#BOUNCE"},
                 "type": {"S": "bounce"},
                 "reason": {"S": reason[:1000]},
-                "at": {"S": utcnow().isoformat()},
+                "at": {"S": at},
+                "kind": {"S": "bounce"},
+                "created": {"S": f"{at}#{address.lower()}"},
             },
+        )
+
+    def bounced(self, *, limit: int) -> Sequence[Bounced]:
+        found = client("dynamodb").query(
+            TableName=self.table_name,
+            IndexName="ByKind",
+            KeyConditionExpression="kind = :kind",
+            ExpressionAttributeValues={":kind": {"S": "bounce"}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [
+            Bounced(
+                address=item["pk"]["S"].removeprefix("ADDR#"),
+                reason=item["reason"]["S"],
+                at=datetime.fromisoformat(item["at"]["S"]),
+            )
+            for item in found.get("Items", [])
+        ]
+
+    def unblock(self, address: str) -> None:
+        client("dynamodb").delete_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": f"ADDR#{address.lower()}"}, "sk": {"S": "#BOUNCE"}},
         )
 
     def is_bouncing(self, address: str) -> bool:

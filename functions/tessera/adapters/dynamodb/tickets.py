@@ -831,6 +831,14 @@ class DynamoTicketRepository:
     def release(self, key: str) -> None:
         QuarantineItem(f"Q#{key}", QUARANTINE_SK).delete()
 
+    def quarantined_mail(self, key: str) -> Quarantined | None:
+        try:
+            return quarantined_from_item(
+                QuarantineItem.get(f"Q#{key}", QUARANTINE_SK, consistent_read=True)
+            )
+        except QuarantineItem.DoesNotExist:
+            return None
+
 
 # A Selection's listing: its index, partition key, sort key, and whether it reads oldest first.
 _LISTINGS: dict[str, tuple[str, str, str, bool]] = {
