@@ -35,6 +35,7 @@ from tessera.ports import (
     StaffDirectory,
     Workflow,
 )
+from tessera.search.model import SearchIndex
 
 
 @cache
@@ -88,6 +89,15 @@ def portal_site(bucket: str | None = None) -> SiteStore:
     from tessera.adapters.s3 import S3SiteStore
 
     return S3SiteStore(bucket or settings.portal_bucket())
+
+
+# ------------------------------------------------------------------ ticket search
+@cache
+def search_index() -> SearchIndex:
+    """The ticket index: SQLite FTS5 segments in the search bucket (docs/search.md)."""
+    from tessera.adapters.search_segments import S3Blobs, SegmentIndex
+
+    return SegmentIndex(S3Blobs(settings.search_bucket()))
 
 
 # ------------------------------------------------------------------ the use cases' ports

@@ -27,6 +27,7 @@ COMMANDS = {
     "mail": "tessera.cli.mail",
     "routing": "tessera.cli.routing",
     "rules": "tessera.cli.rules",
+    "search": "tessera.cli.search",
     "tickets": "tessera.cli.tickets",
 }
 
