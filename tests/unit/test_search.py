@@ -79,6 +79,15 @@ def test_words_match_every_word_by_their_light_stem(desk: Desk) -> None:
     assert desk.numbers("card refund") == []
 
 
+def test_words_may_be_in_different_texts_of_one_ticket(desk: Desk) -> None:
+    # Given a ticket whose subject has one word and a later reply another
+    ticket = desk.ticket("Lost parcel", "where is it")
+    desk.say(ticket, "found the courier")
+    desk.ticket("Courier", "nothing else")
+    # When both words are searched, then the ticket that has both, in any texts, is found
+    assert desk.numbers("parcel courier") == [ticket.number]
+
+
 def test_phrases_prefixes_numbers_and_addresses(desk: Desk) -> None:
     # Given tickets
     first = desk.ticket("Money back", "please send the money back soon", requester="zoe@x.test")

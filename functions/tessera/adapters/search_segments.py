@@ -432,7 +432,7 @@ class SegmentIndex:
                 "SELECT x.source, x.raw FROM docs JOIN texts x ON x.id = docs.rowid"  # noqa: S608
                 f" WHERE docs MATCH ? AND x.ticket_id = ?{public}"
                 " ORDER BY bm25(docs) * x.weight LIMIT 1",
-                (query.match_expression(), ticket_id),
+                (query.any_expression(), ticket_id),
             ).fetchone()
             if best is not None:
                 source, text = best
@@ -514,13 +514,24 @@ def _query_segment(
     columns = "t.ticket_id, t.number, t.subject, t.status, t.updated, t.created"
     if query.clauses:
         public = " AND x.public = 1" if request.customer is not None else ""
-        inner = (
-            "SELECT x.ticket_id AS ticket_id, bm25(docs) * x.weight AS s"  # noqa: S608
+        expressions = query.clause_expressions()
+        each = " UNION ALL ".join(
+            f"SELECT x.ticket_id AS ticket_id, {n} AS c, bm25(docs) * x.weight AS s"  # noqa: S608
             f" FROM docs JOIN texts x ON x.id = docs.rowid WHERE docs MATCH ?{public}"
+            for n in range(len(expressions))
         )
-        # Materialised: bm25() cannot run inside the outer aggregate.
-        source = f"({inner} LIMIT -1 OFFSET 0) m JOIN tickets t ON t.ticket_id = m.ticket_id"
-        params.insert(0, query.match_expression())
+        # Per ticket: the best text of each clause, every clause present. Materialised first
+        # (LIMIT/OFFSET): bm25() cannot run inside an aggregate.
+        per_clause = (
+            f"SELECT ticket_id, c, MIN(s) AS s FROM ({each} LIMIT -1 OFFSET 0)"  # noqa: S608
+            " GROUP BY ticket_id, c"
+        )
+        matched = (
+            f"SELECT ticket_id, SUM(s) AS s FROM ({per_clause})"  # noqa: S608
+            f" GROUP BY ticket_id HAVING COUNT(*) = {len(expressions)}"
+        )
+        source = f"({matched}) m JOIN tickets t ON t.ticket_id = m.ticket_id"
+        params[:0] = expressions
         score = "MIN(m.s)"
     else:
         source, score = "tickets t", "0.0"

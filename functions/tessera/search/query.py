@@ -44,10 +44,15 @@ class Query:
     def empty(self) -> bool:
         return not self.clauses and not self.numbers
 
-    def match_expression(self) -> str:
-        """The clauses as an SQLite FTS5 MATCH expression (over columns ``body`` and
-        ``stems``); every term is quoted, so no text is FTS5 syntax."""
-        return " AND ".join(_fts(c) for c in self.clauses)
+    def clause_expressions(self) -> list[str]:
+        """Each clause as an SQLite FTS5 MATCH expression (over columns ``body`` and ``stems``);
+        every term is quoted, so no text is FTS5 syntax. A ticket matches when each clause
+        matches one of its texts (words may be in the subject and in different messages)."""
+        return [_fts(c) for c in self.clauses]
+
+    def any_expression(self) -> str:
+        """A text matching any clause (where a snippet comes from)."""
+        return " OR ".join(f"({e})" for e in self.clause_expressions())
 
     def highlights(self) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
         """(stems, exact terms, prefixes) whose words a snippet marks."""
