@@ -10,6 +10,7 @@ import { Shortcuts, useKeys } from "./keys.js";
 import { Notifications } from "./me.js";
 import { NewTicket } from "./create.js";
 import { Queue } from "./queue.js";
+import { SearchPage } from "./search.js";
 import { Settings } from "./me.js";
 import { TicketPage } from "./ticket.js";
 
@@ -55,8 +56,14 @@ function Header({ route }) {
   const me = store.me;
   async function jump(event) {
     event.preventDefault();
-    const value = new FormData(event.target).get("q").trim().replace(/^#/, "");
+    const typed = new FormData(event.target).get("q").trim();
+    const value = typed.replace(/^#/, "");
     if (!value) return;
+    if (!/^\d+$/.test(value)) { // words: search, with the results as a view
+      event.target.reset();
+      go(`#/search?q=${encodeURIComponent(typed)}`);
+      return;
+    }
     try {
       const ticket = await api(`/tickets/${encodeURIComponent(value)}`);
       event.target.reset();
@@ -109,6 +116,7 @@ function App() {
   if (route.page === "ticket") page = html`<${TicketPage} key=${route.id} id=${route.id} />`;
   else if (route.page === "new") page = html`<${NewTicket} />`;
   else if (route.page === "settings") page = html`<${Settings} />`;
+  else if (route.page === "search") page = html`<${SearchPage} params=${route.params} />`;
   else page = html`<${Queue} view=${route.view} params=${route.params} />`;
   return html`
     <a class="skip" href="#main">${t("skip")}</a>

@@ -165,6 +165,7 @@ export function parseRoute(hash = location.hash) {
   if (parts[0] === "tickets" && parts[1]) return { page: "ticket", id: parts[1] };
   if (parts[0] === "new") return { page: "new" };
   if (parts[0] === "settings") return { page: "settings" };
+  if (parts[0] === "search") return { page: "search", params };
   return { page: "queue", view: parts[1] || "mine", params };
 }
 export const go = (hash) => { location.hash = hash; };
