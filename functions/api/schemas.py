@@ -279,6 +279,66 @@ PAGE = obj(
     {"items": {"type": "array", "items": TICKET}, "cursor": {"type": ["string", "null"]}},
     ["items", "cursor"],
 )
+SEARCH_TEXT: Schema = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 200,
+    "description": (
+        'Search: words, "exact phrases", prefixes (refun*), #1042, an email or a name; '
+        "ranked by relevance (recency breaks ties) unless sort says otherwise"
+    ),
+}
+SEARCH_SORT: Schema = {"type": "string", "enum": ["relevance", "updated", "created"]}
+SEARCH_HIT = obj(
+    {
+        "id": {"type": "string"},
+        "number": {"type": "integer"},
+        "subject": {"type": "string"},
+        "status": {"type": "string"},
+        "updated_at": {"type": "string"},
+        "score": {"type": "number"},
+        "matched_in": {"type": "string", "enum": ["subject", "message", "note", "file", "people"]},
+        "snippet": {
+            "type": "array",
+            "description": "Plain-text pieces; match: a word searched for (never HTML)",
+            "items": obj({"text": {"type": "string"}, "match": {"type": "boolean"}}),
+        },
+    },
+    ["id", "number", "subject", "status", "updated_at", "snippet"],
+)
+SEARCH_PAGE = obj(
+    {
+        "items": {"type": "array", "items": SEARCH_HIT},
+        "cursor": {"type": ["string", "null"]},
+        "total": {"type": "integer"},
+        "sort": SEARCH_SORT,
+    },
+    ["items", "cursor", "total", "sort"],
+)
+
+
+def search_json(result: Any, sort: str, cursor: str | None) -> dict[str, Any]:
+    """A search result page: hits with their snippets as text pieces."""
+    return {
+        "items": [
+            {
+                "id": h.ticket_id,
+                "number": h.number,
+                "subject": h.subject,
+                "status": h.status,
+                "updated_at": h.updated_at.isoformat().replace("+00:00", "Z"),
+                "score": round(h.score, 4),
+                "matched_in": h.source,
+                "snippet": [{"text": f.text, "match": f.match} for f in h.snippet],
+            }
+            for h in result.hits
+        ],
+        "cursor": cursor,
+        "total": result.total,
+        "sort": sort,
+    }
+
+
 TICKET_LIST = obj(
     {
         "items": {"type": "array", "items": TICKET},

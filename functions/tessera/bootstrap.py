@@ -39,6 +39,7 @@ from tessera.ports import (
     Workflow,
 )
 from tessera.reports.aggregates import AggregateStore
+from tessera.search.model import SearchIndex
 
 
 @cache
@@ -110,6 +111,15 @@ def portal_cdn(distribution_id: str) -> CdnCache:
     from tessera.adapters.cloudfront import CloudFrontCache
 
     return CloudFrontCache(distribution_id)
+
+
+# ------------------------------------------------------------------ ticket search
+@cache
+def search_index() -> SearchIndex:
+    """The ticket index: SQLite FTS5 segments in the search bucket (docs/search.md)."""
+    from tessera.adapters.search_segments import S3Blobs, SegmentIndex
+
+    return SegmentIndex(S3Blobs(settings.search_bucket()))
 
 
 # ------------------------------------------------------------------ the use cases' ports

@@ -121,6 +121,11 @@ def attachments_bucket() -> str:
 
 
 @cache
+def search_bucket() -> str:
+    return required("SEARCH_BUCKET")
+
+
+@cache
 def portal_bucket() -> str:
     return required("PORTAL_BUCKET")
 

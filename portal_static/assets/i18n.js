@@ -99,7 +99,12 @@ window.TESSERA_STRINGS = {
     "ticket.cancel": "Not yet",
     "ticket.stars": "{n, plural, one {# star} other {# stars}}",
     "ticket.details": "Details",
-    "tickets.scoped_signin": "Sign in to see all your tickets"
+    "tickets.scoped_signin": "Sign in to see all your tickets",
+    "tickets.search_label": "Search my tickets",
+    "tickets.search_submit": "Search",
+    "tickets.search_clear": "Show all",
+    "tickets.search_count": "{n, plural, one {# ticket found} other {# tickets found}}",
+    "tickets.search_none": "None of your tickets matches this search."
   },
   "fa": {
     "language.name": "فارسی",
@@ -198,7 +203,12 @@ window.TESSERA_STRINGS = {
     "ticket.cancel": "هنوز نه",
     "ticket.stars": "{n} ستاره",
     "ticket.details": "جزئیات",
-    "tickets.scoped_signin": "برای دیدن همهٔ درخواست‌ها وارد شوید"
+    "tickets.scoped_signin": "برای دیدن همهٔ درخواست‌ها وارد شوید",
+    "tickets.search_label": "جست‌وجو در درخواست‌های من",
+    "tickets.search_submit": "جست‌وجو",
+    "tickets.search_clear": "نمایش همه",
+    "tickets.search_count": "{n, plural, one {# درخواست پیدا شد} other {# درخواست پیدا شد}}",
+    "tickets.search_none": "هیچ‌یک از درخواست‌های شما با این جست‌وجو جور نیست."
   },
   "el": {
     "language.name": "Ελληνικά",
@@ -297,6 +307,11 @@ window.TESSERA_STRINGS = {
     "ticket.cancel": "Όχι ακόμη",
     "ticket.stars": "{n, plural, one {# αστέρι} other {# αστέρια}}",
     "ticket.details": "Λεπτομέρειες",
-    "tickets.scoped_signin": "Συνδεθείτε για να δείτε όλα τα αιτήματά σας"
+    "tickets.scoped_signin": "Συνδεθείτε για να δείτε όλα τα αιτήματά σας",
+    "tickets.search_label": "Αναζήτηση στα αιτήματά μου",
+    "tickets.search_submit": "Αναζήτηση",
+    "tickets.search_clear": "Όλα",
+    "tickets.search_count": "{n, plural, one {Βρέθηκε # αίτημα} other {Βρέθηκαν # αιτήματα}}",
+    "tickets.search_none": "Κανένα από τα αιτήματά σας δεν ταιριάζει σε αυτή την αναζήτηση."
   }
 };

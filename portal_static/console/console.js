@@ -12,6 +12,7 @@ import { Notifications } from "./me.js";
 import { NewTicket } from "./create.js";
 import { Queue } from "./queue.js";
 import { Reports } from "./reports.js";
+import { SearchPage } from "./search.js";
 import { Settings } from "./me.js";
 import { TicketPage } from "./ticket.js";
 import { AdminCenter, isAdmin } from "./admin/index.js";
@@ -58,8 +59,14 @@ function Header({ route }) {
   const me = store.me;
   async function jump(event) {
     event.preventDefault();
-    const value = new FormData(event.target).get("q").trim().replace(/^#/, "");
+    const typed = new FormData(event.target).get("q").trim();
+    const value = typed.replace(/^#/, "");
     if (!value) return;
+    if (!/^\d+$/.test(value)) { // words: search, with the results as a view
+      event.target.reset();
+      go(`#/search?q=${encodeURIComponent(typed)}`);
+      return;
+    }
     try {
       const ticket = await api(`/tickets/${encodeURIComponent(value)}`);
       event.target.reset();
@@ -117,6 +124,7 @@ function App() {
   else if (route.page === "settings") page = html`<${Settings} />`;
   else if (route.page === "reports") page = html`<${Reports} params=${route.params} />`;
   else if (route.page === "admin") page = html`<${AdminCenter} area=${route.area} rest=${route.rest} params=${route.params} />`;
+  else if (route.page === "search") page = html`<${SearchPage} params=${route.params} />`;
   else page = html`<${Queue} view=${route.view} params=${route.params} />`;
   return html`
     <a class="skip" href="#main">${t("skip")}</a>

@@ -168,6 +168,7 @@ export function parseRoute(hash = location.hash) {
   if (parts[0] === "settings") return { page: "settings" };
   if (parts[0] === "reports") return { page: "reports", params };
   if (parts[0] === "admin") return { page: "admin", area: parts[1] || "people", rest: parts.slice(2), params };
+  if (parts[0] === "search") return { page: "search", params };
   return { page: "queue", view: parts[1] || "mine", params };
 }
 export const go = (hash) => { location.hash = hash; };

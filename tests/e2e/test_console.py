@@ -547,7 +547,7 @@ def test_keyboard_only_take_reply_and_status(
     expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     page.keyboard.press("Escape")
     page.keyboard.press("/")
-    expect(page.get_by_label("Open a ticket by number")).to_be_focused()
+    expect(page.get_by_label("Search tickets or open one by number")).to_be_focused()
     page.keyboard.type(str(ticket["number"]))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=ticket["subject"])).to_be_visible()

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tessera.kb.normalise import normalise
+from tessera.text.normalise import normalise
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.steps import PNG, link_in, mail_to, sign_in_by_mail
 from tests.localstack import RunningStack, wait_for

@@ -75,6 +75,8 @@ MATRIX = [
     ("GET", "/api/health", None, (200, 200, 200, 200, 200)),
     ("GET", "/api/tickets", None, (401, 403, 403, 200, 200)),
     ("GET", "/api/me/tickets", None, (401, 200, 200, 200, 200)),
+    ("GET", "/api/tickets?q=refund", None, (401, 403, 403, 200, 200)),
+    ("GET", "/api/me/tickets?q=refund", None, (401, 200, 200, 200, 200)),
     ("GET", "/api/tickets/{own}", None, (401, 200, 404, 200, 200)),
     ("POST", "/api/tickets/{own}/replies", {"text": "more"}, (401, 201, 404, 201, 201)),
     ("POST", "/api/tickets/{own}/notes", {"text": "internal"}, (401, 403, 403, 201, 201)),

@@ -122,6 +122,15 @@ def test_a_crash_loses_no_accepted_mail_and_no_answered_call(tmp_path: Path) -> 
         subjects = sorted(t["subject"] for t in found)
         expected = sorted([f"{prefix} portal", *(f"{prefix} mail {i}" for i in range(30))])
         assert subjects == expected
+
+        # And the change feed lost none of them across the crash: all 31 are searchable
+        word = prefix.split()[1]
+
+        def indexed() -> int:
+            _status, body = again.request("GET", f"/api/tickets?q={word}&limit=50", token=token)
+            return int(body["total"]) if body["total"] == 31 else 0
+
+        assert wait_for(indexed, timeout=60) == 31
     finally:
         stop_stack(again)
 

@@ -12,9 +12,9 @@ import pytest
 from tessera.cli import main
 from tessera.config import ConfigError
 from tessera.kb import feedback, render
-from tessera.kb.normalise import normalise, tokens
 from tessera.kb.publish import build_site, publish
 from tessera.kb.source import load
+from tessera.text.normalise import normalise, tokens
 from tests.factories import REPO_KB, write_article
 from tests.fakes.kb import MemoryFeedbackStore, MemorySiteStore
 

@@ -23,9 +23,11 @@ from tessera import bootstrap
 from tessera.errors import ValidationFailed
 from tessera.observability import TICKET_CREATED, TICKET_REPLIED, count
 from tessera.safeguards import idempotency
+from tessera.search import searching
+from tessera.search.model import SearchFilters, SearchRequest, Sort
 from tessera.sla import clocks
 from tessera.tickets import attachments, conversation, fields, queue, reading
-from tessera.tickets.model import Priority, Status, Ticket, utcnow
+from tessera.tickets.model import Channel, Priority, Status, Ticket, utcnow
 
 
 def _ticket_response(call: Call, ticket: Ticket, status: int = 200) -> Response:
@@ -74,14 +76,27 @@ def _created_once(call: Call, scope: str, create: Callable[[], Ticket]) -> Respo
         "priority": schemas.PRIORITY,
         "tag": schemas.NAME,
         "assignee": schemas.NAME,
-        "sort": schemas.SORT,
+        "sort": {**schemas.SORT, "enum": [*schemas.SORT["enum"], "relevance"]},
         "limit": schemas.LIMIT,
         "cursor": schemas.CURSOR,
+        "q": schemas.SEARCH_TEXT,
+        "channel": {"type": "string", "enum": [c.value for c in Channel]},
+        "created_from": schemas.SINCE,
+        "created_to": schemas.SINCE,
+        "updated_from": schemas.SINCE,
+        "updated_to": schemas.SINCE,
     },
-    responses={200: schemas.TICKET_LIST},
+    responses={200: {"oneOf": [schemas.TICKET_LIST, schemas.SEARCH_PAGE]}},
 )
 def list_tickets(call: Call) -> dict[str, Any]:
     q = call.query
+    if "q" in q:
+        return _search(call, staff=True)
+    for name in ("channel", "created_from", "created_to", "updated_from", "updated_to"):
+        if name in q:
+            raise ValidationFailed(name, "filters a search: give q too")
+    if q.get("sort") == "relevance":
+        raise ValidationFailed("sort", "relevance orders a search: give q too")
     view = q["view"]
     group = q.get("group")
     filters = queue.Filters(
@@ -110,6 +125,51 @@ def list_tickets(call: Call) -> dict[str, Any]:
         "sort": page.sort,
         "ordered": "index" if page.ordered_by_index else "page",
     }
+
+
+def _time(call: Call, name: str) -> datetime | None:
+    raw = call.query.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace(" ", "+"))
+    except ValueError:
+        raise ValidationFailed(name, "must be an ISO-8601 time") from None
+    if value.tzinfo is None:
+        raise ValidationFailed(name, "must name its offset (Z or +00:00)")
+    return value
+
+
+def _search(call: Call, *, staff: bool) -> dict[str, Any]:
+    """GET /api/tickets?q= and /api/me/tickets?q=: one page of the ticket index."""
+    q = call.query
+    sorts: dict[str, Sort] = {"relevance": "relevance", "updated": "updated", "created": "created"}
+    sort = sorts.get(q.get("sort") or "relevance")
+    if sort is None:
+        raise ValidationFailed("sort", "a search sorts by relevance, updated or created")
+    filters = SearchFilters()
+    if staff:
+        filters = SearchFilters(
+            statuses=frozenset(q["status"].split(",")) if "status" in q else frozenset(),
+            priority=q.get("priority"),
+            group=q.get("group"),
+            assignee=q.get("assignee"),
+            tag=q["tag"].strip().lower() if "tag" in q else None,
+            channel=q.get("channel"),
+            created_from=_time(call, "created_from"),
+            created_to=_time(call, "created_to"),
+            updated_from=_time(call, "updated_from"),
+            updated_to=_time(call, "updated_to"),
+        )
+    request = SearchRequest(
+        text=q["q"],
+        filters=filters,
+        sort=sort,
+        limit=q["limit"],
+        offset=searching.offset_of(q.get("cursor")),
+    )
+    result = searching.search_tickets(bootstrap.search_index(), call.caller, request)
+    return schemas.search_json(result, sort, searching.cursor_of(result.next_offset))
 
 
 @endpoint(
@@ -216,11 +276,18 @@ def bulk_change(call: Call) -> dict[str, Any]:
         "tab": {"type": "string", "enum": ["open", "awaiting", "closed"], "default": "open"},
         "limit": schemas.LIMIT,
         "cursor": schemas.CURSOR,
+        "q": {
+            **schemas.SEARCH_TEXT,
+            "description": "Search my tickets (every tab): words, phrases, prefixes, #1042",
+        },
+        "sort": schemas.SEARCH_SORT,
     },
-    responses={200: schemas.PAGE},
+    responses={200: {"oneOf": [schemas.PAGE, schemas.SEARCH_PAGE]}},
 )
 def my_tickets(call: Call) -> dict[str, Any]:
     q = call.query
+    if "q" in q:
+        return _search(call, staff=False)
     page = reading.mine(
         bootstrap.dependencies(),
         call.caller,

@@ -32,6 +32,7 @@ COMMANDS = {
     "reports": "tessera.cli.reports",
     "routing": "tessera.cli.routing",
     "rules": "tessera.cli.rules",
+    "search": "tessera.cli.search",
     "tickets": "tessera.cli.tickets",
 }
 

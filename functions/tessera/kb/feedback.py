@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tessera.errors import ValidationFailed
-from tessera.kb.normalise import tokens
 from tessera.kb.source import LANGUAGE, SLUG
+from tessera.text.normalise import tokens
 
 MAX_QUERY = 100
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from tessera.kb.normalise import tokens
+from tessera.text.normalise import tokens
 
 FIELD_WEIGHTS = {"title": 4.0, "keywords": 3.0, "description": 2.0, "names": 1.5, "text": 1.0}
 K1, B = 1.2, 0.75

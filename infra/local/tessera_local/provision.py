@@ -127,6 +127,18 @@ def create_buckets(template: Template, s3: Any) -> list[str]:
     return names
 
 
+def add_missing_buckets(template: Template, s3: Any) -> list[str]:
+    """Create the buckets the template has added since the saved data was made; their names."""
+    present = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    created = []
+    for logical_id in template.of_type("AWS::S3::Bucket"):
+        name = template.ref(logical_id)
+        if name not in present:
+            s3.create_bucket(Bucket=name)
+            created.append(name)
+    return created
+
+
 def create_event_buses(template: Template, events: Any) -> None:
     for logical_id in template.of_type("AWS::Events::EventBus"):
         events.create_event_bus(Name=template.ref(logical_id))

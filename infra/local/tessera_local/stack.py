@@ -109,14 +109,16 @@ class LocalStack:
             new_indexes = provision.add_missing_indexes(
                 self.template, self.session.client("dynamodb")
             )
-            for table in provision.add_missing_streams(
+            new_streams = provision.add_missing_streams(
                 self.template, self.session.client("dynamodb")
-            ):
-                log.info("switched on the stream of %s (rebuild what reads it)", table)
+            )
+            new_buckets = provision.add_missing_buckets(self.template, self.session.client("s3"))
         provision.own_signing_key(self.settings.data_dir, new=first_start)
         os.environ.update(self.functions.environment())
         if not first_start and new_indexes:
             self._reindex(new_indexes)
+        if not first_start and (new_streams or new_buckets):
+            self._rebuild_search(new_streams, new_buckets)
         self.write_cli_environment()
         self.publish_portal()
         self.publish_kb()
@@ -249,6 +251,20 @@ class LocalStack:
 
         saved, skipped = queue.reindex(bootstrap.dependencies())
         log.info("added indexes %s; reindexed %d tickets (%d skipped)", indexes, saved, skipped)
+
+    def _rebuild_search(self, streams_enabled: list[str], buckets: list[str]) -> None:
+        """Saved data from before the change feed or the search index: what happened before is
+        in no stream, so the index is built from the table (``tessera search rebuild``)."""
+        from tessera import bootstrap
+        from tessera.search.indexing import every_document
+
+        stats = bootstrap.search_index().rebuild(every_document(bootstrap.dependencies().tickets))
+        log.info(
+            "streams %s and buckets %s are new; search index rebuilt: %d tickets",
+            streams_enabled,
+            buckets,
+            stats.tickets,
+        )
 
     def publish_portal(self) -> None:
         """Upload portal_static/ to the portal bucket, as ``tessera portal publish`` does after

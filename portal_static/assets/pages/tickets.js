@@ -53,6 +53,32 @@ run(async () => {
     });
   });
   $("more").addEventListener("click", () => load(true));
+  // Search: only the customer's own tickets and public messages (the API applies it inside the
+  // index query); snippets are text pieces, matched ones in <mark>, never HTML.
+  const showTabs = (visible) => {
+    document.querySelector('[role="tablist"]').hidden = !visible;
+    $("tab-panel").hidden = !visible;
+    $("search-results").hidden = visible;
+    $("search-clear").hidden = visible;
+  };
+  $("ticket-search").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const q = $("ticket-q").value.trim();
+    if (!q) { showTabs(true); return; }
+    const request = ++latest;
+    try {
+      const data = await api(`/me/tickets?${new URLSearchParams({ q, limit: "25" })}`);
+      if (request !== latest) return;
+      $("search-hits").replaceChildren(...data.items.map((hit) => el("li", {},
+        el("a", { href: `${root}ticket.html?id=${encodeURIComponent(hit.id)}`, dir: "auto", text: `#${formatNumber(hit.number)} ${hit.subject}` }),
+        " ",
+        el("span", { class: "status", text: t(`status.${hit.status}`) }),
+        el("p", { class: "snippet", dir: "auto" }, ...hit.snippet.map((piece) => (piece.match ? el("mark", { text: piece.text }) : piece.text))))));
+      $("search-count").textContent = data.total ? t("tickets.search_count", { n: data.total }) : t("tickets.search_none");
+      showTabs(false);
+    } catch (error) { showError($("page-error"), error); }
+  });
+  $("search-clear").addEventListener("click", () => { $("ticket-q").value = ""; showTabs(true); });
   rerender.push(() => load(false));
   await select(tabs.find((tab) => tab.dataset.tab === current) || tabs[0], false);
 });

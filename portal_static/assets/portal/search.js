@@ -3,7 +3,7 @@
 import { el } from "../lib/dom.js";
 import { api, config, rerender, root, showError, state, t } from "./core.js";
 
-// Same folding as tessera.kb.normalise: keep the two in step (tests compare them).
+// Same folding as tessera.text.normalise: keep the two in step (tests compare them).
 const LETTERS = {
   "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "أ": "ا", "إ": "ا", "آ": "ا",
   "ٱ": "ا", "ؤ": "و", "ـ": "", "\u200c": " ", "\u200d": "", "ς": "σ",

@@ -1,0 +1,1 @@
+"""Text shared by the knowledge base and ticket search: one normaliser for both."""
