@@ -166,6 +166,15 @@ def stop_stack(stack: RunningStack) -> None:
         stack.process.wait()
 
 
+def pss_bytes(pid: int) -> int:
+    """A process's proportional set size: the memory it holds, shared pages divided among
+    the processes sharing them (Linux's ``/proc/<pid>/smaps_rollup``)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no Pss line for process {pid}")
+
+
 def wait_for(predicate: Any, *, timeout: float, interval: float = 0.2) -> Any:
     """Poll ``predicate`` until it returns something truthy; the value, or None on timeout."""
     deadline = time.monotonic() + timeout

@@ -138,10 +138,11 @@ def sms_sent() -> list[dict[str, Any]]:
     return sent
 
 
-def outbox(ses_backend: Any) -> list[dict[str, Any]]:
-    """Every mail sent through the emulated SES, oldest first, as JSON."""
+def outbox(ses_backend: Any, after: int = 0) -> list[dict[str, Any]]:
+    """Every mail sent through the emulated SES, oldest first, as JSON; ``after`` skips the
+    first that many (a poller asks only for what it has not seen)."""
     mails = []
-    for sent in ses_backend.sent_messages:
+    for sent in list(ses_backend.sent_messages)[after:]:
         raw = getattr(sent, "raw_data", None)
         if raw is not None:
             parsed = message_from_bytes(
@@ -244,7 +245,11 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/api/") or url.path == "/api":
                 self._api(url.path, url.query, body)
             elif url.path == "/_local/outbox":
-                self._send(200, outbox(self.server.ses_backend))
+                after = parse_qs(url.query).get("after", ["0"])[-1]
+                if not after.isdigit():
+                    self._send(400, {"message": "after: a count of mails (0 or more)"})
+                    return
+                self._send(200, outbox(self.server.ses_backend, int(after)))
             elif url.path == "/_local/sms":
                 self._send(200, sms_sent())
             elif url.path == "/_local/iam":

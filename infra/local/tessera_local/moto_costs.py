@@ -1,0 +1,214 @@
+"""Where moto's cost grows with everything it ever stored, made to grow with the call instead.
+
+The local stack runs a small team's mail for weeks; moto is written for a test's few items. Each
+function here replaces one moto behaviour whose time or memory grew with the data (measured with
+``bench/local_load.py``, see docs/local-stack.md), keeping what the AWS service promises:
+
+- **Every model object ever made stays in memory**: moto's ``BaseModel`` appends each instance
+  to its class's ``instances_tracked`` list (for the moto server's dashboard,
+  ``/moto-api/data.json``), and nothing removes it. Every DynamoDB item version, every copy of
+  a table, every S3 object body, every sent mail was kept: about 30 MiB per mail. Here models are
+  not tracked (the dashboard is not used; the backends hold what is stored, and the snapshot and
+  journal keep it on disk).
+- :func:`transact_write_items`: moto deep-copies every table a transaction touches, once per
+  item, to roll back a cancelled transaction; the copy grows with the table (thousands of items
+  per ticket written, and the copies outlived the call). Here only the items the transaction
+  names are saved, and restored when it is cancelled: all or nothing, as DynamoDB's.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from typing import Any
+
+_OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
+
+
+def install() -> None:
+    """Replace the moto behaviours above, for the whole process."""
+    from moto.core.model_instances import reset_model_data
+
+    for owner, name, replacement in replacements():
+        setattr(owner, name, replacement)
+    reset_model_data()  # what was tracked before is not needed either
+
+
+def replacements() -> list[tuple[type, str, Any]]:
+    """``(class, attribute, replacement)`` for each behaviour replaced."""
+    from moto.core.common_models import BaseModel
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_dynamodb,
+    )
+
+    return [
+        (BaseModel, "__new__", _untracked),
+        (DynamoDBBackend, "transact_write_items", transact_write_items),
+        (lambda_eval_utils, "boto_client_for", task_client),  # type: ignore[list-item]
+        (state_task_service_dynamodb, "boto_client_for", task_client),  # type: ignore[list-item]
+    ]
+
+
+def task_client(region: str, service: str, state_credentials: Any = None) -> Any:
+    """The client a Step Functions task calls its service with: made once per region and
+    service (a task that assumes its own credentials gets a client of its own)."""
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    if state_credentials is not None:
+        return boto_client_for(region, service, state_credentials)
+    return _shared_task_client(region, service)
+
+
+@functools.cache
+def _shared_task_client(region: str, service: str) -> Any:
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    return boto_client_for(region, service)
+
+
+def _untracked(cls: type, *_args: Any, **_kwargs: Any) -> Any:
+    from moto.core.common_models import BaseModel
+
+    return super(BaseModel, cls).__new__(cls)  # type: ignore[misc]
+
+
+def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    """DynamoDB's TransactWriteItems: every operation applies, or none does (the reasons of a
+    cancellation listed per item, in order)."""
+    from moto.dynamodb.exceptions import (
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    operations = []
+    named: set[tuple[str, str]] = set()
+    for entry in transact_items:
+        if len(entry) != 1:
+            raise TransactWriteSingleOpException()
+        kind, spec = next(iter(entry.items()))
+        if kind not in _OPERATIONS:
+            raise MockValidationException(f"Unsupported transaction operation {kind}")
+        table = backend.get_table(spec["TableName"])
+        key = _key(table, spec["Item"] if kind == "Put" else spec["Key"])
+        identity = (table.name, json.dumps(key, sort_keys=True))
+        if identity in named:
+            raise MultipleTransactionsException()
+        named.add(identity)
+        operations.append((kind, spec, table, key))
+
+    saved = [_before_image(table, key) for _kind, _spec, table, key in operations]
+    errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+    for kind, spec, table, key in operations:
+        try:
+            _apply(backend, kind, spec, table, key)
+        except MockValidationException:
+            _restore(saved)
+            raise
+        except Exception as error:  # a cancellation reason, as DynamoDB lists them
+            errors.append(_reason(error, spec, table, key))
+        else:
+            errors.append((None, None, None))
+    if any(code is not None for code, _message, _item in errors):
+        _restore(saved)
+        raise TransactionCanceledException(errors)
+
+
+def _key(table: Any, attributes: dict[str, Any]) -> dict[str, Any]:
+    key = {table.hash_key_attr: attributes[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attributes[table.range_key_attr]
+    return key
+
+
+def _typed_key(table: Any, key: dict[str, Any]) -> tuple[Any, Any]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    hash_key = DynamoType(key[table.hash_key_attr])
+    range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    return hash_key, range_key
+
+
+def _before_image(table: Any, key: dict[str, Any]) -> tuple[Any, Any, Any, Any, int | None]:
+    hash_key, range_key = _typed_key(table, key)
+    item = table.get_item(hash_key, range_key)
+    shard = table.stream_shard
+    return table, hash_key, range_key, copy.deepcopy(item), (len(shard.items) if shard else None)
+
+
+def _restore(saved: list[tuple[Any, Any, Any, Any, int | None]]) -> None:
+    """Put back each named item as it was (absent ones removed); a cancelled transaction
+    leaves no stream records either."""
+    for table, hash_key, range_key, item, stream_length in reversed(saved):
+        if range_key is not None:
+            if item is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
+        elif item is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = item
+        shard = table.stream_shard
+        if shard is not None and stream_length is not None and len(shard.items) >= stream_length:
+            del shard.items[stream_length:]
+
+
+def _apply(backend: Any, kind: str, spec: dict[str, Any], table: Any, key: dict[str, Any]) -> None:
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import ConditionalCheckFailed
+
+    condition = spec.get("ConditionExpression")
+    names = spec.get("ExpressionAttributeNames")
+    values = spec.get("ExpressionAttributeValues")
+    if kind == "ConditionCheck":
+        current = table.get_item(*_typed_key(table, key))
+        check = get_filter_expression(condition, names, values)
+        if condition is not None and not check.expr(current):
+            raise ConditionalCheckFailed()
+    elif kind == "Put":
+        backend.put_item(
+            table.name,
+            spec["Item"],
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+    elif kind == "Delete":
+        backend.delete_item(
+            table.name,
+            key,
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+    else:
+        backend.update_item(
+            table.name,
+            key,
+            update_expression=spec["UpdateExpression"],
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+
+
+def _reason(
+    error: Exception, spec: dict[str, Any], table: Any, key: dict[str, Any]
+) -> tuple[str, str, dict[str, Any] | None]:
+    from moto.dynamodb.exceptions import ConditionalCheckFailed
+
+    if isinstance(error, ConditionalCheckFailed):
+        old = None
+        if spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
+            current = table.get_item(*_typed_key(table, key))
+            old = current.to_json()["Attributes"] if current is not None else None
+        return "ConditionalCheckFailed", str(error.message), old
+    return type(error).__name__, str(error), None
