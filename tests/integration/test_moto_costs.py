@@ -6,7 +6,6 @@ before its call is answered."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ TABLE = "costs-test"
 
 
 @pytest.fixture
-def dynamodb(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def dynamodb(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     """moto in-process with the local stack's replacements (undone after the test)."""
     for owner, name, replacement in moto_costs.replacements():
         monkeypatch.setattr(owner, name, replacement)
@@ -39,7 +38,7 @@ def dynamodb(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         ],
         BillingMode="PAY_PER_REQUEST",
     )
-    yield client
+    return client
 
 
 def key(pk: str, sk: str = "A") -> dict[str, Any]:
@@ -172,7 +171,7 @@ def test_concurrent_records_share_flushes_and_all_are_durable_in_order(tmp_path:
                 position = journal.append({"thread": thread, "n": n})
                 appended.append(thread * 100 + n)
             journal.sync(position)
-            assert journal._durable >= position  # noqa: SLF001 - the promise under test
+            assert journal.durable >= position
 
     threads = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
     for thread in threads:

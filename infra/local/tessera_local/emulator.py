@@ -105,6 +105,11 @@ class Journal:
         """How many records were written so far: ``sync(position)`` makes them all durable."""
         return self._written
 
+    @property
+    def durable(self) -> int:
+        """How many of those are known to be on disk."""
+        return self._durable
+
     def append(self, record: dict[str, Any]) -> int:
         """Write one record (not yet durable); its position for :meth:`sync`."""
         data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
