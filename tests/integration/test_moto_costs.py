@@ -35,6 +35,17 @@ def dynamodb(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByStatus",
+                "KeySchema": [
+                    {"AttributeName": "status", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
         ],
         BillingMode="PAY_PER_REQUEST",
     )
@@ -142,6 +153,41 @@ def test_two_operations_on_one_item_are_refused_before_anything_is_written(
             ]
         )
     assert item(dynamodb, "twice") is None
+
+
+def test_a_query_reads_its_partition_in_order_and_an_index_query_finds_every_match(
+    dynamodb: Any,
+) -> None:
+    # Given three partitions, written out of order, some items open
+    for pk in ("p2", "p1", "p3"):
+        for sk in ("c", "a", "d", "b"):
+            status = {"status": {"S": "open"}} if sk in {"a", "d"} else {}
+            dynamodb.put_item(TableName=TABLE, Item={**key(pk, sk), **status})
+
+    def sks(**query: Any) -> list[str]:
+        found, start = [], {}
+        while True:
+            page = dynamodb.query(TableName=TABLE, Limit=3, **query, **start)
+            found += [f"{i['pk']['S']}/{i['sk']['S']}" for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return found
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    # When one partition is read forwards and backwards, in pages of 3
+    partition = {
+        "KeyConditionExpression": "pk = :pk AND sk > :after",
+        "ExpressionAttributeValues": {":pk": {"S": "p1"}, ":after": {"S": "a"}},
+    }
+    # Then it has its own items only, in range-key order
+    assert sks(**partition) == ["p1/b", "p1/c", "p1/d"]
+    assert sks(**partition, ScanIndexForward=False) == ["p1/d", "p1/c", "p1/b"]
+    # And an index query finds the open items of every partition, in the index's order
+    assert sks(
+        IndexName="ByStatus",
+        KeyConditionExpression="#s = :open",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":open": {"S": "open"}},
+    ) == ["p1/a", "p2/a", "p3/a", "p1/d", "p2/d", "p3/d"]
 
 
 def test_model_objects_are_not_kept_once_nothing_uses_them(dynamodb: Any) -> None:

@@ -18,12 +18,19 @@ function here replaces one moto behaviour whose time or memory grew with the dat
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
+_UNSORTED = object()
+# The table a Query is reading, and the partition it reads (or _UNSORTED for an index).
+_querying: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
+    "tessera_local_querying", default=None
+)
 
 
 def install() -> None:
@@ -39,6 +46,7 @@ def replacements() -> list[tuple[type, str, Any]]:
     """``(class, attribute, replacement)`` for each behaviour replaced."""
     from moto.core.common_models import BaseModel
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb,
@@ -47,9 +55,50 @@ def replacements() -> list[tuple[type, str, Any]]:
     return [
         (BaseModel, "__new__", _untracked),
         (DynamoDBBackend, "transact_write_items", transact_write_items),
+        (Table, "query", _partition_query(_original(Table.query))),
+        (Table, "all_items", _partition_items(_original(Table.all_items))),
         (lambda_eval_utils, "boto_client_for", task_client),  # type: ignore[list-item]
         (state_task_service_dynamodb, "boto_client_for", task_client),  # type: ignore[list-item]
     ]
+
+
+def _original(function: Callable[..., Any]) -> Callable[..., Any]:
+    return getattr(function, "__wrapped__", function)
+
+
+def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(query)
+    def partition_query(table: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name is None and hash_key is None:
+            return query(table, hash_key, *args, **kwargs)
+        scope = _querying.set((table, _UNSORTED if index_name else hash_key))
+        try:
+            return query(table, hash_key, *args, **kwargs)
+        finally:
+            _querying.reset(scope)
+
+    return partition_query
+
+
+def _partition_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(all_items)
+    def partition_items(table: Any) -> list[Any]:
+        scope = _querying.get()
+        if scope is None or scope[0] is not table:
+            return list(all_items(table))
+        if scope[1] is _UNSORTED:
+            if not table.range_key_attr:
+                return list(table.items.values())
+            return [item for partition in table.items.values() for item in partition.values()]
+        partition = table.items.get(scope[1])
+        if partition is None:
+            return []
+        if not table.range_key_attr:
+            return [partition]
+        return sorted(partition.values(), key=lambda item: item.range_key)
+
+    return partition_items
 
 
 def task_client(region: str, service: str, state_credentials: Any = None) -> Any:
