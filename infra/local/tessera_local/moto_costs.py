@@ -103,11 +103,8 @@ def _partition_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
 
 def task_client(region: str, service: str, state_credentials: Any = None) -> Any:
     """The client a Step Functions task calls its service with: made once per region and
-    service (a task that assumes its own credentials gets a client of its own)."""
-    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
-
-    if state_credentials is not None:
-        return boto_client_for(region, service, state_credentials)
+    service. (moto's own ``boto_client_for`` ignores the state's credentials too: every client
+    it makes is the same but for its cost.)"""
     return _shared_task_client(region, service)
 
 

@@ -1,0 +1,63 @@
+"""The leak guard: the local stack's memory does not grow with the mail it has handled
+(issue 18: 30 MiB per mail were kept before). What grows is on disk."""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from tests.localstack import RunningStack, pss_bytes, start_stack, stop_stack, wait_for
+
+pytestmark = pytest.mark.integration
+
+MIB = 1024 * 1024
+# 200 mails may leave at most this much more memory behind (goal: 300 MiB per 2,000 mails,
+# i.e. 30 MiB per 200; the guard allows twice that for the allocator's own slack).
+BOUND_MIB = 60
+
+
+def send(stack: RunningStack, run: str, count: int, connections: int = 6) -> None:
+    """``count`` mails, each from its own sender, over ``connections`` SMTP connections."""
+
+    def share(part: int) -> None:
+        with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=60) as smtp:
+            for n in range(part, count, connections):
+                message = EmailMessage()
+                message["From"] = f"guard{n}@{run}.test"
+                message["To"] = "support@example.com"
+                message["Subject"] = f"Guard {run} {n} cannot sign in"
+                message["Message-ID"] = f"<{uuid.uuid4()}@{run}.test>"
+                message.set_content(f"Mail {n} of the leak guard.")
+                assert smtp.send_message(message) == {}
+
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(share, range(connections)))
+
+
+def acknowledged(stack: RunningStack, run: str) -> int:
+    _status, outbox = stack.request("GET", "/_local/outbox")
+    return sum(1 for mail in outbox if f"Guard {run} " in mail["subject"])
+
+
+def test_two_hundred_mails_leave_no_memory_behind(tmp_path: Path) -> None:
+    # Given a fresh stack that has handled a first few mails (imports, caches, pools warm)
+    stack = start_stack(tmp_path, fresh=True)
+    try:
+        send(stack, "warm", 12)
+        assert wait_for(lambda: acknowledged(stack, "warm") == 12, timeout=120, interval=1)
+        before = pss_bytes(stack.process.pid)
+        # When 200 more mails arrive over 6 connections and each is routed and acknowledged
+        send(stack, "load", 200)
+        assert wait_for(lambda: acknowledged(stack, "load") == 200, timeout=900, interval=2)
+        after = pss_bytes(stack.process.pid)
+    finally:
+        stop_stack(stack)
+    # Then the stack holds at most BOUND_MIB more than before them
+    grown = (after - before) / MIB
+    assert grown <= BOUND_MIB, f"the stack grew by {grown:.0f} MiB for 200 mails"
+    assert "Traceback" not in "".join(stack.output)
