@@ -31,10 +31,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 
-from tests.localstack import RunningStack, pss_bytes, start_stack, stop_stack
+from tests.localstack import RunningStack, load_mail, pss_bytes, start_stack, stop_stack
 
 GOAL_ACCEPTED_PER_S = 11.0
 GOAL_ROUTED_PER_S = 11.0
@@ -45,16 +44,6 @@ MIB = 1024 * 1024
 
 def directory_bytes(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
-
-
-def load_mail(run: str, index: int) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = f"Customer {index} <c{index}@load.test>"
-    message["To"] = "support@example.com"
-    message["Subject"] = f"Load {run} n{index:05d} cannot sign in"
-    message["Message-ID"] = f"<{uuid.uuid4()}@load.test>"
-    message.set_content(f"Hello,\n\nmail {index} of a load run: I cannot sign in.\n\nThanks")
-    return message
 
 
 def shares(total: int, parts: int) -> Iterator[range]:

@@ -30,12 +30,12 @@ def test_local_load_bench_prints_rates_latencies_memory_and_data_size() -> None:
     lines = result.stdout.splitlines()
 
     def line(start: str) -> str:
-        found = [entry for entry in lines if entry.startswith(start)]
+        found = [entry for entry in lines if entry.split("  ")[0] == start]
         assert len(found) == 1, result.stdout
         return found[0]
 
     assert line("accepted").split()[1] == "6", result.stdout
     assert line("routed + acknowledged").split()[3] == "6", result.stdout
     assert "p95" in line("accept -> acknowledged")
-    for figure in ("PSS before", "PSS after ", "PSS after idle", "data directory"):
+    for figure in ("PSS before", "PSS after", "PSS after idle", "data directory"):
         assert " MiB" in line(figure), result.stdout

@@ -4,14 +4,19 @@
 from __future__ import annotations
 
 import smtplib
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
-from tests.localstack import RunningStack, pss_bytes, start_stack, stop_stack, wait_for
+from tests.localstack import (
+    RunningStack,
+    load_mail,
+    pss_bytes,
+    start_stack,
+    stop_stack,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -22,18 +27,12 @@ BOUND_MIB = 60
 
 
 def send(stack: RunningStack, run: str, count: int, connections: int = 6) -> None:
-    """``count`` mails, each from its own sender, over ``connections`` SMTP connections."""
+    """``count`` mails of a load run over ``connections`` SMTP connections."""
 
     def share(part: int) -> None:
         with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=60) as smtp:
             for n in range(part, count, connections):
-                message = EmailMessage()
-                message["From"] = f"guard{n}@{run}.test"
-                message["To"] = "support@example.com"
-                message["Subject"] = f"Guard {run} {n} cannot sign in"
-                message["Message-ID"] = f"<{uuid.uuid4()}@{run}.test>"
-                message.set_content(f"Mail {n} of the leak guard.")
-                assert smtp.send_message(message) == {}
+                assert smtp.send_message(load_mail(run, n)) == {}
 
     with ThreadPoolExecutor(connections) as pool:
         list(pool.map(share, range(connections)))
@@ -41,7 +40,7 @@ def send(stack: RunningStack, run: str, count: int, connections: int = 6) -> Non
 
 def acknowledged(stack: RunningStack, run: str) -> int:
     _status, outbox = stack.request("GET", "/_local/outbox")
-    return sum(1 for mail in outbox if f"Guard {run} " in mail["subject"])
+    return sum(1 for mail in outbox if f"Load {run} n" in mail["subject"])
 
 
 def test_two_hundred_mails_leave_no_memory_behind(tmp_path: Path) -> None:

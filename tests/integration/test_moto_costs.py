@@ -205,6 +205,49 @@ def test_model_objects_are_not_kept_once_nothing_uses_them(dynamodb: Any) -> Non
     assert item(dynamodb, "m199") == {**key("m199"), "n": {"N": "200"}}
 
 
+def test_a_finished_execution_keeps_its_history_and_drops_its_interpreter(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import time
+
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    for owner, name, replacement in moto_costs.replacements():
+        monkeypatch.setattr(owner, name, replacement)
+    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+    sfn = boto3.client("stepfunctions")
+    # Given a state machine of two Pass states
+    definition = {
+        "StartAt": "One",
+        "States": {"One": {"Type": "Pass", "Next": "Two"}, "Two": {"Type": "Pass", "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="costs-test",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    # When an execution runs to its end
+    arn = sfn.start_execution(stateMachineArn=machine, name="e1", input="{}")["executionArn"]
+    deadline = time.monotonic() + 30
+    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # Then its history is there, its interpreter's environment is not, nor its thread
+    events = sfn.get_execution_history(executionArn=arn)["events"]
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+    ]
+    assert entered == ["One", "Two"]
+    assert events[-1]["type"] == "ExecutionSucceeded"
+    backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
+    (execution,) = [e for m in backend.state_machines for e in m.executions]
+    assert isinstance(execution.exec_worker.env, moto_costs.FinishedEnvironment)
+    assert not [t for t in TMP_THREADS if not t.is_alive()]
+
+
 def test_concurrent_records_share_flushes_and_all_are_durable_in_order(tmp_path: Path) -> None:
     # Given a journal, and 8 threads each appending 25 records and waiting for each to be durable
     journal = Journal(tmp_path, 0)

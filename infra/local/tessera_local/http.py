@@ -3,7 +3,8 @@
 - ``/api/...``: API Gateway. The request becomes the REST proxy event API Gateway sends, for the
   route template.yaml declares (a path the template does not declare gets API Gateway's answer),
   and goes to the function that route names.
-- ``/_local/outbox``: every mail the system sent (captured by the emulated SES), newest last.
+- ``/_local/outbox``: every mail the system sent (captured by the emulated SES), newest last;
+  ``?after=N`` leaves out the first N (a poller asks only for what is new).
 - ``/_local/sms``: every SMS the system published (captured by the emulated SNS), newest last.
 - ``/_local/iam``: every AWS call each function made, and those its template policy would deny.
 - anything else: the object in the portal bucket, as S3 behind CloudFront would serve it.

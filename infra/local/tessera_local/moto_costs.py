@@ -22,6 +22,7 @@ import contextvars
 import copy
 import functools
 import json
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -51,9 +52,15 @@ def replacements() -> list[tuple[type, str, Any]]:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb,
     )
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
     return [
         (BaseModel, "__new__", _untracked),
+        (
+            BaseExecutionWorkerCommunication,
+            "terminated",
+            _keeping_history_only(_original(BaseExecutionWorkerCommunication.terminated)),
+        ),
         (DynamoDBBackend, "transact_write_items", transact_write_items),
         (Table, "query", _partition_query(_original(Table.query))),
         (Table, "all_items", _partition_items(_original(Table.all_items))),
@@ -99,6 +106,56 @@ def _partition_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
         return sorted(partition.values(), key=lambda item: item.range_key)
 
     return partition_items
+
+
+class _Nothing:
+    """What a finished execution's pools answer: it has no callbacks and no map runs."""
+
+    def notify(self, *_args: Any, **_kwargs: Any) -> bool:
+        return False
+
+    heartbeat = notify
+
+    def get(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+    def get_all(self) -> list[Any]:
+        return []
+
+
+class _History:
+    def __init__(self, events: list[Any]) -> None:
+        self.events = events
+
+    def get_event_history(self) -> list[Any]:
+        return copy.deepcopy(self.events)
+
+
+class FinishedEnvironment:
+    """The part of an execution's environment moto reads once the execution has ended."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self.event_manager = _History(events)
+        self.callback_pool_manager = _Nothing()
+        self.map_run_record_pool_manager = _Nothing()
+
+    def set_stop(self, *_args: Any, **_kwargs: Any) -> None:
+        """Stopping an execution that has ended changes nothing."""
+
+
+def _keeping_history_only(terminated: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(terminated)
+    def keeping_history_only(communication: Any) -> None:
+        terminated(communication)  # the execution's status, output, error, from the environment
+        worker = communication.execution.exec_worker
+        if worker is not None and worker.env is not None:
+            worker.env = FinishedEnvironment(worker.env.event_manager.get_event_history())
+        from moto.stepfunctions.parser.utils import TMP_THREADS
+
+        current = threading.current_thread()  # ending now; the others moto started, if ended
+        TMP_THREADS[:] = [t for t in TMP_THREADS if t is not current and t.is_alive()]
+
+    return keeping_history_only
 
 
 def task_client(region: str, service: str, state_credentials: Any = None) -> Any:
