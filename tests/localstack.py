@@ -14,7 +14,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -164,6 +166,27 @@ def stop_stack(stack: RunningStack) -> None:
     except subprocess.TimeoutExpired:
         stack.process.kill()
         stack.process.wait()
+
+
+def load_mail(run: str, index: int) -> EmailMessage:
+    """Mail ``index`` of a load run: its own sender, and a subject unique to the run
+    (``Load <run> n<index, 5 digits> ...``) that the acknowledgement repeats."""
+    message = EmailMessage()
+    message["From"] = f"Customer {index} <c{index}.{run}@load.test>"
+    message["To"] = "support@example.com"
+    message["Subject"] = f"Load {run} n{index:05d} cannot sign in"
+    message["Message-ID"] = f"<{uuid.uuid4()}@load.test>"
+    message.set_content(f"Hello,\n\nmail {index} of a load run: I cannot sign in.\n\nThanks")
+    return message
+
+
+def pss_bytes(pid: int) -> int:
+    """A process's proportional set size: the memory it holds, shared pages divided among
+    the processes sharing them (Linux's ``/proc/<pid>/smaps_rollup``)."""
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"no Pss line for process {pid}")
 
 
 def wait_for(predicate: Any, *, timeout: float, interval: float = 0.2) -> Any:

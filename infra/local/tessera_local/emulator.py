@@ -81,32 +81,82 @@ def _query_action(query: str) -> str:
 # ------------------------------------------------------------------ the journal
 class Journal:
     """Records of the calls that changed state since the last snapshot, each flushed to disk
-    before the call is answered. A record: method, path, query, headers and body."""
+    before the call is answered. A record: method, path, query, headers and body.
+
+    Appending (under the emulator's lock, so records keep the order the calls were served in)
+    only writes; :meth:`sync` (outside the lock) waits until the record is on disk. One
+    ``fsync`` covers every record written before it, so concurrent calls share it (a group
+    commit) instead of each holding the lock through a flush of its own."""
 
     def __init__(self, directory: Path, generation: int) -> None:
         self.directory = directory
         self.generation = generation
         self._file = self._open(generation)
+        self._written = 0  # records written (to the OS) so far, every generation counted
+        self._durable = 0  # records known to be on disk
+        self._syncing = False
+        self._flushed = threading.Condition()
 
     def _open(self, generation: int) -> io.BufferedWriter:
         return open(self.directory / f"{JOURNAL}.{generation}", "ab")
 
-    def append(self, record: dict[str, Any]) -> None:
+    @property
+    def position(self) -> int:
+        """How many records were written so far: ``sync(position)`` makes them all durable."""
+        return self._written
+
+    @property
+    def durable(self) -> int:
+        """How many of those are known to be on disk."""
+        return self._durable
+
+    def append(self, record: dict[str, Any]) -> int:
+        """Write one record (not yet durable); its position for :meth:`sync`."""
         data = pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)
-        self._file.write(struct.pack(">I", len(data)) + data)
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        with self._flushed:
+            self._file.write(struct.pack(">I", len(data)) + data)
+            self._file.flush()
+            self._written += 1
+            return self._written
+
+    def sync(self, position: int) -> None:
+        """Return once every record up to ``position`` is on disk."""
+        with self._flushed:
+            while self._durable < position:
+                if self._syncing:  # another call's fsync is under way: it may cover ours
+                    self._flushed.wait()
+                    continue
+                self._syncing = True
+                target, descriptor = self._written, self._file.fileno()
+                self._flushed.release()
+                try:
+                    os.fsync(descriptor)
+                finally:
+                    self._flushed.acquire()
+                    self._syncing = False
+                self._durable = max(self._durable, target)
+                self._flushed.notify_all()
 
     def rotate(self) -> int:
         """Start the next generation; returns it. Calls from now on belong to the next
         snapshot."""
-        self._file.close()
-        self.generation += 1
-        self._file = self._open(self.generation)
-        return self.generation
+        with self._flushed:
+            while self._syncing:
+                self._flushed.wait()
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._durable = self._written
+            self._file.close()
+            self.generation += 1
+            self._file = self._open(self.generation)
+            self._flushed.notify_all()
+            return self.generation
 
     def close(self) -> None:
-        self._file.close()
+        with self._flushed:
+            while self._syncing:
+                self._flushed.wait()
+            self._file.close()
 
     @staticmethod
     def records(directory: Path, since: int) -> Iterator[dict[str, Any]]:
@@ -214,8 +264,13 @@ class Emulator:
             return self._app(_with_body(environ, body), start_response)
         with self.lock:
             status, headers, chunks = _call(self._app, _with_body(environ, body))
-            if changes and self.journal is not None and int(status.split(" ", 1)[0]) < 400:
-                self.journal.append(_record(environ, body))
+            journal = self.journal
+            if changes and journal is not None and int(status.split(" ", 1)[0]) < 400:
+                journal.append(_record(environ, body))
+            # Even a read waits for what came before it: its answer may show an earlier change.
+            durable_from = journal.position if journal is not None else 0
+        if journal is not None:
+            journal.sync(durable_from)
         start_response(status, headers)
         return [chunks]
 
@@ -366,7 +421,7 @@ def _load_execution(kind: Any, state: dict[str, Any]) -> Any:
 def _all_executions() -> Iterator[Any]:
     for accounts in _backend("stepfunctions").values():
         for backend in accounts.values():
-            for machine in getattr(backend, "_state_machines", {}).values():
+            for machine in getattr(backend, "state_machines", []):
                 yield from getattr(machine, "executions", [])
 
 

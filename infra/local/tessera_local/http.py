@@ -3,7 +3,8 @@
 - ``/api/...``: API Gateway. The request becomes the REST proxy event API Gateway sends, for the
   route template.yaml declares (a path the template does not declare gets API Gateway's answer),
   and goes to the function that route names.
-- ``/_local/outbox``: every mail the system sent (captured by the emulated SES), newest last.
+- ``/_local/outbox``: every mail the system sent (captured by the emulated SES), newest last;
+  ``?after=N`` leaves out the first N (a poller asks only for what is new).
 - ``/_local/sms``: every SMS the system published (captured by the emulated SNS), newest last.
 - ``/_local/iam``: every AWS call each function made, and those its template policy would deny.
 - ``/_local/usage``: what the functions used, as AWS bills it (``?reset=1`` starts again).
@@ -139,10 +140,11 @@ def sms_sent() -> list[dict[str, Any]]:
     return sent
 
 
-def outbox(ses_backend: Any) -> list[dict[str, Any]]:
-    """Every mail sent through the emulated SES, oldest first, as JSON."""
+def outbox(ses_backend: Any, after: int = 0) -> list[dict[str, Any]]:
+    """Every mail sent through the emulated SES, oldest first, as JSON; ``after`` skips the
+    first that many (a poller asks only for what it has not seen)."""
     mails = []
-    for sent in ses_backend.sent_messages:
+    for sent in list(ses_backend.sent_messages)[after:]:
         raw = getattr(sent, "raw_data", None)
         if raw is not None:
             parsed = message_from_bytes(
@@ -246,7 +248,11 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path.startswith("/api/") or url.path == "/api":
                 self._api(url.path, url.query, body)
             elif url.path == "/_local/outbox":
-                self._send(200, outbox(self.server.ses_backend))
+                after = parse_qs(url.query).get("after", ["0"])[-1]
+                if not after.isdigit():
+                    self._send(400, {"message": "after: a count of mails (0 or more)"})
+                    return
+                self._send(200, outbox(self.server.ses_backend, int(after)))
             elif url.path == "/_local/sms":
                 self._send(200, sms_sent())
             elif url.path == "/_local/usage" and self.server.meter is not None:

@@ -14,6 +14,7 @@ idempotent on that id, so a mail is never lost and never makes two tickets.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -152,7 +153,9 @@ class InboundMail:
             raw=f"Return-Path: <{envelope.mail_from or ''}>\r\n".encode() + raw,
         )
         try:
-            self.spool.put(mail)
+            # The write and its fsync run beside the event loop, so the other connections'
+            # commands go on while this mail reaches the disk; the 250 still waits for it.
+            await asyncio.get_running_loop().run_in_executor(None, self.spool.put, mail)
         except OSError as error:
             log.error("spooling mail failed: %s", error)
             return "451 4.3.0 Mail not stored; try again later"

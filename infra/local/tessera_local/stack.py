@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tessera_local import demo, iam, lambdas, provision, smtp, streams, usage
+from tessera_local import demo, iam, lambdas, moto_costs, provision, smtp, streams, usage
 from tessera_local.clock import Clock
 from tessera_local.emulator import Autosave, Emulator, EmulatorServer
 from tessera_local.http import LocalHttp
@@ -81,6 +81,7 @@ class LocalStack:
         default_user_config.update(
             {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
         )
+        moto_costs.install()
         self.emulator = Emulator(self.settings.data_dir)
         if self.settings.fresh or not self.emulator.has_state():
             self.emulator.discard()  # a first start cut short left nothing worth keeping

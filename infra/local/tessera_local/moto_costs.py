@@ -1,0 +1,317 @@
+"""Where moto's cost grows with everything it ever stored, made to grow with the call instead.
+
+The local stack runs a small team's mail for weeks; moto is written for a test's few items. Each
+function here replaces one moto behaviour whose time or memory grew with the data (measured with
+``bench/local_load.py``, see docs/local-stack.md), keeping what the AWS service promises:
+
+- **Every model object ever made stays in memory**: moto's ``BaseModel`` appends each instance
+  to its class's ``instances_tracked`` list (for the moto server's dashboard,
+  ``/moto-api/data.json``), and nothing removes it. Every DynamoDB item version, every copy of
+  a table, every S3 object body, every sent mail was kept: about 30 MiB per mail. Here models are
+  not tracked (the dashboard is not used; the backends hold what is stored, and the snapshot and
+  journal keep it on disk).
+- :func:`transact_write_items`: moto deep-copies every table a transaction touches, once per
+  item, to roll back a cancelled transaction; the copy grows with the table (thousands of items
+  per ticket written, and the copies outlived the call). Here only the items the transaction
+  names are saved, and restored when it is cancelled: all or nothing, as DynamoDB's.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copy
+import functools
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
+_UNSORTED = object()
+# The table a Query is reading, and the partition it reads (or _UNSORTED for an index).
+_querying: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
+    "tessera_local_querying", default=None
+)
+
+
+def install() -> None:
+    """Replace the moto behaviours above, for the whole process."""
+    from moto.core.model_instances import reset_model_data
+
+    for owner, name, replacement in replacements():
+        setattr(owner, name, replacement)
+    reset_model_data()  # what was tracked before is not needed either
+
+
+def replacements() -> list[tuple[type, str, Any]]:
+    """``(class, attribute, replacement)`` for each behaviour replaced."""
+    from moto.core.common_models import BaseModel
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_dynamodb,
+    )
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+
+    return [
+        (BaseModel, "__new__", _untracked),
+        (
+            BaseExecutionWorkerCommunication,
+            "terminated",
+            _keeping_history_only(_original(BaseExecutionWorkerCommunication.terminated)),
+        ),
+        (DynamoDBBackend, "transact_write_items", transact_write_items),
+        (Table, "query", _partition_query(_original(Table.query))),
+        (Table, "all_items", _partition_items(_original(Table.all_items))),
+        (lambda_eval_utils, "boto_client_for", task_client),  # type: ignore[list-item]
+        (state_task_service_dynamodb, "boto_client_for", task_client),  # type: ignore[list-item]
+    ]
+
+
+def _original(function: Callable[..., Any]) -> Callable[..., Any]:
+    return getattr(function, "__wrapped__", function)
+
+
+def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(query)
+    def partition_query(table: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name is None and hash_key is None:
+            return query(table, hash_key, *args, **kwargs)
+        scope = _querying.set((table, _UNSORTED if index_name else hash_key))
+        try:
+            return query(table, hash_key, *args, **kwargs)
+        finally:
+            _querying.reset(scope)
+
+    return partition_query
+
+
+def _partition_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(all_items)
+    def partition_items(table: Any) -> list[Any]:
+        scope = _querying.get()
+        if scope is None or scope[0] is not table:
+            return list(all_items(table))
+        if scope[1] is _UNSORTED:
+            if not table.range_key_attr:
+                return list(table.items.values())
+            return [item for partition in table.items.values() for item in partition.values()]
+        partition = table.items.get(scope[1])
+        if partition is None:
+            return []
+        if not table.range_key_attr:
+            return [partition]
+        return sorted(partition.values(), key=lambda item: item.range_key)
+
+    return partition_items
+
+
+class _Nothing:
+    """What a finished execution's pools answer: it has no callbacks and no map runs."""
+
+    def notify(self, *_args: Any, **_kwargs: Any) -> bool:
+        return False
+
+    heartbeat = notify
+
+    def get(self, *_args: Any, **_kwargs: Any) -> None:
+        return None
+
+    def get_all(self) -> list[Any]:
+        return []
+
+
+class _History:
+    def __init__(self, events: list[Any]) -> None:
+        self.events = events
+
+    def get_event_history(self) -> list[Any]:
+        return copy.deepcopy(self.events)
+
+
+class FinishedEnvironment:
+    """The part of an execution's environment moto reads once the execution has ended."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self.event_manager = _History(events)
+        self.callback_pool_manager = _Nothing()
+        self.map_run_record_pool_manager = _Nothing()
+
+    def set_stop(self, *_args: Any, **_kwargs: Any) -> None:
+        """Stopping an execution that has ended changes nothing."""
+
+
+def _keeping_history_only(terminated: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(terminated)
+    def keeping_history_only(communication: Any) -> None:
+        terminated(communication)  # the execution's status, output, error, from the environment
+        worker = communication.execution.exec_worker
+        if worker is not None and worker.env is not None:
+            worker.env = FinishedEnvironment(worker.env.event_manager.get_event_history())
+        from moto.stepfunctions.parser.utils import TMP_THREADS
+
+        current = threading.current_thread()  # ending now; the others moto started, if ended
+        TMP_THREADS[:] = [t for t in TMP_THREADS if t is not current and t.is_alive()]
+
+    return keeping_history_only
+
+
+def task_client(region: str, service: str, state_credentials: Any = None) -> Any:
+    """The client a Step Functions task calls its service with: made once per region and
+    service. (moto's own ``boto_client_for`` ignores the state's credentials too: every client
+    it makes is the same but for its cost.)"""
+    return _shared_task_client(region, service)
+
+
+@functools.cache
+def _shared_task_client(region: str, service: str) -> Any:
+    from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for
+
+    return boto_client_for(region, service)
+
+
+def _untracked(cls: type, *_args: Any, **_kwargs: Any) -> Any:
+    from moto.core.common_models import BaseModel
+
+    return super(BaseModel, cls).__new__(cls)  # type: ignore[misc]
+
+
+def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+    """DynamoDB's TransactWriteItems: every operation applies, or none does (the reasons of a
+    cancellation listed per item, in order)."""
+    from moto.dynamodb.exceptions import (
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    operations = []
+    named: set[tuple[str, str]] = set()
+    for entry in transact_items:
+        if len(entry) != 1:
+            raise TransactWriteSingleOpException()
+        kind, spec = next(iter(entry.items()))
+        if kind not in _OPERATIONS:
+            raise MockValidationException(f"Unsupported transaction operation {kind}")
+        table = backend.get_table(spec["TableName"])
+        key = _key(table, spec["Item"] if kind == "Put" else spec["Key"])
+        identity = (table.name, json.dumps(key, sort_keys=True))
+        if identity in named:
+            raise MultipleTransactionsException()
+        named.add(identity)
+        operations.append((kind, spec, table, key))
+
+    saved = [_before_image(table, key) for _kind, _spec, table, key in operations]
+    errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+    for kind, spec, table, key in operations:
+        try:
+            _apply(backend, kind, spec, table, key)
+        except MockValidationException:
+            _restore(saved)
+            raise
+        except Exception as error:  # a cancellation reason, as DynamoDB lists them
+            errors.append(_reason(error, spec, table, key))
+        else:
+            errors.append((None, None, None))
+    if any(code is not None for code, _message, _item in errors):
+        _restore(saved)
+        raise TransactionCanceledException(errors)
+
+
+def _key(table: Any, attributes: dict[str, Any]) -> dict[str, Any]:
+    key = {table.hash_key_attr: attributes[table.hash_key_attr]}
+    if table.range_key_attr is not None:
+        key[table.range_key_attr] = attributes[table.range_key_attr]
+    return key
+
+
+def _typed_key(table: Any, key: dict[str, Any]) -> tuple[Any, Any]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    hash_key = DynamoType(key[table.hash_key_attr])
+    range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    return hash_key, range_key
+
+
+def _before_image(table: Any, key: dict[str, Any]) -> tuple[Any, Any, Any, Any, int | None]:
+    hash_key, range_key = _typed_key(table, key)
+    item = table.get_item(hash_key, range_key)
+    shard = table.stream_shard
+    return table, hash_key, range_key, copy.deepcopy(item), (len(shard.items) if shard else None)
+
+
+def _restore(saved: list[tuple[Any, Any, Any, Any, int | None]]) -> None:
+    """Put back each named item as it was (absent ones removed); a cancelled transaction
+    leaves no stream records either."""
+    for table, hash_key, range_key, item, stream_length in reversed(saved):
+        if range_key is not None:
+            if item is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
+        elif item is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = item
+        shard = table.stream_shard
+        if shard is not None and stream_length is not None and len(shard.items) >= stream_length:
+            del shard.items[stream_length:]
+
+
+def _apply(backend: Any, kind: str, spec: dict[str, Any], table: Any, key: dict[str, Any]) -> None:
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import ConditionalCheckFailed
+
+    condition = spec.get("ConditionExpression")
+    names = spec.get("ExpressionAttributeNames")
+    values = spec.get("ExpressionAttributeValues")
+    if kind == "ConditionCheck":
+        current = table.get_item(*_typed_key(table, key))
+        check = get_filter_expression(condition, names, values)
+        if condition is not None and not check.expr(current):
+            raise ConditionalCheckFailed()
+    elif kind == "Put":
+        backend.put_item(
+            table.name,
+            spec["Item"],
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+    elif kind == "Delete":
+        backend.delete_item(
+            table.name,
+            key,
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+    else:
+        backend.update_item(
+            table.name,
+            key,
+            update_expression=spec["UpdateExpression"],
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+        )
+
+
+def _reason(
+    error: Exception, spec: dict[str, Any], table: Any, key: dict[str, Any]
+) -> tuple[str, str, dict[str, Any] | None]:
+    from moto.dynamodb.exceptions import ConditionalCheckFailed
+
+    if isinstance(error, ConditionalCheckFailed):
+        old = None
+        if spec.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
+            current = table.get_item(*_typed_key(table, key))
+            old = current.to_json()["Attributes"] if current is not None else None
+        return "ConditionalCheckFailed", str(error.message), old
+    return type(error).__name__, str(error), None

@@ -1,0 +1,274 @@
+"""What the local stack changes in moto so its cost follows the call, not the history
+(tessera_local.moto_costs), and the journal's shared flush (tessera_local.emulator.Journal):
+DynamoDB's all-or-nothing transactions kept, no model object kept for ever, every record durable
+before its call is answered."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tessera_local import moto_costs
+from tessera_local.emulator import Journal
+
+pytestmark = pytest.mark.integration
+
+TABLE = "costs-test"
+
+
+@pytest.fixture
+def dynamodb(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """moto in-process with the local stack's replacements (undone after the test)."""
+    for owner, name, replacement in moto_costs.replacements():
+        monkeypatch.setattr(owner, name, replacement)
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName=TABLE,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "status", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "ByStatus",
+                "KeySchema": [
+                    {"AttributeName": "status", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client
+
+
+def key(pk: str, sk: str = "A") -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def item(client: Any, pk: str, sk: str = "A") -> dict[str, Any] | None:
+    found: dict[str, Any] | None = client.get_item(TableName=TABLE, Key=key(pk, sk)).get("Item")
+    return found
+
+
+def test_a_cancelled_transaction_changes_nothing_and_names_the_failed_condition(
+    dynamodb: Any,
+) -> None:
+    # Given a ticket at version 1, an item that is about to be deleted, a claimed key
+    dynamodb.put_item(TableName=TABLE, Item={**key("t1"), "version": {"N": "1"}})
+    dynamodb.put_item(TableName=TABLE, Item=key("claimed"))
+    dynamodb.put_item(TableName=TABLE, Item={**key("gone"), "n": {"N": "7"}})
+    # When a transaction puts a new item, updates the ticket, deletes the other, and its last
+    # condition fails
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException) as cancelled:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": {**key("new"), "x": {"S": "y"}}}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": key("t1"),
+                        "UpdateExpression": "SET version = :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}},
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": key("gone")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": key("claimed"),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
+    # Then every item is as it was, and the reasons are listed per item, in order
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "None", "None", "ConditionalCheckFailed"]
+    assert item(dynamodb, "new") is None
+    assert item(dynamodb, "t1") == {**key("t1"), "version": {"N": "1"}}
+    assert item(dynamodb, "gone") == {**key("gone"), "n": {"N": "7"}}
+
+
+def test_a_transaction_whose_conditions_hold_applies_every_write(dynamodb: Any) -> None:
+    # Given a ticket at version 1
+    dynamodb.put_item(TableName=TABLE, Item={**key("t2"), "version": {"N": "1"}})
+    # When one transaction updates it under its version and claims a new key
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": key("t2"),
+                    "UpdateExpression": "SET version = :two",
+                    "ConditionExpression": "version = :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}, ":two": {"N": "2"}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": key("claim", "B"),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+        ]
+    )
+    # Then both writes are there; the same claim again is refused
+    assert item(dynamodb, "t2") == {**key("t2"), "version": {"N": "2"}}
+    assert item(dynamodb, "claim", "B") == key("claim", "B")
+    with pytest.raises(dynamodb.exceptions.TransactionCanceledException):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": key("claim", "B"),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            ]
+        )
+
+
+def test_two_operations_on_one_item_are_refused_before_anything_is_written(
+    dynamodb: Any,
+) -> None:
+    with pytest.raises(dynamodb.exceptions.ClientError, match="multiple operations on one item"):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": TABLE, "Item": key("twice")}},
+                {"Delete": {"TableName": TABLE, "Key": key("twice")}},
+            ]
+        )
+    assert item(dynamodb, "twice") is None
+
+
+def test_a_query_reads_its_partition_in_order_and_an_index_query_finds_every_match(
+    dynamodb: Any,
+) -> None:
+    # Given three partitions, written out of order, some items open
+    for pk in ("p2", "p1", "p3"):
+        for sk in ("c", "a", "d", "b"):
+            status = {"status": {"S": "open"}} if sk in {"a", "d"} else {}
+            dynamodb.put_item(TableName=TABLE, Item={**key(pk, sk), **status})
+
+    def sks(**query: Any) -> list[str]:
+        found, start = [], {}
+        while True:
+            page = dynamodb.query(TableName=TABLE, Limit=3, **query, **start)
+            found += [f"{i['pk']['S']}/{i['sk']['S']}" for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return found
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    # When one partition is read forwards and backwards, in pages of 3
+    partition = {
+        "KeyConditionExpression": "pk = :pk AND sk > :after",
+        "ExpressionAttributeValues": {":pk": {"S": "p1"}, ":after": {"S": "a"}},
+    }
+    # Then it has its own items only, in range-key order
+    assert sks(**partition) == ["p1/b", "p1/c", "p1/d"]
+    assert sks(**partition, ScanIndexForward=False) == ["p1/d", "p1/c", "p1/b"]
+    # And an index query finds the open items of every partition, in the index's order
+    assert sks(
+        IndexName="ByStatus",
+        KeyConditionExpression="#s = :open",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":open": {"S": "open"}},
+    ) == ["p1/a", "p2/a", "p3/a", "p1/d", "p2/d", "p3/d"]
+
+
+def test_model_objects_are_not_kept_once_nothing_uses_them(dynamodb: Any) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    # Given moto's items (each a tracked BaseModel in moto itself)
+    before = len(Item.instances_tracked)  # type: ignore[attr-defined]
+    # When 200 items are written, read and rewritten
+    for n in range(200):
+        dynamodb.put_item(TableName=TABLE, Item={**key(f"m{n}"), "n": {"N": str(n)}})
+        dynamodb.put_item(TableName=TABLE, Item={**key(f"m{n}"), "n": {"N": str(n + 1)}})
+        item(dynamodb, f"m{n}")
+    # Then no list of every item ever made grows: the table alone holds what is stored
+    assert len(Item.instances_tracked) == before  # type: ignore[attr-defined]
+    assert item(dynamodb, "m199") == {**key("m199"), "n": {"N": "200"}}
+
+
+def test_a_finished_execution_keeps_its_history_and_drops_its_interpreter(
+    aws: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import time
+
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    for owner, name, replacement in moto_costs.replacements():
+        monkeypatch.setattr(owner, name, replacement)
+    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+    sfn = boto3.client("stepfunctions")
+    # Given a state machine of two Pass states
+    definition = {
+        "StartAt": "One",
+        "States": {"One": {"Type": "Pass", "Next": "Two"}, "Two": {"Type": "Pass", "End": True}},
+    }
+    machine = sfn.create_state_machine(
+        name="costs-test",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    # When an execution runs to its end
+    arn = sfn.start_execution(stateMachineArn=machine, name="e1", input="{}")["executionArn"]
+    deadline = time.monotonic() + 30
+    while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    # Then its history is there, its interpreter's environment is not, nor its thread
+    events = sfn.get_execution_history(executionArn=arn)["events"]
+    entered = [
+        e["stateEnteredEventDetails"]["name"] for e in events if "stateEnteredEventDetails" in e
+    ]
+    assert entered == ["One", "Two"]
+    assert events[-1]["type"] == "ExecutionSucceeded"
+    backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
+    (execution,) = [e for m in backend.state_machines for e in m.executions]
+    assert isinstance(execution.exec_worker.env, moto_costs.FinishedEnvironment)
+    assert not [t for t in TMP_THREADS if not t.is_alive()]
+
+
+def test_concurrent_records_share_flushes_and_all_are_durable_in_order(tmp_path: Path) -> None:
+    # Given a journal, and 8 threads each appending 25 records and waiting for each to be durable
+    journal = Journal(tmp_path, 0)
+    order_lock = threading.Lock()
+    appended: list[int] = []
+
+    def writer(thread: int) -> None:
+        for n in range(25):
+            with order_lock:  # the emulator's lock: records keep the order calls were served in
+                position = journal.append({"thread": thread, "n": n})
+                appended.append(thread * 100 + n)
+            journal.sync(position)
+            assert journal.durable >= position
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    journal.close()
+    # Then the file holds every record, in the order they were appended
+    records = [r["thread"] * 100 + r["n"] for r in Journal.records(tmp_path, 0)]
+    assert records == appended
+    assert len(records) == 200
