@@ -699,6 +699,7 @@ def privacy_erase(call: Call) -> dict[str, Any]:
         bootstrap.attachments,
         call.body["email"],
         actor=call.caller.actor,
+        raw_mail=deps.raw_mail,
     )
     # The audit names the alias, never the erased address (the log keeps no personal data).
     audit.record(
