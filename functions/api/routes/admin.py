@@ -67,7 +67,7 @@ def get_config(call: Call, kind: str) -> Response:
     responses={200: schemas.ACCEPTED},
 )
 def validate_config(call: Call, kind: str) -> dict[str, Any]:
-    config_admin.validate_config(kind, call.body["text"])
+    config_admin.validate_config(kind, call.body["text"], bootstrap.dependencies())
     return {"status": "valid"}
 
 
