@@ -342,7 +342,11 @@ def install(template: Template, functions: Any) -> Meter:
 
     functions.invoke = metered_invoke
     # Powertools' logger ("tessera", LOG_LEVEL) does not propagate to the root, whose level in
-    # Lambda's Python runtime is WARNING.
+    # Lambda's Python runtime is WARNING. It is created first: powertools takes the logger's
+    # first handler for its own (append_keys on its formatter), so the counter must come after.
+    from tessera.observability import logger
+
+    logger()
     logging.getLogger("tessera").addHandler(_LogCounter(meter, LOG_LEVEL))
     logging.getLogger().addHandler(_LogCounter(meter, logging.WARNING))
     return meter
