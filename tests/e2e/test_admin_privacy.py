@@ -94,6 +94,15 @@ def test_an_admin_exports_then_erases_a_requester(
     assert erased
     assert erased[0]["target"].endswith("@erased.invalid")
     assert all(address not in json.dumps(e) for e in erased)
+    # And the raw mail it came in was deleted, as the API's IAM policy allows
+    raw_bucket = stack.environment()["RAW_MAIL_BUCKET"]
+    left = stack.client("s3").list_objects_v2(Bucket=raw_bucket).get("Contents", [])
+    bodies = [
+        stack.client("s3").get_object(Bucket=raw_bucket, Key=o["Key"])["Body"].read() for o in left
+    ]
+    assert not [b for b in bodies if address.encode() in b]
+    _s, report = stack.request("GET", "/_local/iam")
+    assert report["denied"] == []
 
 
 def test_the_privacy_area_in_persian_on_a_phone(
