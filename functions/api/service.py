@@ -17,7 +17,10 @@ from tessera.identity.access import Principal
 from tessera.identity.authentication import authenticate
 from tessera.safeguards import idempotency, rate_limits
 
-app = Chalice(app_name="tessera")
+# Chalice's own log handler would sit on the "tessera" logger that the powertools Logger
+# (tessera.observability, same service name) owns; created first, it left the Logger with a
+# plain Formatter and every request's set_correlation_id failed. The Logger alone configures it.
+app = Chalice(app_name="tessera", configure_logs=False)
 
 
 def _authenticate(request: Request) -> Principal:

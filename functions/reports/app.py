@@ -10,6 +10,7 @@ from tessera import bootstrap
 from tessera.adapters.change_feed import changes
 from tessera.observability import logger
 from tessera.reports.aggregates import update_from_changes
+from tessera.sla import clocks
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     moved = update_from_changes(
         bootstrap.report_aggregates(),
         deps.tickets,
-        deps.config().get("sla"),
+        clocks.applied(deps),
         [change.keys for change in batch],
     )
     logger().info("reports counted", extra={"changes": len(batch), "tickets_moved": moved})

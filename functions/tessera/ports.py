@@ -227,6 +227,9 @@ class RawMailStore(Protocol):
     def read(self, key: str) -> bytes:
         """The raw MIME stored by the SES receipt rule. Raises NotFound."""
 
+    def delete(self, key: str) -> None:
+        """Delete the raw MIME at ``key`` (nothing happens when there is none)."""
+
 
 class Workflow(Protocol):
     def start_routing(

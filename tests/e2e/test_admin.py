@@ -210,6 +210,11 @@ def test_groups_show_their_tiers_and_a_bad_document_is_refused_at_its_line(
     table = page.locator("table.groups")
     expect(table.get_by_role("row", name=re.compile("^L2 support-l2"))).to_be_visible()
     expect(table.get_by_role("row", name=re.compile("^L1 support → support-l2"))).to_be_visible()
+    # each with the business calendar its tickets' SLA clocks run on (docs/sla.md)
+    expect(
+        table.get_by_role("row", name=re.compile("^L2 support-l2.*around-the-clock$"))
+    ).to_be_visible()
+    expect(table.get_by_role("row", name=re.compile("^L1 support → .*office$"))).to_be_visible()
     editor = page.get_by_label("Document (YAML)")
     expect(editor).to_have_value(re.compile("groups:"))
     editor.fill(editor.input_value().replace("strategy: least-loaded", "strategy: at-random", 1))

@@ -38,6 +38,9 @@ class FakeRawMail:
         except KeyError:
             raise NotFound(key) from None
 
+    def delete(self, key: str) -> None:
+        self.objects.pop(key, None)
+
 
 @dataclass
 class FakeWorkflow:

@@ -16,7 +16,7 @@ from tessera.adapters.dynamodb.mail_ledger import DynamoMailLedger
 from tessera.adapters.dynamodb.rate_counters import DynamoRateCounters
 from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.adapters.dynamodb.workspace import DynamoNotifications
-from tessera.adapters.s3 import S3AttachmentStore
+from tessera.adapters.s3 import S3AttachmentStore, S3RawMailStore
 from tessera.errors import ValidationFailed
 from tessera.ports import Notification
 from tessera.privacy.requester import erase_requester, export_requester
@@ -26,6 +26,7 @@ from tests.factories import stored_ticket
 pytestmark = pytest.mark.integration
 
 BUCKET = "attachments-privacy"
+RAW_BUCKET = "raw-mail-privacy"
 VERA = "vera.victim@example.com"
 HER_WORDS = "my passport number is X123"
 OLGA_WORDS = "olga keeps her words"
@@ -37,29 +38,43 @@ def world(tickets_table: str) -> dict[str, object]:
     ticket of Olga's that Vera follows and wrote in, and what mail and rate limits keep under
     Vera's address; an agent's notification about Vera's ticket."""
     boto3.client("s3").create_bucket(Bucket=BUCKET)
+    boto3.client("s3").create_bucket(Bucket=RAW_BUCKET)
+    for key in ("inbound/vera-own", "inbound/vera-in-olgas"):
+        boto3.client("s3").put_object(
+            Bucket=RAW_BUCKET, Key=key, Body=f"From: {VERA}\r\n\r\n{HER_WORDS}".encode()
+        )
+    boto3.client("s3").put_object(
+        Bucket=RAW_BUCKET, Key="inbound/olga", Body=f"From: olga\r\n\r\n{OLGA_WORDS}".encode()
+    )
     repository = DynamoTicketRepository(tickets_table)
     files = S3AttachmentStore(BUCKET)
     own = stored_ticket(repository, subject=f"Help: {HER_WORDS}", requester=VERA.upper())
     files.put("mail/vera-file", HER_WORDS.encode(), content_type="text/plain", filename="p.txt")
-    for kind, author, text, attachments in [
+    for kind, author, text, attachments, raw_key in [
         (
             MessageKind.PUBLIC,
             VERA,
             HER_WORDS,
             (Attachment("mail/vera-file", "p.txt", "text/plain", 26),),
+            "inbound/vera-own",
         ),
-        (MessageKind.PUBLIC, "alice@example.com", f"Dear {VERA}, we have {HER_WORDS}", ()),
-        (MessageKind.INTERNAL, "alice@example.com", f"Called {VERA} back", ()),
+        (MessageKind.PUBLIC, "alice@example.com", f"Dear {VERA}, we have {HER_WORDS}", (), None),
+        (MessageKind.INTERNAL, "alice@example.com", f"Called {VERA} back", (), None),
     ]:
-        message = Message(own.id, kind, author, text, attachments=attachments)
+        message = Message(own.id, kind, author, text, attachments=attachments, raw_key=raw_key)
         repository.add_message(own, message, [])
     olgas = stored_ticket(
         repository, subject="Olga's order", requester="olga@example.com", participants=[VERA]
     )
-    repository.add_message(olgas, Message(olgas.id, MessageKind.PUBLIC, VERA, HER_WORDS), [])
     repository.add_message(
-        olgas, Message(olgas.id, MessageKind.PUBLIC, "olga@example.com", OLGA_WORDS), []
+        olgas,
+        Message(olgas.id, MessageKind.PUBLIC, VERA, HER_WORDS, raw_key="inbound/vera-in-olgas"),
+        [],
     )
+    olga_says = Message(
+        olgas.id, MessageKind.PUBLIC, "olga@example.com", OLGA_WORDS, raw_key="inbound/olga"
+    )
+    repository.add_message(olgas, olga_says, [])
     DynamoMailLedger(tickets_table).mark_bouncing(VERA, f"550 {VERA} unknown")
     DynamoMailLedger(tickets_table).take_auto_response(VERA, limit=5, window_seconds=3600)
     DynamoRateCounters(tickets_table).take(
@@ -84,6 +99,7 @@ def world(tickets_table: str) -> dict[str, object]:
         "repository": repository,
         "archive": DynamoArchive(repository),
         "files": files,
+        "raw": S3RawMailStore(RAW_BUCKET),
         "own": own,
         "olgas": olgas,
     }
@@ -93,8 +109,11 @@ def everything_stored(table: str) -> str:
     """Every item of the table and every object of the bucket, as one lower-cased text."""
     dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
     items = dynamodb.scan(TableName=table)["Items"]
-    objects = s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
-    bodies = [s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read().decode() for o in objects]
+    bodies = [
+        s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read().decode()
+        for bucket in (BUCKET, RAW_BUCKET)
+        for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    ]
     return (json.dumps(items, ensure_ascii=False) + "\n".join(bodies)).lower()
 
 
@@ -118,13 +137,21 @@ def test_after_erase_no_item_or_object_holds_her_address_or_words(
     events_before = len(world["archive"].thread(world["own"].id).events)
     # When she is erased
     erasure = erase_requester(
-        world["repository"], world["archive"], lambda: world["files"], VERA, actor="agent:admin"
+        world["repository"],
+        world["archive"],
+        lambda: world["files"],
+        VERA,
+        actor="agent:admin",
+        raw_mail=lambda: world["raw"],
     )
     # Then nothing holds her address or her words
     stored = everything_stored(tickets_table)
     assert VERA not in stored
     assert HER_WORDS.lower() not in stored
-    assert (erasure.tickets, erasure.files, erasure.notifications) == (2, 1, 1)
+    # (one attachment and her two raw mails; Olga's raw mail stays)
+    assert (erasure.tickets, erasure.files, erasure.notifications) == (2, 3, 1)
+    raw_left = boto3.client("s3").list_objects_v2(Bucket=RAW_BUCKET).get("Contents", [])
+    assert [o["Key"] for o in raw_left] == ["inbound/olga"]
     assert erasure.items == 3  # the bounce, the auto-response window, the rate counter
     # and the tickets and their audit are kept, without her
     own = world["archive"].thread(world["own"].id)
@@ -140,7 +167,12 @@ def test_after_erase_no_item_or_object_holds_her_address_or_words(
     assert world["repository"].involving(VERA, limit=10).items == []
     # When she is erased again, nothing is left to do
     again = erase_requester(
-        world["repository"], world["archive"], lambda: world["files"], VERA, actor="agent:admin"
+        world["repository"],
+        world["archive"],
+        lambda: world["files"],
+        VERA,
+        actor="agent:admin",
+        raw_mail=lambda: world["raw"],
     )
     assert (again.tickets, again.messages, again.files, again.items) == (0, 0, 0, 0)
 

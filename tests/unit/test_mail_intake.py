@@ -619,3 +619,12 @@ def test_a_reply_that_is_not_a_score_still_reopens() -> None:
     thread = world.tickets.thread(ticket_id)
     assert thread.ticket.status is Status.OPEN
     assert not [e for e in thread.events if e.action == "ticket.rated"]
+
+
+def test_each_message_from_mail_keeps_its_raw_mail_key() -> None:
+    # Given a ticket opened by mail
+    world = World()
+    ticket_id, _ = opened(world)
+    # Then its message names the raw MIME it came from (what privacy erase deletes)
+    thread = world.tickets.thread(ticket_id)
+    assert [m.raw_key for m in thread.messages] == ["inbound/ses-1"]

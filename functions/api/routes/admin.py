@@ -67,7 +67,7 @@ def get_config(call: Call, kind: str) -> Response:
     responses={200: schemas.ACCEPTED},
 )
 def validate_config(call: Call, kind: str) -> dict[str, Any]:
-    config_admin.validate_config(kind, call.body["text"])
+    config_admin.validate_config(kind, call.body["text"], bootstrap.dependencies())
     return {"status": "valid"}
 
 
@@ -669,9 +669,17 @@ def kb_report(call: Call) -> dict[str, Any]:
     responses={200: schemas.PRIVACY_EXPORT},
 )
 def privacy_export(call: Call) -> dict[str, Any]:
-    return requester.export_requester(
-        bootstrap.dependencies().tickets, bootstrap.archive(), call.body["email"]
+    deps = bootstrap.dependencies()
+    found = requester.export_requester(deps.tickets, bootstrap.archive(), call.body["email"])
+    # Who took whose data out is the accountability an export owes: the address is kept here.
+    audit.record(
+        deps,
+        call.caller,
+        "privacy.exported",
+        f"requester:{found['email']}",
+        after=f"{len(found['tickets'])} tickets",
     )
+    return found
 
 
 @endpoint(
@@ -684,12 +692,22 @@ def privacy_export(call: Call) -> dict[str, Any]:
     responses={200: schemas.PRIVACY_ERASURE},
 )
 def privacy_erase(call: Call) -> dict[str, Any]:
+    deps = bootstrap.dependencies()
     erasure = requester.erase_requester(
-        bootstrap.dependencies().tickets,
+        deps.tickets,
         bootstrap.archive(),
         bootstrap.attachments,
         call.body["email"],
         actor=call.caller.actor,
+        raw_mail=deps.raw_mail,
+    )
+    # The audit names the alias, never the erased address (the log keeps no personal data).
+    audit.record(
+        deps,
+        call.caller,
+        "privacy.erased",
+        f"requester:{erasure.alias}",
+        after=f"{erasure.tickets} tickets, {erasure.messages} messages, {erasure.files} files",
     )
     return erasure.as_dict()
 

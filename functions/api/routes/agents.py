@@ -153,7 +153,12 @@ def workspace(call: Call) -> dict[str, Any]:
     found = team.workspace(bootstrap.dependencies(), call.caller)
     return {
         "groups": [
-            {"name": g.name, "escalates_to": g.escalates_to, "members": list(g.members)}
+            {
+                "name": g.name,
+                "escalates_to": g.escalates_to,
+                "members": list(g.members),
+                "calendar": g.calendar,
+            }
             for g in found.groups
         ],
         "agents": [

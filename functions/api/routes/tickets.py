@@ -348,8 +348,7 @@ def get_ticket(call: Call, ticket_id: str) -> Response:
     visible = frozenset() if staff else reading.customer_fields(deps)
     body = schemas.thread_json(thread, staff=staff, customer_fields=visible)
     if staff:
-        sla = deps.config().get("sla")
-        standings = clocks.standings(thread.ticket, sla, utcnow())
+        standings = clocks.standings(thread.ticket, clocks.applied(deps), utcnow())
         body["sla_targets"] = [schemas.standing_json(s) for s in standings]
     return with_etag(body)
 

@@ -36,6 +36,9 @@ class S3RawMailStore:
     def read(self, key: str) -> bytes:
         return read_object(self.bucket, key)
 
+    def delete(self, key: str) -> None:
+        client("s3").delete_object(Bucket=self.bucket, Key=key)
+
 
 class S3AttachmentStore:
     """Ticket files in the attachments bucket, served later as downloads only."""

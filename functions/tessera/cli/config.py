@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 from typing import Any
 
 from tessera.config import ConfigError, kinds
+from tessera.identity.access import Principal, Role
 
 
 def register(subparsers: Any) -> None:
@@ -20,7 +22,11 @@ def register(subparsers: Any) -> None:
 
     apply = actions.add_parser("apply", help="validate, then store as the next version")
     apply.add_argument("files", nargs="+", type=Path)
-    apply.add_argument("--actor", default="cli", help="who applies (on the audit record)")
+    apply.add_argument(
+        "--actor",
+        default=None,
+        help="who applies, on the version and the admin audit log (default: cli:<your user name>)",
+    )
     apply.set_defaults(run=run_apply)
 
     show = actions.add_parser("show", help="print the applied version of a kind")
@@ -33,17 +39,26 @@ def kind_of(path: Path) -> str:
     return path.stem
 
 
-def _check(paths: list[Path]) -> list[tuple[str, str]] | None:
-    documents, failed = [], False
+def _check(paths: list[Path], applied_sla: Any | None = None) -> list[tuple[str, str]] | None:
+    """Each file validated; what a document names in another (a group's calendar) is checked
+    against the sla document among the files, else ``applied_sla``."""
+    documents, typed, failed = [], [], False
     for path in paths:
         try:
             text = path.read_text(encoding="utf-8")
-            kinds.validate(kind_of(path), text, str(path))
+            typed.append((path, text, kinds.validate(kind_of(path), text, str(path))))
         except (OSError, ConfigError) as error:
             print(f"refused {error}", file=sys.stderr)
             failed = True
             continue
         documents.append((kind_of(path), text))
+    sla = next((t for p, _, t in typed if kind_of(p) == "sla"), applied_sla)
+    for path, text, parsed in typed:
+        try:
+            kinds.check_references(kind_of(path), text, parsed, sla, str(path))
+        except ConfigError as error:
+            print(f"refused {error}", file=sys.stderr)
+            failed = True
     return None if failed else documents
 
 
@@ -56,21 +71,39 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_apply(args: argparse.Namespace) -> int:
-    from tessera.bootstrap import config_store
+def cli_principal(actor: str | None) -> Principal:
+    """Who runs the CLI, as the audit log names them: ``cli:<user name>`` unless ``--actor``."""
+    return Principal(actor or f"cli:{getpass.getuser()}", frozenset({Role.ADMIN}))
 
-    documents = _check(args.files)
+
+def run_apply(args: argparse.Namespace) -> int:
+    from tessera import bootstrap
+    from tessera.admin import audit
+
+    deps = bootstrap.dependencies()
+    documents = _check(args.files, deps.config().get("sla"))
     if documents is None:
         print("nothing applied", file=sys.stderr)
         return 1
-    store = config_store()
+    store = bootstrap.config_store()
+    caller = cli_principal(args.actor)
     for kind, text in documents:
         current = store.current(kind)
         if current is not None and current.text == text:
             print(f"{kind}: unchanged (version {current.version})")
             continue
         stored = store.apply(
-            kind, text, actor=args.actor, expected_version=current.version if current else 0
+            kind, text, actor=caller.email, expected_version=current.version if current else 0
+        )
+        deps.config().forget(kind)
+        # The same admin audit log as the admin center's applies (tessera.config.admin).
+        audit.record(
+            deps,
+            caller,
+            "config.applied",
+            f"config:{kind}",
+            before=f"v{current.version}" if current else "",
+            after=f"v{stored.version}",
         )
         print(f"{kind}: applied version {stored.version}")
     return 0

@@ -45,6 +45,7 @@ def run_erase(args: argparse.Namespace) -> int:
         bootstrap.attachments,
         args.email,
         actor=args.actor,
+        raw_mail=bootstrap.dependencies().raw_mail,
     )
     print(
         f"erased {args.email.strip().lower()}: {erasure.tickets} tickets, {erasure.messages} "

@@ -31,6 +31,7 @@ def _date(text: str) -> datetime:
 def run_rebuild(args: argparse.Namespace) -> int:
     from tessera import bootstrap
     from tessera.reports.aggregates import rebuild
+    from tessera.sla import clocks
 
     deps = bootstrap.dependencies()
     started = time.monotonic()
@@ -44,7 +45,7 @@ def run_rebuild(args: argparse.Namespace) -> int:
     result = rebuild(
         bootstrap.report_aggregates(),
         deps.tickets,
-        deps.config().get("sla"),
+        clocks.applied(deps),
         since=args.since,
         progress=progress,
     )

@@ -33,12 +33,16 @@ def config_history(deps: Dependencies, kind: str, *, limit: int) -> Sequence[Sto
     return deps.config_store().history(kind, limit=min(limit, HISTORY_LIMIT))
 
 
-def validate_config(kind: str, text: str) -> Any:
+def validate_config(kind: str, text: str, deps: Dependencies | None = None) -> Any:
     """The typed configuration of a draft; raises ValidationFailed whose field is the key (or
-    ``line N``) and whose ``line`` is the document's line, so a client can point at both."""
+    ``line N``) and whose ``line`` is the document's line, so a client can point at both. With
+    ``deps``, what it names in the applied documents is checked too (a group's calendar)."""
     _known(kind)
     try:
-        return kinds.validate(kind, text, f"{kind}.yaml")
+        typed = kinds.validate(kind, text, f"{kind}.yaml")
+        if deps is not None:
+            kinds.check_references(kind, text, typed, deps.config().get("sla"))
+        return typed
     except ConfigError as error:
         where = f"line {error.line}" if error.line else "document"
         raise ValidationFailed(
@@ -62,7 +66,7 @@ def apply_config(
     action: str = "config.applied",
 ) -> StoredConfig:
     require_admin(principal)
-    validate_config(kind, text)
+    validate_config(kind, text, deps)
     current = deps.config_store().current(kind)
     at = current.version if current else 0
     if expected_version is not None and expected_version != at:

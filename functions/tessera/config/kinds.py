@@ -48,6 +48,24 @@ def validate(kind: str, text: str, source: str | None = None) -> Any:
     return validator(kind)(parse(text, source or f"{kind}.yaml"))
 
 
+def check_references(
+    kind: str, text: str, typed: Any, sla: Any | None, source: str | None = None
+) -> None:
+    """What one document names in another: each group's ``calendar`` must be one of the ``sla``
+    document's calendars (``sla``: that document's typed configuration, None when there is
+    none to check against). ConfigError at the key and line otherwise."""
+    if kind != "groups" or sla is None:
+        return
+    for i, group in enumerate(typed.groups.values()):
+        if group.calendar is not None and group.calendar not in sla.calendars:
+            doc = parse(text, source or f"{kind}.yaml")
+            known = ", ".join(sorted(sla.calendars))
+            raise doc.error(
+                ("groups", i, "calendar"),
+                f"no calendar {group.calendar} in the sla document (it has: {known})",
+            )
+
+
 class ConfigReader:
     """The functions' view of the applied configuration: validated, cached for ``ttl`` seconds
     per container so an apply takes effect within that time without a redeploy."""

@@ -125,7 +125,7 @@ def receive_mail(
     if found is not None:
         ticket, how = found
         if ticket.status is not Status.CLOSED:
-            return _append_reply(deps, ticket, parsed, message_id, how, automated, verdicts)
+            return _append_reply(deps, key, ticket, parsed, message_id, how, automated, verdicts)
     mailbox = _mailbox(deps, recipients, parsed)
     return _open_from_mail(
         deps, key, parsed, message_id, mailbox, verdicts, matched, automated, limits
@@ -264,7 +264,7 @@ def _open_from_mail(
         language=detected,
         **values,
     )
-    first = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC)
+    first = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC, raw_key=key)
     events = [created, *(Event(ticket.id, actor, "mail.classified", why) for actor, why in notes)]
     events += sla_clocks.refresh(deps, ticket, trigger="created", now=utcnow())
     try:
@@ -280,6 +280,7 @@ def _open_from_mail(
 
 def _append_reply(
     deps: Dependencies,
+    key: str,
     ticket: Ticket,
     parsed: mail.ParsedMail,
     message_id: str,
@@ -289,10 +290,10 @@ def _append_reply(
 ) -> MailOutcome:
     on_ticket = parsed.sender == ticket.requester or parsed.sender in ticket.participants
     if not on_ticket and _is_staff(deps, parsed.sender):
-        return _from_staff(deps, ticket, parsed, message_id, how, automated, verdicts)
+        return _from_staff(deps, key, ticket, parsed, message_id, how, automated, verdicts)
     if not on_ticket or verdicts.dmarc == "FAIL":
-        return _hold(deps, ticket, parsed, message_id, how, on_ticket)
-    reply = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC)
+        return _hold(deps, key, ticket, parsed, message_id, how, on_ticket)
+    reply = _message(deps, ticket.id, parsed, message_id, MessageKind.PUBLIC, raw_key=key)
     events: list[Event] = [
         Event(ticket.id, INTAKE, "message.added", f"mail from {parsed.sender} ({how})")
     ]
@@ -346,6 +347,7 @@ def staff_mail_authenticates(verdicts: Verdicts) -> bool:
 
 def _from_staff(
     deps: Dependencies,
+    key: str,
     ticket: Ticket,
     parsed: mail.ParsedMail,
     message_id: str,
@@ -362,10 +364,10 @@ def _from_staff(
             f"staff address {parsed.sender} whose mail did not authenticate "
             f"(DMARC {verdicts.dmarc}, SPF {verdicts.spf}, DKIM {verdicts.dkim})"
         )
-        return _hold(deps, ticket, parsed, message_id, how, False, why=why)
+        return _hold(deps, key, ticket, parsed, message_id, how, False, why=why)
     if automated is not None:
         why = f"staff address {parsed.sender} sent an automated mail ({automated.reason})"
-        return _hold(deps, ticket, parsed, message_id, how, False, why=why)
+        return _hold(deps, key, ticket, parsed, message_id, how, False, why=why)
     agent = Principal(parsed.sender, frozenset({Role.AGENT}))
     text = parsed.display_text.strip()
     first, _, rest = text.partition("\n")
@@ -386,6 +388,7 @@ def _from_staff(
 
 def _hold(
     deps: Dependencies,
+    key: str,
     ticket: Ticket,
     parsed: mail.ParsedMail,
     message_id: str,
@@ -398,7 +401,7 @@ def _hold(
     an internal message for agents, never public text the requester reads as ours. It changes
     nothing else: no status, no SLA clock, no reopening. An agent who trusts it adds the sender
     as a participant or answers them."""
-    held = _message(deps, ticket.id, parsed, message_id, MessageKind.INTERNAL)
+    held = _message(deps, ticket.id, parsed, message_id, MessageKind.INTERNAL, raw_key=key)
     who = "failed DMARC" if on_ticket else "is not the requester or a participant"
     reason = f"mail from {parsed.sender} ({how}), who {who}: kept as an internal message"
     if why is not None:
@@ -433,7 +436,7 @@ def _bounce(
     bouncing = ", ".join(failed) or "no address named"
     if ticket is None:
         return _quarantine(deps, key, f"bounce ({why}) for no mail we know; bouncing: {bouncing}")
-    note = _message(deps, ticket.id, parsed, message_id, MessageKind.INTERNAL)
+    note = _message(deps, ticket.id, parsed, message_id, MessageKind.INTERNAL, raw_key=key)
     event = Event(ticket.id, INTAKE, "mail.bounced", f"{why}; bouncing: {bouncing}")
     try:
         deps.tickets.add_message(ticket, note, [event])
@@ -512,6 +515,8 @@ def _message(
     parsed: mail.ParsedMail,
     message_id: str,
     kind: MessageKind,
+    *,
+    raw_key: str,
 ) -> Message:
     return Message(
         ticket_id=ticket_id,
@@ -521,6 +526,7 @@ def _message(
         html=parsed.html,
         attachments=store_attachments(deps, parsed.attachments),
         mail_message_id=message_id,
+        raw_key=raw_key,
     )
 
 

@@ -4,10 +4,11 @@ Both find the requester's tickets the way their own portal list does: one Query 
 ``ByRequester`` per page (the tickets they asked and the ones they follow), then each ticket's
 partition; never a Scan. Erasing keeps every ticket and its audit trail, with the person taken
 out: their address becomes an alias that can never receive mail (``erased-<id>@erased.invalid``),
-what they wrote and what was written to them is replaced by ``[erased]``, their files are
-deleted, the items kept under their address (bounces, automatic-response windows, rate
-counters) are deleted, and a ``privacy.erased`` event without personal data records it. A
-second erase finds nothing under the address and does nothing.
+what they wrote and what was written to them is replaced by ``[erased]``, their files and the
+raw MIME of their mail (``Message.raw_key``, in the raw-mail bucket) are deleted, the items
+kept under their address (bounces, automatic-response windows, rate counters) are deleted,
+and a ``privacy.erased`` event without personal data records it. A second erase finds nothing
+under the address and does nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 
 from tessera.errors import ValidationFailed
 from tessera.portability.records import event_record, message_record, ticket_record
-from tessera.ports import ArchiveStore, AttachmentStore, TicketRepository
+from tessera.ports import ArchiveStore, AttachmentStore, RawMailStore, TicketRepository
 from tessera.tickets.model import Event, Message, MessageKind, new_id
 
 ERASED = "[erased]"
@@ -106,6 +107,7 @@ def erase_requester(
     email: str,
     *,
     actor: str,
+    raw_mail: Callable[[], RawMailStore],
 ) -> Erasure:
     """Take ``email`` out of every ticket and item that holds it (see the module's docstring)."""
     email = requester_address(email)
@@ -123,6 +125,9 @@ def erase_requester(
             if about:
                 for attachment in message.attachments:
                     files().delete(attachment.key)
+                    counts["files"] += 1
+                if message.raw_key:
+                    raw_mail().delete(message.raw_key)
                     counts["files"] += 1
                 messages.append(_redacted(message, email, alias))
                 counts["messages"] += 1
@@ -182,6 +187,7 @@ def _redacted(message: Message, email: str, alias: str) -> Message:
         text=ERASED,
         html="",
         attachments=(),
+        raw_key=None,
     )
 
 

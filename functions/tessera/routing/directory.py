@@ -85,6 +85,9 @@ class Group:
     name: str
     strategy: str = "round-robin"
     escalates_to: str | None = None
+    # One of the sla document's calendars: its tickets' SLA clocks run on it when their policy
+    # names none (tessera.sla.policies.SlaConfig.calendar_for).
+    calendar: str | None = None
 
 
 class Directory(Protocol):
@@ -147,7 +150,9 @@ def parse_groups(doc: Document) -> ConfigDirectory:
     groups: dict[str, Group] = {}
     for i, _ in enumerate(doc.sequence(("groups",))):
         path: Path = ("groups", i)
-        entry = doc.mapping(path, required=["name"], optional=["strategy", "escalates_to"])
+        entry = doc.mapping(
+            path, required=["name"], optional=["strategy", "escalates_to", "calendar"]
+        )
         name = doc.string((*path, "name")).strip()
         if name in groups:
             raise doc.error((*path, "name"), f"group {name} is listed twice")
@@ -159,6 +164,7 @@ def parse_groups(doc: Document) -> ConfigDirectory:
                 else "round-robin"
             ),
             escalates_to=doc.string((*path, "escalates_to")) if "escalates_to" in entry else None,
+            calendar=doc.string((*path, "calendar")).strip() if "calendar" in entry else None,
         )
     for i, group in enumerate(groups.values()):
         path = ("groups", i, "escalates_to")

@@ -604,7 +604,18 @@ def refresh(deps: Dependencies, ticket: Ticket, *, trigger: Trigger, now: dateti
     ``agent_reply`` (a public agent reply; internal notes are ``changed``), ``changed``
     (anything else). Idempotent for ``changed``: calling it when nothing changed changes nothing.
     """
-    return advance(ticket, deps.config().get("sla"), trigger=trigger, now=now)
+    return advance(ticket, applied(deps), trigger=trigger, now=now)
+
+
+def applied(deps: Dependencies) -> SlaConfig | None:
+    """The applied ``sla`` document with each group's ``calendar`` from the ``groups``
+    document (see :meth:`SlaConfig.with_group_calendars`), or None when none is applied. Every
+    reader of the SLA configuration takes it from here."""
+    config: SlaConfig | None = deps.config().get("sla")
+    directory = deps.config().get("groups")
+    if config is None or directory is None:
+        return config
+    return config.with_group_calendars({g.name: g.calendar for g in directory.groups.values()})
 
 
 def policy_of(config: SlaConfig, ticket: Ticket) -> Policy | None:

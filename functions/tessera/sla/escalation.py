@@ -41,7 +41,7 @@ def parse_what(what: str) -> tuple[str, int, int] | tuple[str, int]:
 
 
 def _config(deps: Dependencies) -> SlaConfig:
-    config: SlaConfig | None = deps.config().get("sla")
+    config = clocks.applied(deps)
     if config is None:
         raise ValidationFailed("sla", "no SLA configuration is applied")
     return config

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from tessera.config import Document, Path
@@ -164,6 +164,15 @@ class SlaConfig:
     def calendar_for(self, policy: Policy, ticket: Ticket) -> BusinessCalendar:
         name = policy.calendar or self.group_calendars.get(ticket.group or "")
         return self.calendars[name or self.default_calendar]
+
+    def with_group_calendars(self, calendars: Mapping[str, str | None]) -> SlaConfig:
+        """This configuration with the groups document's ``calendar`` of each group, which wins
+        over this document's ``group_calendars`` (a policy's own calendar wins over both). A
+        name this document has no calendar for is left out: the clocks never fail on it."""
+        named = {g: c for g, c in calendars.items() if c is not None and c in self.calendars}
+        if not named:
+            return self
+        return replace(self, group_calendars={**self.group_calendars, **named})
 
 
 def parse_duration(text: str) -> timedelta:

@@ -119,6 +119,9 @@ class Message:
     # Mail from a staff member that authenticated, taken as theirs (a reply or a #note by
     # mail, tessera.mail.intake): never an outsider's held mail.
     from_staff: bool = False
+    # The raw MIME's key in the raw-mail bucket when the message came by mail: what
+    # ``privacy erase`` deletes with the rest of the requester's words.
+    raw_key: str | None = None
 
 
 @dataclass(frozen=True)

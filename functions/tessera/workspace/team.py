@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from tessera.identity.access import Principal, require_staff
 from tessera.ports import Dependencies
 from tessera.routing.directory import ConfigDirectory
+from tessera.sla import clocks
 from tessera.tickets.fields import Field, Fields
 from tessera.tickets.model import display_name
 
@@ -25,6 +26,9 @@ class TeamGroup:
     name: str
     escalates_to: str | None
     members: tuple[str, ...]
+    # The business calendar its tickets' SLA clocks run on when their policy names none
+    # (tessera.sla.clocks.applied); None without an sla document.
+    calendar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,8 +47,16 @@ def workspace(deps: Dependencies, principal: Principal) -> Workspace:
     groups: tuple[TeamGroup, ...] = ()
     agents: tuple[Person, ...] = ()
     if directory is not None:
+        sla = clocks.applied(deps)
         groups = tuple(
-            TeamGroup(g.name, g.escalates_to, tuple(a.email for a in directory.members(g.name)))
+            TeamGroup(
+                g.name,
+                g.escalates_to,
+                tuple(a.email for a in directory.members(g.name)),
+                calendar=(sla.group_calendars.get(g.name) or sla.default_calendar)
+                if sla is not None
+                else None,
+            )
             for g in directory.groups.values()
         )
         agents = tuple(

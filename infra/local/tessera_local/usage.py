@@ -342,8 +342,8 @@ def install(template: Template, functions: Any) -> Meter:
 
     functions.invoke = metered_invoke
     # Powertools' logger ("tessera", LOG_LEVEL) does not propagate to the root, whose level in
-    # Lambda's Python runtime is WARNING. It is made first: it formats (and sets its correlation
-    # id) through the first handler of "tessera", which must be its own, never this counter.
+    # Lambda's Python runtime is WARNING. It is created first: powertools takes the logger's
+    # first handler for its own (append_keys on its formatter), so the counter must come after.
     from tessera.observability import logger
 
     logger()

@@ -25,10 +25,11 @@ export function Groups() {
     <p class="lead">${t("admin.groups.lead")}</p>
     <div class="table-wrap"><table class="data groups">
       <caption class="visually-hidden">${t("admin.nav.groups")}</caption>
-      <thead><tr><th scope="col">${t("admin.groups.tiers")}</th><th scope="col">${t("admin.groups.group")}</th><th scope="col">${t("admin.groups.members")}</th></tr></thead>
+      <thead><tr><th scope="col">${t("admin.groups.tiers")}</th><th scope="col">${t("admin.groups.group")}</th><th scope="col">${t("admin.groups.members")}</th><th scope="col">${t("admin.groups.calendar")}</th></tr></thead>
       <tbody>${chains(groups).flatMap((chain) => chain.map((g, i) => html`<tr>
         <td><span class="badge">L${i + 1}</span></td>
         <th scope="row">${g.name}${g.escalates_to ? html` <span class="hint">→ ${g.escalates_to}</span>` : ""}</th>
-        <td>${g.members.length ? g.members.join(", ") : "—"}</td></tr>`))}</tbody></table></div>
+        <td>${g.members.length ? g.members.join(", ") : "—"}</td>
+        <td dir="ltr">${g.calendar || "—"}</td></tr>`))}</tbody></table></div>
     <${DocumentEditor} kind="groups" document=${document} label=${t("admin.groups.document")} rows=${22} />`;
 }

@@ -10,6 +10,7 @@ import { AuditLog } from "./audit.js";
 import { ConfigDocuments } from "./config.js";
 import { KbArticles } from "./kb.js";
 import { MailQuarantine } from "./mail.js";
+import { Privacy } from "./privacy.js";
 
 // #/admin/config/<kind>: the kind's YAML document, rules with try-before-apply.
 const Config = ({ rest }) => html`<${ConfigDocuments} key=${rest[0] || "rules"} kind=${rest[0] || "rules"} />`;
@@ -23,6 +24,7 @@ const AREAS = [
   { id: "config", label: "admin.section.config", page: Config },
   { id: "kb", label: "admin.section.kb", page: Kb },
   { id: "mail", label: "admin.section.mail", page: MailQuarantine },
+  { id: "privacy", label: "admin.nav.privacy", page: Privacy },
   { id: "audit", label: "admin.nav.audit", page: AuditLog },
 ];
 

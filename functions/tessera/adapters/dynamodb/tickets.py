@@ -230,6 +230,7 @@ class MessageItem(TableItem, discriminator="message"):
     attachments = ListAttribute[AttachmentMap](of=AttachmentMap)
     mail_message_id = UnicodeAttribute(null=True)
     from_staff = BooleanAttribute(null=True)  # absent: False (a staff member's mail, taken)
+    raw_key = UnicodeAttribute(null=True)  # the raw MIME in the raw-mail bucket, if by mail
 
 
 class EventItem(TableItem, discriminator="event"):
@@ -459,6 +460,7 @@ def message_item(message: Message) -> MessageItem:
         ],
         mail_message_id=message.mail_message_id,
         from_staff=True if message.from_staff else None,
+        raw_key=message.raw_key,
     )
 
 
@@ -484,6 +486,7 @@ def message_from_item(item: MessageItem) -> Message:
         id=message_id,
         created_at=from_iso(created),
         from_staff=bool(item.from_staff),
+        raw_key=item.raw_key,
     )
 
 
