@@ -1,11 +1,11 @@
 // Reports (#/reports): the day's backlog and SLA risk, the last 30 days created and solved (a
 // uPlot chart, also as a table), the period's numbers per agent, group, channel, customer,
-// priority or language, CSAT comments, CSV downloads. Admins and leads see the team; an agent
+// requester domain, mailbox, tag, priority or language, CSAT comments, CSV downloads. Admins and leads see the team; an agent
 // sees "My numbers" (the API answers scope "own"). uPlot is loaded only on this page.
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import { api, duration, go, html, say, store, t, useStore } from "./core.js";
 
-const DIMENSIONS = ["agent", "group", "channel", "customer", "priority", "language"];
+const DIMENSIONS = ["agent", "group", "channel", "customer", "domain", "mailbox", "tag", "priority", "language"];
 
 // A local date (YYYY-MM-DD) in the agent's zone, `days` from today.
 function localDate(days = 0) {
@@ -65,6 +65,7 @@ function FiguresRow({ row, label, head }) {
     <th scope="row" dir="auto">${label}</th>
     <${Cell}>${num(row.created)}</${Cell}><${Cell}>${num(row.solved)}</${Cell}><${Cell}>${num(row.reopened)}</${Cell}>
     <${Cell}>${secs(row.first_response.median_s)}</${Cell}><${Cell}>${secs(row.first_response.business_median_s)}</${Cell}>
+    <${Cell}>${secs(row.next_reply.median_s)}</${Cell}><${Cell}>${secs(row.next_reply.business_median_s)}</${Cell}>
     <${Cell}>${secs(row.resolution.median_s)}</${Cell}>
     <${Cell}>${pct(row.fcr_rate)}</${Cell}><${Cell}>${pct(row.csat.satisfied_rate)}</${Cell}><${Cell}>${pct(row.sla.attained_rate)}</${Cell}>
   </tr>`;
@@ -150,6 +151,7 @@ export function Reports({ params }) {
           <thead><tr><th scope="col">${t(`reports.by.${by}`)}</th><th scope="col">${t("reports.created")}</th>
             <th scope="col">${t("reports.solved")}</th><th scope="col">${t("reports.reopened")}</th>
             <th scope="col">${t("reports.first_response")}</th><th scope="col">${t("reports.first_response")} · ${t("reports.business")}</th>
+            <th scope="col">${t("reports.next_reply")}</th><th scope="col">${t("reports.next_reply")} · ${t("reports.business")}</th>
             <th scope="col">${t("reports.resolution")}</th><th scope="col">${t("reports.fcr")}</th>
             <th scope="col">${t("reports.csat")}</th><th scope="col">${t("reports.sla")}</th></tr></thead>
           <tbody>${data.summary.rows.map((row) => html`<${FiguresRow} row=${row} label=${row.key === "-" ? "—" : row.key} />`)}</tbody>
