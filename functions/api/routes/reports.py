@@ -15,6 +15,7 @@ from tessera import bootstrap
 from tessera.errors import Forbidden
 from tessera.identity.access import Principal, sees_team_reports
 from tessera.reports import summary as reports
+from tessera.reports import workload
 from tessera.reports.metrics import DIMENSIONS
 
 DATE: schemas.Schema = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
@@ -170,3 +171,44 @@ def reports_comments(call: Call) -> dict[str, Any]:
     found = reports.comments(bootstrap.report_aggregates(), w, only=only)
     keep = ("ticket_id", "number", "score", "comment", "agent", "group", "at")
     return {"items": [{k: c[k] for k in keep if k in c} for c in found]}
+
+
+WORKLOAD_ITEM = schemas.obj(
+    {
+        "agent": {"type": "string"},
+        "open": {"type": "integer"},
+        "waiting": {"type": "integer"},
+        "assigned": {"type": "integer"},
+        "capacity": {"type": "integer"},
+        "utilisation": {"type": "number"},
+        "at_least": {"type": "boolean"},
+    },
+    ["agent", "open", "waiting", "assigned", "capacity", "utilisation", "at_least"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/reports/workload",
+    roles=STAFF,
+    tag="reports",
+    summary="Agent workload now: open assigned tickets per agent beside routing's capacity "
+    "(an agent: their own line)",
+    responses={200: schemas.obj({"items": {"type": "array", "items": WORKLOAD_ITEM}}, ["items"])},
+)
+def reports_workload(call: Call) -> dict[str, Any]:
+    found = workload.workload(bootstrap.dependencies(), call.caller)
+    return {
+        "items": [
+            {
+                "agent": w.agent,
+                "open": w.open,
+                "waiting": w.waiting,
+                "assigned": w.assigned,
+                "capacity": w.capacity,
+                "utilisation": w.utilisation,
+                "at_least": w.at_least,
+            }
+            for w in found
+        ]
+    }
