@@ -103,8 +103,9 @@ export function Reports({ params }) {
       api(`/reports/summary?from=${today}&to=${today}&tz=${encodeURIComponent(store.zone)}${own ? "&group_by=agent" : ""}`),
       api(`/reports/comments?${range}`),
       api("/views").catch(() => ({ items: [] })),
-    ]).then(([summary, day, comments, views]) => {
-      if (current) setData({ summary, day, comments: comments.items, views: views.items });
+      by === "agent" ? api("/reports/workload") : Promise.resolve({ items: [] }),
+    ]).then(([summary, day, comments, views, workload]) => {
+      if (current) setData({ summary, day, comments: comments.items, views: views.items, workload: workload.items });
     }).catch((failure) => { if (current) { setError(failure.message); setData(null); } });
     return () => { current = false; };
   }, [range, by, own]);
@@ -162,6 +163,18 @@ export function Reports({ params }) {
             `/reports/tickets?${range}&metric=created${own ? `&group_by=agent&key=${encodeURIComponent(store.me.email)}` : ""}`,
             `tessera-created-${from}-${to}.csv`)}>${t("reports.tickets_csv")}</button></p>
       </section>
+      ${by === "agent" && data.workload.length > 0 && html`<section aria-labelledby="workload-title">
+        <h2 id="workload-title">${t("reports.workload")}</h2>
+        <div class="table-scroll" tabindex="0" role="region" aria-labelledby="workload-title"><table class="figures workload">
+          <thead><tr><th scope="col">${t("reports.by.agent")}</th><th scope="col">${t("reports.open_now")}</th>
+            <th scope="col">${t("reports.waiting_now")}</th><th scope="col">${t("reports.capacity")}</th>
+            <th scope="col">${t("reports.utilisation")}</th></tr></thead>
+          <tbody>${data.workload.map((w) => html`<tr class=${w.assigned >= w.capacity ? "full" : ""}>
+            <th scope="row" dir="auto">${w.agent}</th><td>${num(w.open)}${w.at_least ? "+" : ""}</td><td>${num(w.waiting)}</td>
+            <td>${num(w.capacity)}</td><td>${pct(w.utilisation)}</td></tr>`)}</tbody>
+        </table></div>
+        <p class="hint">${t("reports.workload_hint")}</p>
+      </section>`}
       <section aria-labelledby="comments-title">
         <h2 id="comments-title">${t("reports.comments")}</h2>
         ${data.comments.length === 0 ? html`<p>${t("reports.no_comments")}</p>` : html`<ul class="comments">
