@@ -165,7 +165,7 @@ export function Reports({ params }) {
       </section>
       ${by === "agent" && data.workload.length > 0 && html`<section aria-labelledby="workload-title">
         <h2 id="workload-title">${t("reports.workload")}</h2>
-        <div class="table-scroll" tabindex="0" role="region" aria-labelledby="workload-title"><table class="figures workload">
+        <div class="table-scroll" tabindex="0" role="region" aria-labelledby="workload-title"><table class="workload">
           <thead><tr><th scope="col">${t("reports.by.agent")}</th><th scope="col">${t("reports.open_now")}</th>
             <th scope="col">${t("reports.waiting_now")}</th><th scope="col">${t("reports.capacity")}</th>
             <th scope="col">${t("reports.utilisation")}</th></tr></thead>

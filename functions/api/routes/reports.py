@@ -14,8 +14,8 @@ from api.service import endpoint
 from tessera import bootstrap
 from tessera.errors import Forbidden
 from tessera.identity.access import Principal, sees_team_reports
+from tessera.reports import deflection, workload
 from tessera.reports import summary as reports
-from tessera.reports import workload
 from tessera.reports.metrics import DIMENSIONS
 
 DATE: schemas.Schema = {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
@@ -211,4 +211,42 @@ def reports_workload(call: Call) -> dict[str, Any]:
             }
             for w in found
         ]
+    }
+
+
+DEFLECTION = schemas.obj(
+    {
+        "helpful": {"type": "integer"},
+        "unhelpful": {"type": "integer"},
+        "helpful_rate": {"type": ["number", "null"]},
+        "deflected": {"type": "integer"},
+        "missed_searches": {"type": "integer"},
+        "top_missed": {"type": "array", "items": {"type": "object"}},
+        "since": {"type": "string"},
+    },
+    ["helpful", "unhelpful", "helpful_rate", "deflected", "missed_searches", "top_missed"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/reports/kb",
+    roles=STAFF,
+    tag="reports",
+    summary="KB deflection: helpful votes, deflections and searches with no result, all-time "
+    "(leads and admins)",
+    responses={200: DEFLECTION},
+)
+def reports_kb(call: Call) -> dict[str, Any]:
+    found = deflection.deflection(bootstrap.kb_feedback(), call.caller)
+    return {
+        "helpful": found.helpful,
+        "unhelpful": found.unhelpful,
+        "helpful_rate": found.helpful_rate,
+        "deflected": found.deflected,
+        "missed_searches": found.missed_searches,
+        "top_missed": [
+            {"language": m.language, "query": m.query, "count": m.count} for m in found.top_missed
+        ],
+        "since": "always",
     }
