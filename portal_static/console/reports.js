@@ -104,8 +104,9 @@ export function Reports({ params }) {
       api(`/reports/comments?${range}`),
       api("/views").catch(() => ({ items: [] })),
       by === "agent" ? api("/reports/workload") : Promise.resolve({ items: [] }),
-    ]).then(([summary, day, comments, views, workload]) => {
-      if (current) setData({ summary, day, comments: comments.items, views: views.items, workload: workload.items });
+      own ? Promise.resolve(null) : api("/reports/kb"),
+    ]).then(([summary, day, comments, views, workload, kb]) => {
+      if (current) setData({ summary, day, comments: comments.items, views: views.items, workload: workload.items, kb });
     }).catch((failure) => { if (current) { setError(failure.message); setData(null); } });
     return () => { current = false; };
   }, [range, by, own]);
@@ -174,6 +175,21 @@ export function Reports({ params }) {
             <td>${num(w.capacity)}</td><td>${pct(w.utilisation)}</td></tr>`)}</tbody>
         </table></div>
         <p class="hint">${t("reports.workload_hint")}</p>
+      </section>`}
+      ${data.kb && html`<section aria-labelledby="kb-title" class="tiles">
+        <h2 id="kb-title">${t("reports.kb")}</h2>
+        <dl>
+          <div><dt>${t("reports.kb_helpful")}</dt><dd>${num(data.kb.helpful)}</dd></div>
+          <div><dt>${t("reports.kb_unhelpful")}</dt><dd>${num(data.kb.unhelpful)}</dd></div>
+          <div><dt>${t("reports.kb_deflected")}</dt><dd>${num(data.kb.deflected)}</dd></div>
+          <div><dt>${t("reports.kb_missed")}</dt><dd>${num(data.kb.missed_searches)}</dd></div>
+        </dl>
+        ${data.kb.top_missed.length > 0 && html`<details><summary>${t("reports.kb_top_missed")}</summary>
+          <table class="kb-missed"><thead><tr><th scope="col">${t("reports.kb_query")}</th>
+            <th scope="col">${t("reports.by.language")}</th><th scope="col">${t("reports.kb_count")}</th></tr></thead>
+          <tbody>${data.kb.top_missed.map((m) => html`<tr><th scope="row" dir="auto">${m.query}</th>
+            <td>${m.language}</td><td>${num(m.count)}</td></tr>`)}</tbody></table></details>`}
+        <p class="hint">${t("reports.kb_hint")}</p>
       </section>`}
       <section aria-labelledby="comments-title">
         <h2 id="comments-title">${t("reports.comments")}</h2>

@@ -70,8 +70,15 @@ def serious_violations(page: Page) -> list[object]:
 def test_a_lead_reads_filters_and_downloads_the_numbers(
     agent_page: Callable[..., Page], stack: RunningStack, tmp_path
 ) -> None:
-    # Given a ticket Alice solved today, counted through the change feed
+    # Given a ticket Alice solved today, counted through the change feed, and a search of the
+    # knowledge base that found nothing
     requester = solved_phone_ticket(stack)
+    missed = f"warranty {uuid.uuid4().hex[:6]}"
+    status, _ = stack.request(
+        "POST", "/api/kb/missed-searches", {"language": "en", "query": missed}
+    )
+    assert status == 202
+    _, before = stack.request("GET", "/api/reports/kb", token=stack.login())
     page = agent_page()
     sign_in(page, stack)
     # When the admin opens Reports from the header
@@ -91,6 +98,10 @@ def test_a_lead_reads_filters_and_downloads_the_numbers(
     _, loads = stack.request("GET", "/api/reports/workload", token=stack.login())
     mine = next(w for w in loads["items"] if w["agent"] == "alice@example.com")
     expect(workload.locator("td").nth(2)).to_have_text(str(mine["capacity"]))
+    # and the knowledge base's searches with no result, the new one among them
+    kb = page.locator("section", has=page.get_by_role("heading", name="Knowledge base"))
+    expect(kb.locator("dd").nth(3)).to_have_text(f"{before['missed_searches']:,}")
+    assert before["missed_searches"] >= 1
     assert serious_violations(page) == []
     DOCS_IMAGES.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS_IMAGES / "reports-desktop.png"), full_page=True)
