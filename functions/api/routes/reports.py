@@ -34,6 +34,7 @@ FIGURES = {
         "solved": {"type": "integer"},
         "reopened": {"type": "integer"},
         "first_response": TIMES,
+        "next_reply": TIMES,
         "resolution": TIMES,
         "fcr_rate": {"type": ["number", "null"]},
         "csat": {"type": "object"},
@@ -96,8 +97,8 @@ def _csv(lines: Any, filename: str) -> Response:
         "interval": {"type": "string", "enum": list(reports.INTERVALS)},
         "format": {"type": "string", "enum": ["json", "csv"], "default": "json"},
     },
-    summary="The numbers per agent, group, channel, customer, priority or language (and a "
-    "series per day, week or month), as JSON or CSV",
+    summary="The numbers per agent, group, channel, customer, domain, mailbox, tag, priority or "
+    "language (and a series per day, week or month), as JSON or CSV",
     responses={200: SUMMARY},
 )
 def reports_summary(call: Call) -> Any:
