@@ -139,13 +139,16 @@ def build_month(tickets: TicketRepository) -> dict[str, Ticket]:
     """The golden month. Returns the tickets by name (t1..t4)."""
     b = MonthBuilder(tickets)
     # t1: Friday 16:00, answered Monday 10:00 across the weekend, solved 11:00: one reply, never
-    # reopened (first-contact resolution); rated 5 then changed to 4 the next morning.
+    # reopened (first-contact resolution); rated 5 then changed to 4 the next morning. Tagged
+    # invoice and vip (it counts in both tags' rows), came in on the billing mailbox.
     t1 = b.open(
         "2026-11-06T16:00",
         requester="dana@acme.test",
         channel=Channel.EMAIL,
         group="billing",
         language="en",
+        tags=frozenset({"vip", "invoice"}),
+        mailbox="billing@example.com",
     )
     b.change(t1, "2026-11-06T16:10", assignee="alice@example.com", status=Status.OPEN)
     b.note(t1, "2026-11-09T09:30", "alice@example.com")
@@ -159,13 +162,15 @@ def build_month(tickets: TicketRepository) -> dict[str, Ticket]:
     b.rate(t1, "2026-11-09T12:00", 5, "Quick!")
     b.rate(t1, "2026-11-10T09:00", 4, "Quick, but I had to ask twice")
     # t2: Wednesday 16:30, answered Friday 09:30 across the Thursday holiday, solved 10:00,
-    # reopened by the customer on Saturday, answered and solved again on Monday.
+    # reopened by the customer on Saturday 08:00, answered Monday 09:15 (the month's one next
+    # reply) and solved again. Tagged invoice.
     t2 = b.open(
         "2026-11-25T16:30",
-        requester="eli@beta.test",
+        requester="eli@Beta.test",
         channel=Channel.PORTAL,
         group="tech",
         language="el",
+        tags=frozenset({"invoice"}),
     )
     b.change(
         t2, "2026-11-25T16:40", actor="bahram", assignee="bahram@example.com", status=Status.OPEN

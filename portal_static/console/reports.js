@@ -1,11 +1,11 @@
 // Reports (#/reports): the day's backlog and SLA risk, the last 30 days created and solved (a
 // uPlot chart, also as a table), the period's numbers per agent, group, channel, customer,
-// priority or language, CSAT comments, CSV downloads. Admins and leads see the team; an agent
+// requester domain, mailbox, tag, priority or language, CSAT comments, CSV downloads. Admins and leads see the team; an agent
 // sees "My numbers" (the API answers scope "own"). uPlot is loaded only on this page.
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import { api, duration, go, html, say, store, t, useStore } from "./core.js";
 
-const DIMENSIONS = ["agent", "group", "channel", "customer", "priority", "language"];
+const DIMENSIONS = ["agent", "group", "channel", "customer", "domain", "mailbox", "tag", "priority", "language"];
 
 // A local date (YYYY-MM-DD) in the agent's zone, `days` from today.
 function localDate(days = 0) {
@@ -65,6 +65,7 @@ function FiguresRow({ row, label, head }) {
     <th scope="row" dir="auto">${label}</th>
     <${Cell}>${num(row.created)}</${Cell}><${Cell}>${num(row.solved)}</${Cell}><${Cell}>${num(row.reopened)}</${Cell}>
     <${Cell}>${secs(row.first_response.median_s)}</${Cell}><${Cell}>${secs(row.first_response.business_median_s)}</${Cell}>
+    <${Cell}>${secs(row.next_reply.median_s)}</${Cell}><${Cell}>${secs(row.next_reply.business_median_s)}</${Cell}>
     <${Cell}>${secs(row.resolution.median_s)}</${Cell}>
     <${Cell}>${pct(row.fcr_rate)}</${Cell}><${Cell}>${pct(row.csat.satisfied_rate)}</${Cell}><${Cell}>${pct(row.sla.attained_rate)}</${Cell}>
   </tr>`;
@@ -102,8 +103,10 @@ export function Reports({ params }) {
       api(`/reports/summary?from=${today}&to=${today}&tz=${encodeURIComponent(store.zone)}${own ? "&group_by=agent" : ""}`),
       api(`/reports/comments?${range}`),
       api("/views").catch(() => ({ items: [] })),
-    ]).then(([summary, day, comments, views]) => {
-      if (current) setData({ summary, day, comments: comments.items, views: views.items });
+      by === "agent" ? api("/reports/workload") : Promise.resolve({ items: [] }),
+      own ? Promise.resolve(null) : api("/reports/kb"),
+    ]).then(([summary, day, comments, views, workload, kb]) => {
+      if (current) setData({ summary, day, comments: comments.items, views: views.items, workload: workload.items, kb });
     }).catch((failure) => { if (current) { setError(failure.message); setData(null); } });
     return () => { current = false; };
   }, [range, by, own]);
@@ -150,6 +153,7 @@ export function Reports({ params }) {
           <thead><tr><th scope="col">${t(`reports.by.${by}`)}</th><th scope="col">${t("reports.created")}</th>
             <th scope="col">${t("reports.solved")}</th><th scope="col">${t("reports.reopened")}</th>
             <th scope="col">${t("reports.first_response")}</th><th scope="col">${t("reports.first_response")} · ${t("reports.business")}</th>
+            <th scope="col">${t("reports.next_reply")}</th><th scope="col">${t("reports.next_reply")} · ${t("reports.business")}</th>
             <th scope="col">${t("reports.resolution")}</th><th scope="col">${t("reports.fcr")}</th>
             <th scope="col">${t("reports.csat")}</th><th scope="col">${t("reports.sla")}</th></tr></thead>
           <tbody>${data.summary.rows.map((row) => html`<${FiguresRow} row=${row} label=${row.key === "-" ? "—" : row.key} />`)}</tbody>
@@ -160,6 +164,33 @@ export function Reports({ params }) {
             `/reports/tickets?${range}&metric=created${own ? `&group_by=agent&key=${encodeURIComponent(store.me.email)}` : ""}`,
             `tessera-created-${from}-${to}.csv`)}>${t("reports.tickets_csv")}</button></p>
       </section>
+      ${by === "agent" && data.workload.length > 0 && html`<section aria-labelledby="workload-title">
+        <h2 id="workload-title">${t("reports.workload")}</h2>
+        <div class="table-scroll" tabindex="0" role="region" aria-labelledby="workload-title"><table class="workload">
+          <thead><tr><th scope="col">${t("reports.by.agent")}</th><th scope="col">${t("reports.open_now")}</th>
+            <th scope="col">${t("reports.waiting_now")}</th><th scope="col">${t("reports.capacity")}</th>
+            <th scope="col">${t("reports.utilisation")}</th></tr></thead>
+          <tbody>${data.workload.map((w) => html`<tr class=${w.assigned >= w.capacity ? "full" : ""}>
+            <th scope="row" dir="auto">${w.agent}</th><td>${num(w.open)}${w.at_least ? "+" : ""}</td><td>${num(w.waiting)}</td>
+            <td>${num(w.capacity)}</td><td>${pct(w.utilisation)}</td></tr>`)}</tbody>
+        </table></div>
+        <p class="hint">${t("reports.workload_hint")}</p>
+      </section>`}
+      ${data.kb && html`<section aria-labelledby="kb-title" class="tiles">
+        <h2 id="kb-title">${t("reports.kb")}</h2>
+        <dl>
+          <div><dt>${t("reports.kb_helpful")}</dt><dd>${num(data.kb.helpful)}</dd></div>
+          <div><dt>${t("reports.kb_unhelpful")}</dt><dd>${num(data.kb.unhelpful)}</dd></div>
+          <div><dt>${t("reports.kb_deflected")}</dt><dd>${num(data.kb.deflected)}</dd></div>
+          <div><dt>${t("reports.kb_missed")}</dt><dd>${num(data.kb.missed_searches)}</dd></div>
+        </dl>
+        ${data.kb.top_missed.length > 0 && html`<details><summary>${t("reports.kb_top_missed")}</summary>
+          <table class="kb-missed"><thead><tr><th scope="col">${t("reports.kb_query")}</th>
+            <th scope="col">${t("reports.by.language")}</th><th scope="col">${t("reports.kb_count")}</th></tr></thead>
+          <tbody>${data.kb.top_missed.map((m) => html`<tr><th scope="row" dir="auto">${m.query}</th>
+            <td>${m.language}</td><td>${num(m.count)}</td></tr>`)}</tbody></table></details>`}
+        <p class="hint">${t("reports.kb_hint")}</p>
+      </section>`}
       <section aria-labelledby="comments-title">
         <h2 id="comments-title">${t("reports.comments")}</h2>
         ${data.comments.length === 0 ? html`<p>${t("reports.no_comments")}</p>` : html`<ul class="comments">

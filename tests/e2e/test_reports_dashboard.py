@@ -70,8 +70,15 @@ def serious_violations(page: Page) -> list[object]:
 def test_a_lead_reads_filters_and_downloads_the_numbers(
     agent_page: Callable[..., Page], stack: RunningStack, tmp_path
 ) -> None:
-    # Given a ticket Alice solved today, counted through the change feed
+    # Given a ticket Alice solved today, counted through the change feed, and a search of the
+    # knowledge base that found nothing
     requester = solved_phone_ticket(stack)
+    missed = f"warranty {uuid.uuid4().hex[:6]}"
+    status, _ = stack.request(
+        "POST", "/api/kb/missed-searches", {"language": "en", "query": missed}
+    )
+    assert status == 202
+    _, before = stack.request("GET", "/api/reports/kb", token=stack.login())
     page = agent_page()
     sign_in(page, stack)
     # When the admin opens Reports from the header
@@ -84,6 +91,17 @@ def test_a_lead_reads_filters_and_downloads_the_numbers(
     expect(page.locator(".chart details table tbody tr")).to_have_count(30)
     alice = page.locator("table.figures tbody tr", has_text="alice@example.com")
     expect(alice).to_be_visible()
+    expect(page.locator("table.figures thead")).to_contain_text("Next reply (median)")
+    # and the workload now: every configured agent with routing's capacity
+    workload = page.locator("table.workload tbody tr", has_text="alice@example.com")
+    expect(workload).to_be_visible()
+    _, loads = stack.request("GET", "/api/reports/workload", token=stack.login())
+    mine = next(w for w in loads["items"] if w["agent"] == "alice@example.com")
+    expect(workload.locator("td").nth(2)).to_have_text(str(mine["capacity"]))
+    # and the knowledge base's searches with no result, the new one among them
+    kb = page.locator("section", has=page.get_by_role("heading", name="Knowledge base"))
+    expect(kb.locator("dd").nth(3)).to_have_text(f"{before['missed_searches']:,}")
+    assert before["missed_searches"] >= 1
     assert serious_violations(page) == []
     DOCS_IMAGES.mkdir(exist_ok=True)
     page.screenshot(path=str(DOCS_IMAGES / "reports-desktop.png"), full_page=True)
@@ -105,6 +123,14 @@ def test_a_lead_reads_filters_and_downloads_the_numbers(
     assert lines[0].startswith("key,created,solved,reopened,first_response_median_s")
     assert any(line.startswith(f"{requester},1,1,0,") for line in lines)
     assert lines[-1].startswith("total,")
+    assert "next_reply_median_s" in lines[0].split(",")
+
+    # When the lead groups by the requester's domain
+    page.get_by_label("Group by").select_option("domain")
+    page.get_by_role("button", name="Show").click()
+    # Then the new customer's domain has a row
+    expect(page.get_by_role("heading", name="By Customer domain")).to_be_visible()
+    expect(page.locator("table.figures tbody tr", has_text="customer.test")).to_be_visible()
 
 
 def test_an_agent_sees_my_numbers_in_persian_and_on_a_phone(

@@ -191,6 +191,8 @@ MATRIX = [
         (401, 403, 403, 403, 200),
     ),
     ("GET", "/api/reports/comments?from=2026-11-01&to=2026-11-30", None, (401, 403, 403, 200, 200)),
+    ("GET", "/api/reports/workload", None, (401, 403, 403, 200, 200)),
+    ("GET", "/api/reports/kb", None, (401, 403, 403, 403, 200)),
     # eleni is an agent already: the admin's change is a no-op (and not audited)
     (
         "PATCH",

@@ -7,6 +7,14 @@ Hand computation (business calendar Mon-Fri 09-17 UTC, Thursday 26 November a ho
 - t2 first response Wed 16:30 -> Fri 09:30: 41 h = 147,600 s; business Wed 0.5 h + Thu holiday
   + Fri 0.5 h = 3,600 s. Reopened Sat, solved again Mon 30th 10:00: 113.5 h = 408,600 s;
   business Wed 0.5 h + Fri 8 h + Mon 1 h = 9.5 h = 34,200 s.
+- t2 next reply: the customer wrote Sat 28th 08:00 after the first response, answered Mon 30th
+  09:15: 49 h 15 min = 177,300 s calendar; business Mon 09:00-09:15 = 900 s. t1 has none (no
+  customer message after its first response).
+- Tags: invoice = t1 + t2 (created 2, solved 2), vip = t1 (1, 1), none = t3, t4 (created 2):
+  the rows add up to 5 created for 4 tickets, as t1 counts in both of its tags' rows.
+- Domains: acme.test = t1, t3, t4 (created 3, solved 1); beta.test = t2 (the address's
+  "Beta.test" lower-cased; created 1, solved 1). Mailboxes: billing@example.com = t1; none = the
+  other three.
 - Nearest rank of two values: the median is the smaller, p90 the larger.
 - Time to assign: t1 600 s, t2 600 s, t3 3,600 s -> median 600, p90 3,600.
 """
@@ -66,6 +74,12 @@ def test_the_golden_months_totals_match_the_hand_computed_figures(month: Any) ->
     assert close(res["business_median_s"], 10_800)
     assert close(res["business_p90_s"], 34_200)
     assert res["business_mean_s"] == (10_800 + 34_200) / 2
+    nr = totals["next_reply"]
+    assert close(nr["median_s"], 177_300)
+    assert close(nr["p90_s"], 177_300)
+    assert nr["mean_s"] == 177_300
+    assert close(nr["business_median_s"], 900)
+    assert nr["business_mean_s"] == 900
     assert totals["fcr_rate"] == 0.5
     assert totals["reopen_rate"] == 0.5
     assert totals["replies_per_ticket"] == 1.5
@@ -91,6 +105,38 @@ def test_a_ticket_moved_between_groups_counts_under_its_current_group(month: Any
     assert (rows["tech"]["created"], rows["tech"]["solved"], rows["tech"]["reopened"]) == (2, 1, 1)
     assert rows["tech"]["fcr_rate"] == 0.0
     assert rows["tech"]["first_response"]["median_s"] is not None
+
+
+def test_a_ticket_with_several_tags_counts_in_each_tags_row(month: Any) -> None:
+    # Given t1 tagged invoice and vip, t2 tagged invoice, t3 and t4 untagged
+    _, store, named = month
+    w = window(*NOVEMBER, "UTC")
+    # When November is grouped by tag
+    rows = {r["key"]: r for r in summary(store, w, group_by="tag")["rows"]}
+    # Then t1 is in both of its tags' rows, and the totals still count each ticket once
+    assert {k: (r["created"], r["solved"]) for k, r in rows.items()} == {
+        "invoice": (2, 2),
+        "vip": (1, 1),
+        "-": (2, 0),
+    }
+    assert close(rows["invoice"]["next_reply"]["median_s"], 177_300)
+    assert rows["vip"]["next_reply"]["median_s"] is None
+    assert summary(store, w, group_by="tag")["totals"]["created"] == 4
+    # and the tickets behind a tag's number are the tickets that have the tag
+    listed = list(ticket_list_csv(store, w, metric="solved", dimension="tag", value="vip"))
+    assert [line.split(",")[1] for line in listed[1:]] == [named["t1"].id]
+
+
+def test_requester_domain_and_mailbox_rows(month: Any) -> None:
+    _, store, _ = month
+    w = window(*NOVEMBER, "UTC")
+    domains = {r["key"]: r for r in summary(store, w, group_by="domain")["rows"]}
+    assert {k: (r["created"], r["solved"]) for k, r in domains.items()} == {
+        "acme.test": (3, 1),
+        "beta.test": (1, 1),
+    }
+    mailboxes = {r["key"]: r["created"] for r in summary(store, w, group_by="mailbox")["rows"]}
+    assert mailboxes == {"billing@example.com": 1, "-": 3}
 
 
 def test_agents_rows_and_an_agents_own_numbers(month: Any) -> None:
@@ -209,6 +255,11 @@ def test_the_summary_as_csv_has_a_header_rows_and_totals(month: Any) -> None:
     assert lines[0].startswith("key,created,solved,reopened,first_response_median_s")
     assert [line.split(",")[0] for line in lines[1:]] == ["billing", "tech", "total"]
     assert lines[-1].split(",")[1:4] == ["4", "2", "1"]
+    header = lines[0].strip().split(",")
+    assert "next_reply_median_s" in header
+    assert "next_reply_business_p90_s" in header
+    total = dict(zip(header, lines[-1].strip().split(","), strict=True))
+    assert close(float(total["next_reply_business_median_s"]), 900)
 
 
 def test_the_tickets_behind_a_number_as_csv(month: Any) -> None:

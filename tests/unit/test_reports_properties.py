@@ -17,9 +17,12 @@ from tests.fakes.reports import InMemoryAggregateStore
 from tests.reports_month import MonthBuilder, sla_config
 
 AGENTS = ["alice@example.com", "bahram@example.com", None]
+TAGS = ["invoice", "vip", "refund", "bug"]
 STEP = st.tuples(
     st.integers(0, 2),  # which ticket
-    st.sampled_from(["reply", "customer", "note", "solve", "reopen", "move", "assign", "rate"]),
+    st.sampled_from(
+        ["reply", "customer", "note", "solve", "reopen", "move", "assign", "rate", "tag"]
+    ),
     st.integers(1, 60 * 60 * 30),  # seconds after the previous step
     st.integers(0, 4),  # a choice (group, agent, score)
     st.booleans(),  # counted twice
@@ -64,6 +67,8 @@ def test_incremental_aggregates_equal_a_rebuild(
                 builder.change(ticket, when, status=Status.OPEN)
             elif action == "move":
                 builder.change(ticket, when, group=["billing", "tech", "sales"][choice % 3])
+            elif action == "tag":
+                builder.change(ticket, when, tags=frozenset(TAGS[choice % 4 :]))
             elif action == "assign":
                 builder.change(ticket, when, assignee=AGENTS[choice % 3])
             elif ticket.status in {Status.SOLVED, Status.CLOSED}:

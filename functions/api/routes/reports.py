@@ -14,6 +14,7 @@ from api.service import endpoint
 from tessera import bootstrap
 from tessera.errors import Forbidden
 from tessera.identity.access import Principal, sees_team_reports
+from tessera.reports import deflection, workload
 from tessera.reports import summary as reports
 from tessera.reports.metrics import DIMENSIONS
 
@@ -33,6 +34,7 @@ FIGURES = {
         "solved": {"type": "integer"},
         "reopened": {"type": "integer"},
         "first_response": TIMES,
+        "next_reply": TIMES,
         "resolution": TIMES,
         "fcr_rate": {"type": ["number", "null"]},
         "csat": {"type": "object"},
@@ -95,8 +97,8 @@ def _csv(lines: Any, filename: str) -> Response:
         "interval": {"type": "string", "enum": list(reports.INTERVALS)},
         "format": {"type": "string", "enum": ["json", "csv"], "default": "json"},
     },
-    summary="The numbers per agent, group, channel, customer, priority or language (and a "
-    "series per day, week or month), as JSON or CSV",
+    summary="The numbers per agent, group, channel, customer, domain, mailbox, tag, priority or "
+    "language (and a series per day, week or month), as JSON or CSV",
     responses={200: SUMMARY},
 )
 def reports_summary(call: Call) -> Any:
@@ -170,3 +172,82 @@ def reports_comments(call: Call) -> dict[str, Any]:
     found = reports.comments(bootstrap.report_aggregates(), w, only=only)
     keep = ("ticket_id", "number", "score", "comment", "agent", "group", "at")
     return {"items": [{k: c[k] for k in keep if k in c} for c in found]}
+
+
+WORKLOAD_ITEM = schemas.obj(
+    {
+        "agent": {"type": "string"},
+        "open": {"type": "integer"},
+        "waiting": {"type": "integer"},
+        "assigned": {"type": "integer"},
+        "capacity": {"type": "integer"},
+        "utilisation": {"type": "number"},
+        "at_least": {"type": "boolean"},
+    },
+    ["agent", "open", "waiting", "assigned", "capacity", "utilisation", "at_least"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/reports/workload",
+    roles=STAFF,
+    tag="reports",
+    summary="Agent workload now: open assigned tickets per agent beside routing's capacity "
+    "(an agent: their own line)",
+    responses={200: schemas.obj({"items": {"type": "array", "items": WORKLOAD_ITEM}}, ["items"])},
+)
+def reports_workload(call: Call) -> dict[str, Any]:
+    found = workload.workload(bootstrap.dependencies(), call.caller)
+    return {
+        "items": [
+            {
+                "agent": w.agent,
+                "open": w.open,
+                "waiting": w.waiting,
+                "assigned": w.assigned,
+                "capacity": w.capacity,
+                "utilisation": w.utilisation,
+                "at_least": w.at_least,
+            }
+            for w in found
+        ]
+    }
+
+
+DEFLECTION = schemas.obj(
+    {
+        "helpful": {"type": "integer"},
+        "unhelpful": {"type": "integer"},
+        "helpful_rate": {"type": ["number", "null"]},
+        "deflected": {"type": "integer"},
+        "missed_searches": {"type": "integer"},
+        "top_missed": {"type": "array", "items": {"type": "object"}},
+        "since": {"type": "string"},
+    },
+    ["helpful", "unhelpful", "helpful_rate", "deflected", "missed_searches", "top_missed"],
+)
+
+
+@endpoint(
+    "GET",
+    "/api/reports/kb",
+    roles=STAFF,
+    tag="reports",
+    summary="KB deflection: helpful votes, deflections and searches with no result, all-time "
+    "(leads and admins)",
+    responses={200: DEFLECTION},
+)
+def reports_kb(call: Call) -> dict[str, Any]:
+    found = deflection.deflection(bootstrap.kb_feedback(), call.caller)
+    return {
+        "helpful": found.helpful,
+        "unhelpful": found.unhelpful,
+        "helpful_rate": found.helpful_rate,
+        "deflected": found.deflected,
+        "missed_searches": found.missed_searches,
+        "top_missed": [
+            {"language": m.language, "query": m.query, "count": m.count} for m in found.top_missed
+        ],
+        "since": "always",
+    }

@@ -23,7 +23,8 @@ from tessera.sla.policies import SlaConfig
 
 # One transaction holds at most 100 items: the ticket's own record and 99 others. A larger
 # difference is written as two transactions: take all of the old out, then put all of the new in
-# (each within the limit, since a ticket counts in at most 12 hours of 6 dimensions).
+# (each within the limit: a ticket counts in at most MAX_HOURS hours of 8 dimensions and
+# MAX_TAGS tags, tessera.reports.metrics).
 MAX_WRITE = 99
 ATTEMPTS = 5
 

@@ -24,14 +24,30 @@ from tessera.ports import Thread
 from tessera.reports import histogram
 from tessera.sla.clocks import Meter, SlaState, policy_of
 from tessera.sla.policies import SlaConfig
-from tessera.tickets.model import MessageKind, Status, Ticket, speaker
+from tessera.tickets.model import Message, MessageKind, Status, Ticket, speaker
 
 # The dimensions every number is kept by (the summary's group_by values).
-DIMENSIONS = ("agent", "group", "channel", "customer", "priority", "language")
+DIMENSIONS = (
+    "agent",
+    "group",
+    "channel",
+    "customer",
+    "priority",
+    "language",
+    "tag",
+    "mailbox",
+    "domain",
+)
+# A ticket has several values of these (a row per tag: a ticket tagged a and b counts in both);
+# stored space-separated in the listed documents.
+MULTI_VALUED = frozenset({"tag"})
+MAX_TAGS = 5  # the tags one ticket counts under (the first ones in name order)
 NONE = "-"  # the value of a dimension a ticket has none of (no agent, no group)
 # The durations kept as histograms: calendar time and, with a "b", business time.
-DURATIONS = ("fr", "frb", "res", "resb", "asg")
-MAX_HOURS = 12  # distinct hours one ticket counts in (more are folded into its latest)
+DURATIONS = ("fr", "frb", "nr", "nrb", "res", "resb", "asg")
+# Distinct hours one ticket counts in (more are folded into its latest): hours x counter items
+# per hour (8 single dimensions + MAX_TAGS) + 4 documents stay within one transaction.
+MAX_HOURS = 6
 SOLVED = frozenset({Status.SOLVED.value, Status.CLOSED.value})
 MAX_COMMENT = 500
 
@@ -41,11 +57,32 @@ def hour_of(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H")
 
 
+def values_of(dimensions: Mapping[str, Any], dimension: str) -> tuple[str, ...]:
+    """The values a ticket has of one dimension (several for a multi-valued one)."""
+    value = str(dimensions.get(dimension) or NONE)
+    return tuple(value.split(" ")) if dimension in MULTI_VALUED else (value,)
+
+
+def domain_of(address: str) -> str:
+    """The requester's domain (``acme.test`` of ``dana@acme.test``); ``-`` without one."""
+    _, at, domain = address.rpartition("@")
+    return domain.lower() if at and domain else NONE
+
+
 @dataclass(frozen=True)
 class Rating:
     score: int
     comment: str
     at: datetime
+
+
+@dataclass(frozen=True)
+class NextReply:
+    """A customer's message after the first response, and the staff reply that answered it."""
+
+    asked_at: datetime
+    replied_at: datetime
+    business: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +102,7 @@ class Facts:
     created_at: datetime
     first_response_at: datetime | None = None
     first_response_business: timedelta | None = None
+    next_replies: tuple[NextReply, ...] = ()
     assigned_at: datetime | None = None
     solved_at: datetime | None = None  # when it was last solved (or closed), not by a merge
     resolution_business: timedelta | None = None
@@ -101,6 +139,28 @@ def _status_changes(thread: Thread) -> list[tuple[datetime, str | None, str]]:
     return changes
 
 
+def _next_replies(
+    ticket: Ticket, messages: list[Message], meter: Meter | None
+) -> tuple[NextReply, ...]:
+    """After the first public staff reply: each time the customer (requester or participant)
+    wrote publicly, from their first unanswered message to the next public staff reply."""
+    found: list[NextReply] = []
+    answered_once = False
+    asked: datetime | None = None
+    for message in messages:
+        if message.kind is not MessageKind.PUBLIC:
+            continue
+        who = speaker(ticket, message)
+        if who == "agent":
+            if asked is not None:
+                business = meter.between(asked, message.created_at) if meter else None
+                found.append(NextReply(asked, message.created_at, business))
+            answered_once, asked = True, None
+        elif who in ("requester", "participant") and answered_once and asked is None:
+            asked = message.created_at
+    return tuple(found)
+
+
 def facts(thread: Thread, config: SlaConfig | None = None) -> Facts:
     """The facts of one ticket, from its thread (and the SLA calendars, for business time)."""
     ticket = thread.ticket
@@ -114,6 +174,8 @@ def facts(thread: Thread, config: SlaConfig | None = None) -> Facts:
         if m.kind is MessageKind.PUBLIC and speaker(ticket, m) == "agent"
     ]
     first_response_at = replies[0][0] if replies else None
+    meter = business_meter(config, ticket)
+    next_replies = _next_replies(ticket, thread_messages, meter)
 
     solved_at: datetime | None = None
     reopens: list[datetime] = []
@@ -140,7 +202,6 @@ def facts(thread: Thread, config: SlaConfig | None = None) -> Facts:
         for r in SlaState.load(ticket.sla).records
         if r.outcome != "cancelled"
     )
-    meter = business_meter(config, ticket)
     dimensions = {
         "agent": ticket.assignee or NONE,
         "group": ticket.group or NONE,
@@ -148,6 +209,9 @@ def facts(thread: Thread, config: SlaConfig | None = None) -> Facts:
         "customer": ticket.requester,
         "priority": ticket.priority.value,
         "language": ticket.language or NONE,
+        "tag": " ".join(sorted(ticket.tags)[:MAX_TAGS]) or NONE,
+        "mailbox": ticket.mailbox or NONE,
+        "domain": domain_of(ticket.requester),
     }
     return Facts(
         ticket_id=ticket.id,
@@ -160,6 +224,7 @@ def facts(thread: Thread, config: SlaConfig | None = None) -> Facts:
             if meter is not None and first_response_at is not None
             else None
         ),
+        next_replies=next_replies,
         assigned_at=assigned_at,
         solved_at=solved_at,
         resolution_business=(
@@ -239,6 +304,11 @@ def contributions(f: Facts) -> Contributions:
         _duration(bucket, "fr", _seconds(f.created_at, f.first_response_at))
         if f.first_response_business is not None:
             _duration(bucket, "frb", int(f.first_response_business.total_seconds()))
+    for nr in f.next_replies:
+        bucket = _add(per_hour, nr.replied_at)
+        _duration(bucket, "nr", _seconds(nr.asked_at, nr.replied_at))
+        if nr.business is not None:
+            _duration(bucket, "nrb", int(nr.business.total_seconds()))
     if f.assigned_at is not None:
         _duration(_add(per_hour, f.assigned_at), "asg", _seconds(f.created_at, f.assigned_at))
     if f.solved_at is not None:
@@ -262,7 +332,8 @@ def contributions(f: Facts) -> Contributions:
         if not counts:
             continue
         for dimension in DIMENSIONS:
-            result.counters[f"{hour}|{dimension}|{f.dimensions[dimension]}"] = dict(counts)
+            for value in values_of(f.dimensions, dimension):
+                result.counters[f"{hour}|{dimension}|{value}"] = dict(counts)
 
     listed = {"number": f.number, **{d: f.dimensions[d] for d in DIMENSIONS}}
     result.docs[f"L|created|{hour_of(f.created_at)}|{f.ticket_id}"] = listed

@@ -3,7 +3,8 @@ number, for a range of local dates in a time zone (docs/reports.md has each defi
 
 Cost: one read of the aggregate items of one dimension for the hours of the range (a Query per
 calendar month touched); never a ticket. Totals are the rows merged (every ticket has exactly
-one value of each dimension), percentiles come from the merged histograms.
+one value of each single-valued dimension; with group_by=tag they are read from one),
+percentiles come from the merged histograms.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from tessera.errors import ValidationFailed
 from tessera.reports import histogram
 from tessera.reports.aggregates import AggregateStore
-from tessera.reports.metrics import DIMENSIONS, hour_of
+from tessera.reports.metrics import DIMENSIONS, MULTI_VALUED, hour_of, values_of
 
 INTERVALS = ("day", "week", "month")
 LIST_METRICS = ("created", "solved", "reopened")
@@ -109,6 +110,7 @@ def figures(key: str, c: Mapping[str, int]) -> dict[str, Any]:
         "solved": solved,
         "reopened": c.get("reopened", 0),
         "first_response": _times(c, "fr"),
+        "next_reply": _times(c, "nr"),
         "resolution": _times(c, "res"),
         "fcr_rate": _rate(c.get("fcr", 0), solved),
         "csat": {
@@ -162,14 +164,22 @@ def summary(
     dimension = group_by or TOTALS_DIMENSION
     rows: dict[str, dict[str, int]] = {}
     series: dict[str, dict[str, int]] = {}
+    # A ticket counts once in each of its tags' rows: the totals and series of a multi-valued
+    # dimension are read from a single-valued one (one more Query per month).
+    separate = dimension in MULTI_VALUED
     for hour, value, counters in store.hours(dimension, w.start, w.end):
         if only is not None and value != only:
             continue
         _merge(rows.setdefault(value, {}), counters)
-        if interval is not None:
+        if interval is not None and not separate:
             _merge(series.setdefault(_period(w.local(hour), interval), {}), counters)
     totals: dict[str, int] = {}
-    for counters in rows.values():
+    if separate:
+        for hour, _, counters in store.hours(TOTALS_DIMENSION, w.start, w.end):
+            _merge(totals, counters)
+            if interval is not None:
+                _merge(series.setdefault(_period(w.local(hour), interval), {}), counters)
+    for counters in [] if separate else rows.values():
         _merge(totals, counters)
     answer: dict[str, Any] = {
         "from": w.first.isoformat(),
@@ -197,6 +207,10 @@ COLUMNS = (
     ("first_response_p90_s", ("first_response", "p90_s")),
     ("first_response_business_median_s", ("first_response", "business_median_s")),
     ("first_response_business_p90_s", ("first_response", "business_p90_s")),
+    ("next_reply_median_s", ("next_reply", "median_s")),
+    ("next_reply_p90_s", ("next_reply", "p90_s")),
+    ("next_reply_business_median_s", ("next_reply", "business_median_s")),
+    ("next_reply_business_p90_s", ("next_reply", "business_p90_s")),
     ("resolution_median_s", ("resolution", "median_s")),
     ("resolution_p90_s", ("resolution", "p90_s")),
     ("resolution_business_median_s", ("resolution", "business_median_s")),
@@ -255,7 +269,7 @@ def ticket_list_csv(
         raise ValidationFailed("key", "group_by and key go together")
     yield _line(["hour", "ticket_id", "number", *DIMENSIONS])
     for key, doc in store.docs(f"L|{metric}", w.start, w.end):
-        if dimension is not None and doc.get(dimension) != value:
+        if dimension is not None and value not in values_of(doc, dimension):
             continue
         _, _, hour, ticket_id = key.split("|", 3)
         yield _line([hour, ticket_id, doc.get("number"), *(doc.get(d) for d in DIMENSIONS)])
