@@ -75,6 +75,8 @@ def main() -> int:
         AWS_ACCESS_KEY_ID="bench",
         AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - moto's fake credentials
         ATTACHMENTS_BUCKET=BUCKET,
+        RAW_MAIL_BUCKET=BUCKET,  # the seeded tickets have no raw mail: erase deletes none
+        SUPPORT_ADDRESSES="support@example.com",
     )
     import boto3
     import moto
@@ -98,6 +100,8 @@ def main() -> int:
                 bootstrap.dependencies,
                 bootstrap.archive,
                 bootstrap._attachments,
+                bootstrap._raw_mail,
+                settings.mail_intake,
             ):
                 cached.cache_clear()
             email = f"bench.{size}@example.com"
@@ -105,7 +109,13 @@ def main() -> int:
             tickets, archive = bootstrap.dependencies().tickets, bootstrap.archive()
             export = functools.partial(export_requester, tickets, archive, email)
             erase = functools.partial(
-                erase_requester, tickets, archive, bootstrap.attachments, email, actor="bench"
+                erase_requester,
+                tickets,
+                archive,
+                bootstrap.attachments,
+                email,
+                actor="bench",
+                raw_mail=bootstrap.dependencies().raw_mail,
             )
             rows["export"].append(measure(export))
             rows["erase"].append(measure(erase))
