@@ -136,9 +136,9 @@ export function Reports({ params }) {
       <section aria-labelledby="today-title" class="tiles">
         <h2 id="today-title">${t("reports.today")}</h2>
         <dl>
-          <div><dt>${t("reports.backlog")}</dt><dd>${num(count("all"))}</dd></div>
-          <div class="soon"><dt>${t("reports.breaching")}</dt><dd>${num(count("breaching"))}</dd></div>
-          <div class="bad"><dt>${t("reports.breached")}</dt><dd>${num(count("breached"))}</dd></div>
+          <div><dt>${t("reports.backlog")}</dt><dd>${num(count(own ? "mine" : "all"))}</dd></div>
+          ${!own && html`<div class="soon"><dt>${t("reports.breaching")}</dt><dd>${num(count("breaching"))}</dd></div>
+          <div class="bad"><dt>${t("reports.breached")}</dt><dd>${num(count("breached"))}</dd></div>`}
           <div><dt>${t("reports.created")}</dt><dd>${num(data.day.totals.created)}</dd></div>
           <div><dt>${t("reports.solved")}</dt><dd>${num(data.day.totals.solved)}</dd></div>
         </dl>

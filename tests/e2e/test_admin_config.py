@@ -32,6 +32,9 @@ BAD_RULES = """rules:
 def open_config(page: Page, stack: RunningStack, kind: str = "rules") -> None:
     sign_in(page, stack)
     page.get_by_role("link", name="Admin").click()
+    page.get_by_role("navigation", name="Admin center").get_by_role(
+        "link", name="Configuration"
+    ).click()
     expect(page.get_by_role("heading", name="Configuration documents")).to_be_visible()
     if kind != "rules":
         page.get_by_role("navigation", name="Documents").get_by_role("link").filter(

@@ -1,22 +1,13 @@
-// What the admin areas share: a confirmation dialog for destructive actions, and a versioned
+// What the admin areas share (the confirmation dialog is confirm.js): a versioned
 // configuration document (GET, validate, PUT with If-Match) whose 412 shows the version that
 // won instead of losing the admin's edit.
-import { useEffect, useRef, useState } from "../../assets/vendor/htm-preact.js";
-import { api, html, say, t } from "../core.js";
+import { useEffect, useState } from "../../assets/vendor/htm-preact.js";
+import { agentName, api, html, say, t } from "../core.js";
 
-// <Confirm> asks before a destructive action; onAnswer(true | false). Escape is "no".
-export function Confirm({ title, text, action, onAnswer }) {
-  const dialog = useRef(null);
-  useEffect(() => { dialog.current?.showModal(); }, []);
-  return html`<dialog ref=${dialog} class="confirm" aria-labelledby="confirm-title" onClose=${() => onAnswer(dialog.current.returnValue === "yes")}>
-    <h2 id="confirm-title">${title}</h2>
-    <p>${text}</p>
-    <form method="dialog" class="actions">
-      <button value="no" autofocus>${t("admin.cancel")}</button>
-      <button value="yes" class="primary danger">${action}</button>
-    </form>
-  </dialog>`;
-}
+// Who applied a version ("admin:ana@x" -> Ana's name), isolated from the text around it so an
+// address reads in order inside a right-to-left sentence.
+export const actorName = (actor) =>
+  `\u2068${agentName(String(actor || "").replace(/^(admin|agent|customer|lead|cli):/, ""))}\u2069`;
 
 // The document of `kind` as applied: { doc, text, setText, validate, apply, conflict, error }.
 export function useConfigDocument(kind) {
@@ -68,14 +59,14 @@ export function DocumentEditor({ kind, document: d, label, rows = 18 }) {
   const id = `doc-${kind}`;
   return html`<section class="panel document" aria-labelledby=${`${id}-title`}>
     <h2 id=${`${id}-title`}>${label}</h2>
-    <p class="hint">${t("admin.doc.version", { version: d.doc.version, by: d.doc.applied_by || "—" })}</p>
+    <p class="hint">${t("admin.doc.version", { version: d.doc.version, by: d.doc.applied_by ? actorName(d.doc.applied_by) : "—" })}</p>
     <label for=${id}>${t("admin.doc.yaml")}</label>
     <textarea id=${id} class="yaml" rows=${rows} spellcheck="false" dir="ltr" value=${d.text}
       aria-invalid=${d.error ? "true" : "false"} aria-describedby=${`${id}-error`}
       onInput=${(e) => d.setText(e.target.value)}></textarea>
     <p id=${`${id}-error`} class="error" role="alert">${d.error ? d.error.message : ""}</p>
     ${d.conflict && html`<div class="conflict" role="alert">
-      <p>${t("admin.doc.conflict", { version: d.conflict.version, by: d.conflict.applied_by || "—" })}</p>
+      <p>${t("admin.doc.conflict", { version: d.conflict.version, by: d.conflict.applied_by ? actorName(d.conflict.applied_by) : "—" })}</p>
       <pre dir="ltr">${d.conflict.text}</pre>
       <button type="button" onClick=${d.keepMine}>${t("admin.doc.keep_mine")}</button>
       <button type="button" onClick=${d.takeTheirs}>${t("admin.doc.take_theirs")}</button>

@@ -4,10 +4,10 @@
 // draft kept), and the history with who and when and a revert to any earlier version. The
 // documents are the ones `tessera config` applies and shows, so they can still be kept as code.
 import { useEffect, useRef, useState } from "../../assets/vendor/htm-preact.js";
-import { agentName, api, html, number, say, t, when } from "../core.js";
+import { api, html, number, say, t, when } from "../core.js";
 
 // Who applied a version: an agent's name, "admin:<email>" as the email, "local-stack" as is.
-export const actorName = (actor) => agentName(String(actor || "").replace(/^(admin|agent|customer):/, ""));
+import { actorName } from "./common.js";
 import { Confirm } from "./confirm.js";
 import { diffLines, hunks } from "./diff.js";
 import { RulesTrial } from "./rules-try.js";

@@ -1,4 +1,5 @@
-// A modal question before a destructive action (revert, delete, discard, unblock): the native
+// The one modal question before a destructive action (disable, revert, delete, discard,
+// unblock), Cancel first and focused: the native
 // <dialog>, so focus stays inside and Escape cancels.
 import { useEffect, useRef } from "../../assets/vendor/htm-preact.js";
 import { html, t } from "../core.js";
@@ -14,8 +15,8 @@ export function Confirm({ title, text, action, onConfirm, onCancel }) {
     <h2 id="confirm-title">${title}</h2>
     <p dir="auto">${text}</p>
     <div class="actions">
-      <button type="button" class="danger" onClick=${onConfirm}>${action}</button>
       <button type="button" onClick=${onCancel} autofocus>${t("admin.cancel")}</button>
+      <button type="button" class="primary danger" onClick=${onConfirm}>${action}</button>
     </div>
   </dialog>`;
 }

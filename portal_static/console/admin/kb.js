@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from "../../assets/vendor/htm-preact.js";
 import { SANDBOX, fitToContent, messageDocument } from "../../assets/lib/frame.js";
 import { LANGUAGES, api, go, html, say, t, tIn, when } from "../core.js";
-import { actorName } from "./config.js";
+import { actorName } from "./common.js";
 import { Confirm } from "./confirm.js";
 
 const PREVIEW_AFTER_MS = 400;
@@ -149,8 +149,9 @@ function ArticleEditor({ language, slug }) {
 
   if (article === null) return html`<p>…</p>`;
   const state = article ? status(article) : "new";
-  const saved = article && JSON.stringify([draft.title, draft.description, draft.category, draft.body]) ===
-    JSON.stringify([article.draft.title, article.draft.description, article.draft.category, article.draft.body]);
+  // The store keeps the text without its trailing blank lines: compare as it keeps it.
+  const kept = (d) => JSON.stringify([d.title, d.description, d.category, d.body].map((v) => (v || "").trimEnd()));
+  const saved = article && kept(draft) === kept(article.draft);
   return html`<section class="kb-editor" aria-labelledby="kb-edit-title">
     <p><a href="#/admin/kb">${t("admin.kb.back")}</a></p>
     <h1 id="kb-edit-title">${t("admin.kb.editing", { slug, language: tIn(language, "language.name") })}</h1>

@@ -3,7 +3,7 @@
 // tickets listed for reassignment) and enable again.
 import { useEffect, useState } from "../../assets/vendor/htm-preact.js";
 import { api, html, number, say, t } from "../core.js";
-import { Confirm } from "./common.js";
+import { Confirm } from "./confirm.js";
 
 export function People() {
   const [people, setPeople] = useState(null);
@@ -67,7 +67,8 @@ export function People() {
       </tr>`)}</tbody></table></div>`}
     ${asking && html`<${Confirm} title=${t("admin.people.disable_title", { email: asking.email })}
       text=${t("admin.people.disable_text")} action=${t("admin.people.disable")}
-      onAnswer=${(yes) => { const person = asking; setAsking(null); if (yes) disable(person); }} />`}`;
+      onConfirm=${() => { const person = asking; setAsking(null); disable(person); }}
+      onCancel=${() => setAsking(null)} />`}`;
 }
 
 function Invite({ onInvited }) {

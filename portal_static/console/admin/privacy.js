@@ -32,8 +32,8 @@ function ConfirmErase({ email, onConfirm, onCancel }) {
     <input id="erase-typed" type="email" dir="ltr" autocomplete="off" value=${typed}
       onInput=${(e) => setTyped(e.target.value)} />
     <div class="actions">
-      <button type="button" class="danger" disabled=${!matches} onClick=${onConfirm}>${t("admin.privacy.erase")}</button>
       <button type="button" onClick=${onCancel}>${t("admin.cancel")}</button>
+      <button type="button" class="primary danger" disabled=${!matches} onClick=${onConfirm}>${t("admin.privacy.erase")}</button>
     </div>
   </dialog>`;
 }
