@@ -55,7 +55,7 @@ def test_an_admin_invites_an_agent_who_signs_in_gets_a_ticket_and_is_disabled(
     # Given an admin on the People page
     admin = agent_page()
     sign_in(admin, stack)
-    admin.get_by_role("link", name="Admin").click()
+    admin.get_by_role("link", name="Admin", exact=True).click()
     expect(admin.get_by_role("heading", name="People")).to_be_visible()
     expect(admin.locator("tr[data-email='alice@example.com']")).to_contain_text("billing, support")
     # When they invite a new agent with a temporary password
@@ -88,7 +88,7 @@ def test_an_admin_invites_an_agent_who_signs_in_gets_a_ticket_and_is_disabled(
     agent.get_by_label("Choose your own password").fill(OWN)
     agent.get_by_role("button", name="Sign in").click()
     expect(agent.get_by_role("navigation", name="Views")).to_be_visible()
-    expect(agent.get_by_role("link", name="Admin")).to_have_count(0)
+    expect(agent.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
     expect(agent.locator("tbody")).to_contain_text(ticket["subject"])
     # When the admin disables them, confirming in the dialog
     admin.reload()
@@ -304,6 +304,6 @@ def test_the_admin_center_in_persian_and_on_a_phone(
 def test_an_agent_has_no_admin_center(agent_page: Callable[..., Page], stack: RunningStack) -> None:
     page = agent_page()
     sign_in(page, stack, "bahram@example.com")
-    expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+    expect(page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
     page.goto(f"{stack.url}/console/#/admin/people")
     expect(page.get_by_role("alert")).to_contain_text("Only admins")

@@ -31,7 +31,7 @@ BAD_RULES = """rules:
 
 def open_config(page: Page, stack: RunningStack, kind: str = "rules") -> None:
     sign_in(page, stack)
-    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Admin", exact=True).click()
     page.get_by_role("navigation", name="Admin center").get_by_role(
         "link", name="Configuration"
     ).click()

@@ -34,7 +34,7 @@ def test_an_article_is_drafted_previewed_published_unpublished_and_deleted(
     assert stack.request("PUT", f"/api/admin/kb/articles/el/{slug}", greek, token=admin)[0] == 200
     page = agent_page(allowed=(404,))  # the English article does not exist until saved
     sign_in(page, stack)
-    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Admin", exact=True).click()
     page.get_by_role("navigation", name="Admin center").get_by_role(
         "link", name="Knowledge base"
     ).click()
