@@ -34,8 +34,11 @@ def _operation(spec: Endpoint) -> dict[str, Any]:
         for name, schema in spec.headers.items()
     ]
     responses: dict[str, Any] = {
-        str(status): {
-            "description": "OK",
+        # A response given as {"description", "content"} names its own media type (a CSV).
+        str(status): dict(schema)
+        if "content" in schema
+        else {
+            "description": _ERRORS.get(status, "OK"),
             "content": {"application/json": {"schema": dict(schema)}},
         }
         for status, schema in spec.responses.items()

@@ -780,7 +780,9 @@ def audit_log(call: Call) -> dict[str, Any]:
     tag="admin",
     query=AUDIT_QUERY,
     summary="Admins: the same entries as GET /api/admin/audit, as a CSV download",
-    responses={200: {"type": "string", "description": "text/csv"}},
+    responses={
+        200: {"description": "CSV", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
 )
 def audit_csv(call: Call) -> Response:
     return Response(
@@ -823,7 +825,8 @@ OUTCOME = {"type": "object", "description": "The rules' decision: fired rules, f
                 "outcome": OUTCOME,
             },
             ["target", "lines", "outcome"],
-        )
+        ),
+        404: schemas.ERROR,  # no such ticket
     },
 )
 def test_rules(call: Call) -> dict[str, Any]:
@@ -1087,7 +1090,7 @@ def bounced_list(call: Call) -> dict[str, Any]:
     tag="admin",
     body=schemas.obj({"address": schemas.EMAIL}, ["address"]),
     summary="Admins: automatic mail goes to a bouncing address again (404 if it is not marked)",
-    responses={200: schemas.ACCEPTED},
+    responses={200: schemas.ACCEPTED, 404: schemas.ERROR},  # 404: not marked bouncing
 )
 def unblock_bounced(call: Call) -> dict[str, Any]:
     from tessera.mail import quarantine

@@ -99,7 +99,12 @@ def _csv(lines: Any, filename: str) -> Response:
     },
     summary="The numbers per agent, group, channel, customer, domain, mailbox, tag, priority or "
     "language (and a series per day, week or month), as JSON or CSV",
-    responses={200: SUMMARY},
+    responses={
+        200: {
+            "description": "The numbers (format=csv: the same rows as CSV)",
+            "content": {"application/json": {"schema": SUMMARY}, **CSV},
+        }
+    },
 )
 def reports_summary(call: Call) -> Any:
     q = call.query
