@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from tessera.errors import ConfigurationError
 from tessera.ports import Dependencies
 from tessera.sla.policies import TARGETS, Policy, SlaConfig, Target
 from tessera.tickets.model import Event, Status, Ticket
@@ -612,8 +613,15 @@ def applied(deps: Dependencies) -> SlaConfig | None:
     document (see :meth:`SlaConfig.with_group_calendars`), or None when none is applied. Every
     reader of the SLA configuration takes it from here."""
     config: SlaConfig | None = deps.config().get("sla")
-    directory = deps.config().get("groups")
-    if config is None or directory is None:
+    if config is None:
+        return config
+    try:
+        directory = deps.config().get("groups")
+    except ConfigurationError:
+        # A broken groups document stops assignment (which reports it on the ticket's trail),
+        # never the clocks: they run on the sla document's own calendars meanwhile.
+        return config
+    if directory is None:
         return config
     return config.with_group_calendars({g.name: g.calendar for g in directory.groups.values()})
 
