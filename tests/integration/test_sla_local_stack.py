@@ -118,7 +118,9 @@ def test_a_breach_escalates_up_a_tier_and_notifies_by_mail_and_sms(
     # unassigned, at high priority (its clocks recomputed)
     assert moved is not None, f"not escalated; trail: {actions(deps, ticket.id)}"
     assert (moved.assignee, moved.priority.value) == (None, "high")
-    assert moved.due_what == "resolution-1-1"
+    # (the resolution target's warning or its breach next: which one depends on how long the
+    # escalation took to run, seconds on a 3-second clock)
+    assert moved.due_what in ("resolution-1-0", "resolution-1-1"), moved.due_what
 
     # And support-l2's lead and manager got the mail, the on-call phones the SMS
     def notified() -> Any:
