@@ -475,9 +475,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-seconds", type=float, default=30.0)
     parser.add_argument("--polls", type=int, default=5, help="console polls of each kind")
     parser.add_argument(
-        "--express-routing",
+        "--as-standard",
         action="store_true",
-        help="also price the routing machine as an Express workflow",
+        help="also price every state machine as a Standard workflow (routing before decision 0010)",
     )
     args = parser.parse_args(argv)
     breaches = max(1, args.tickets // 10) if args.breaches is None else args.breaches
@@ -487,14 +487,21 @@ def main(argv: list[str] | None = None) -> int:
     scheduled = {s.function: s.seconds for s in schedules(template)}
     logical = {template.ref(f): f for f in template.of_type("AWS::Serverless::Function")}
     scheduled = {logical.get(name, name): seconds for name, seconds in scheduled.items()}
+    state_machines = template.of_type("AWS::Serverless::StateMachine")
     traced = frozenset(
         template.ref(machine).rsplit(":", 1)[-1]
-        for machine in template.of_type("AWS::Serverless::StateMachine")
-        if template.resources[machine]["Properties"].get("Tracing", {}).get("Enabled")
+        for machine, resource in state_machines.items()
+        if resource["Properties"].get("Tracing", {}).get("Enabled")
+    )
+    # Priced as the template declares each machine: Express by duration, Standard by transition.
+    declared_express = frozenset(
+        template.ref(machine).rsplit(":", 1)[-1]
+        for machine, resource in state_machines.items()
+        if resource["Properties"].get("Type", "STANDARD") == "EXPRESS"
     )
 
     def price(
-        usage: Usage, express: frozenset[str] = frozenset(), cpu_proxy: bool = False
+        usage: Usage, express: frozenset[str] = declared_express, cpu_proxy: bool = False
     ) -> dict[str, float]:
         return dollars(usage, prices, express=express, traced=traced, cpu_proxy=cpu_proxy)
 
@@ -597,11 +604,10 @@ def main(argv: list[str] | None = None) -> int:
         f"  (Lambda duration from the handlers' CPU time instead: ${lower:.4f} / 1k, a lower "
         "bound: it leaves out waiting for AWS; a busy machine stretches only the wall time)"
     )
-    if args.express_routing:
-        routing = frozenset(m for m in machines if "Routing" in m)
-        express = price(ticket_usage, routing)
+    if args.as_standard:
+        standard = price(ticket_usage, frozenset())
         print_dollars(
-            "$ per 1,000 tickets with routing as an Express workflow", express, 1000 / total, "/ 1k"
+            "$ per 1,000 tickets with every state machine Standard", standard, 1000 / total, "/ 1k"
         )
 
     print_calls("AWS calls per month idle (schedules on an empty table)", month, 1, "month")

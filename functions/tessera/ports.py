@@ -235,10 +235,11 @@ class Workflow(Protocol):
     def start_routing(
         self, ticket_id: str, *, reopening: int | None = None, attempt: int | None = None
     ) -> bool:
-        """Start the ticket's routing execution; False if it was started before (a no-op).
-        ``reopening`` (the ticket version that reopened it) starts the run of a reopened ticket,
-        once per reopening; ``attempt`` the reconciler's n-th start of one that never finished
-        (tessera.routing.reconcile), once per attempt."""
+        """Start the ticket's routing execution; False when it is known to have been started
+        before. A start may also run it again (an Express workflow refuses no repeated start):
+        its steps are idempotent. ``reopening`` (the ticket version that reopened it) starts the
+        run of a reopened ticket; ``attempt`` the reconciler's n-th start of one that never
+        finished (tessera.routing.reconcile)."""
 
 
 class Mailer(Protocol):

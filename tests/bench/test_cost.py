@@ -39,7 +39,7 @@ def test_cost_bench_prints_every_figure_and_ends_with_the_three_lines() -> None:
             "6",
             "--polls",
             "2",
-            "--express-routing",
+            "--as-standard",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -55,7 +55,7 @@ def test_cost_bench_prints_every_figure_and_ends_with_the_three_lines() -> None:
     for heading in (
         "AWS calls per ticket",
         "$ per 1,000 tickets by service:",
-        "$ per 1,000 tickets with routing as an Express workflow:",
+        "$ per 1,000 tickets with every state machine Standard:",
         "AWS calls per month idle",
         "$ per month idle:",
         "console polling, per poll:",

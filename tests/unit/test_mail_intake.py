@@ -451,9 +451,27 @@ def test_store_failing_mid_intake_then_retry_makes_exactly_one_ticket() -> None:
     first = deliver(world, raw)
     second = deliver(world, raw)
 
-    # Then there is exactly one ticket, routed once
+    # Then there is exactly one ticket; the duplicate started its routing again, since the
+    # ticket still waits for it (nothing routes it here) and the routing steps are idempotent
     assert (first.result, second.result) == ("created", "duplicate")
     assert len(world.tickets.recent(limit=10).items) == 1
+    assert world.workflow.started == [first.ticket_id, first.ticket_id]
+
+
+def test_a_redelivered_mail_does_not_start_a_finished_routing_again() -> None:
+    # Given a mail whose ticket has been routed (the workflow's last step cleared the wait)
+    world = World()
+    first = deliver(world, mail())
+    assert first.ticket_id is not None
+    ticket = world.tickets.get(first.ticket_id)
+    ticket.routing_since = None
+    world.tickets.save(ticket, [])
+
+    # When SES delivers the same mail again
+    again = deliver(world, mail(), "ses-again")
+
+    # Then it is recognised and no second routing run is started
+    assert (again.result, again.ticket_id) == ("duplicate", first.ticket_id)
     assert world.workflow.started == [first.ticket_id]
 
 

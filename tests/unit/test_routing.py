@@ -447,11 +447,12 @@ def test_a_reopened_ticket_is_routed_again_when_the_rules_say_reroute() -> None:
     assignee = world.tickets.get(ticket_id).assignee
     assert assignee is not None
 
-    # When the rules change and the reopened ticket is routed again
+    # When the rules change and the ticket, solved and reopened, is routed again
     world.apply_config(
         "rules",
         "on_reopen: reroute\nrules:\n  - name: all-to-l2\n    then: [{group: support-l2}]\n",
     )
+    solve_and_reopen(world, ticket_id)
     outcome = workflow.route(world.deps, ticket_id, reopened=True)
 
     # Then it went through the new rules, lost its assignee (and their load) and can be reassigned
@@ -464,8 +465,112 @@ def test_a_reopened_ticket_is_routed_again_when_the_rules_say_reroute() -> None:
     assert workflow.assign(world.deps, ticket_id)["assignee"] == "bahram@example.com"
 
 
+def test_a_second_run_for_the_same_reopening_changes_nothing() -> None:
+    # Given a reopened ticket already routed again under rules that reroute on reopen
+    world = World()
+    world.apply_config("rules", "on_reopen: reroute\n" + RULES)
+    world.apply_config("groups", GROUPS)
+    ticket_id = deliver(world, "Hello")
+    workflow.route(world.deps, ticket_id)
+    workflow.assign(world.deps, ticket_id)
+    solve_and_reopen(world, ticket_id)
+    workflow.route(world.deps, ticket_id, reopened=True)
+    rerouted = workflow.assign(world.deps, ticket_id)["assignee"]
+    trail = len(world.tickets.thread(ticket_id).events)
+    loads = world.agent_loads.loads()
+
+    # When the Express workflow runs that reopening's execution a second time
+    outcome = workflow.route(world.deps, ticket_id, reopened=True)
+
+    # Then it is a repeat: the assignee, the loads and the trail are as they were
+    assert outcome["repeat"] is True
+    assert world.tickets.get(ticket_id).assignee == rerouted
+    assert world.agent_loads.loads() == loads
+    assert len(world.tickets.thread(ticket_id).events) == trail
+
+    # and a later reopening is routed again
+    solve_and_reopen(world, ticket_id)
+    assert "repeat" not in workflow.route(world.deps, ticket_id, reopened=True)
+
+
+def solve_and_reopen(world: World, ticket_id: str) -> None:
+    ticket = world.tickets.get(ticket_id)
+    world.tickets.save(ticket, [ticket.change(actor="agent:a", reason="done", status="solved")])
+    reply = ticket.change(actor="system:intake", reason="the customer replied", status="open")
+    world.tickets.save(ticket, [reply])
+
+
 def test_a_reopened_ticket_keeps_its_routing_by_default() -> None:
     world = routed_world()
     ticket_id = deliver(world, "Hello")
     workflow.route(world.deps, ticket_id)
     assert workflow.route(world.deps, ticket_id, reopened=True)["repeat"] is True
+
+
+def acknowledgements(world: World, ticket_id: str) -> tuple[int, int]:
+    """(mails sent to the requester, acknowledgements kept in the thread)."""
+    thread = world.tickets.thread(ticket_id)
+    mailed = [m for m in world.mailer.sent if m["to"] == [thread.ticket.requester]]
+    kept = [m for m in thread.messages if m.kind is MessageKind.SYSTEM]
+    return len(mailed), len(kept)
+
+
+def test_a_second_run_of_the_routing_acknowledges_once() -> None:
+    # Given a ticket routed, assigned and acknowledged
+    world = routed_world()
+    ticket_id = deliver(world, "Hello")
+    for step in (workflow.route, workflow.assign, workflow.acknowledge):
+        step(world.deps, ticket_id)
+
+    # When the Express workflow runs the same execution again
+    again = [step(world.deps, ticket_id) for step in (workflow.route, workflow.assign)]
+    acknowledged = workflow.acknowledge(world.deps, ticket_id)
+
+    # Then every step is a repeat and the requester got one mail
+    assert again[0]["repeat"] is True
+    assert again[1]["reason"] == "already assigned"
+    assert acknowledged == {"sent": False, "why": "already acknowledged"}
+    assert acknowledgements(world, ticket_id) == (1, 1)
+
+
+def test_a_run_that_finds_the_acknowledgement_being_sent_leaves_it_to_that_run() -> None:
+    # Given another run of the ticket's routing that has claimed the acknowledgement
+    world = routed_world()
+    ticket_id = deliver(world, "Hello")
+    workflow.route(world.deps, ticket_id)
+    assert world.nonces.claim(f"ack:{ticket_id}", ttl_seconds=60, value="sending") is None
+
+    # When this run reaches the acknowledgement, it refuses as a lost race (the workflow retries)
+    with pytest.raises(Conflict):
+        workflow.acknowledge(world.deps, ticket_id)
+
+    # Then it sent nothing and left the ticket waiting for that run
+    assert acknowledgements(world, ticket_id) == (0, 0)
+    assert world.tickets.get(ticket_id).routing_since is not None
+
+
+def test_a_run_whose_record_lost_a_race_is_recorded_by_the_retry_without_a_second_mail() -> None:
+    # Given an acknowledgement sent whose record on the ticket lost a race (an agent's edit)
+    world = routed_world()
+    ticket_id = deliver(world, "Hello")
+    workflow.route(world.deps, ticket_id)
+    real_add = world.tickets.add_message
+
+    def edited_meanwhile(*args: object, **kwargs: object) -> None:
+        raise Conflict("an agent edited the ticket meanwhile")
+
+    world.tickets.add_message = edited_meanwhile  # type: ignore[method-assign]
+    with pytest.raises(Conflict):
+        workflow.acknowledge(world.deps, ticket_id)
+    world.tickets.add_message = real_add  # type: ignore[method-assign]
+    assert acknowledgements(world, ticket_id) == (1, 0)
+
+    # When the workflow retries the step
+    retried = workflow.acknowledge(world.deps, ticket_id)
+
+    # Then the mail sent is recorded, with its Message-ID, and none is sent again
+    assert retried["sent"] is True
+    assert acknowledgements(world, ticket_id) == (1, 1)
+    [kept] = [m for m in world.tickets.thread(ticket_id).messages if m.kind is MessageKind.SYSTEM]
+    assert kept.mail_message_id == world.mailer.sent[-1]["headers"]["Message-ID"]
+    assert world.tickets.get(ticket_id).routing_since is None

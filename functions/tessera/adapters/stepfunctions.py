@@ -1,6 +1,10 @@
 """Step Functions: the routing execution of each ticket and the escalation executions of its
-timers. Execution names make a repeated start a no-op (Step Functions keeps names for 90
-days), so every caller may start again safely."""
+timers.
+
+Routing is an Express workflow: its names say which run it is (the ticket, its reopening, the
+reconciler's attempt) but a repeated start is not refused, and a run may even happen twice;
+its steps are idempotent on the ticket (tessera.routing.workflow). Escalation is Standard:
+execution names make a repeated start a no-op (Step Functions keeps names for 90 days)."""
 
 from __future__ import annotations
 
@@ -18,8 +22,7 @@ class StepFunctionsWorkflow:
         self, ticket_id: str, *, reopening: int | None = None, attempt: int | None = None
     ) -> bool:
         sfn = client("stepfunctions")
-        # One execution per ticket (and per reopening, and per reconciler attempt): the name
-        # makes a repeated start a no-op.
+        # One execution per ticket (and per reopening, and per reconciler attempt), named so.
         name = f"route-{ticket_id}"
         if reopening is not None:
             name += f"-r{reopening}"
@@ -31,7 +34,7 @@ class StepFunctionsWorkflow:
                 name=name,
                 input=json.dumps({"ticket_id": ticket_id, "reopened": reopening is not None}),
             )
-        except sfn.exceptions.ExecutionAlreadyExists:
+        except sfn.exceptions.ExecutionAlreadyExists:  # a Standard machine, or the emulator
             return False
         return True
 

@@ -109,7 +109,10 @@ def receive_mail(
     message_id = parsed.message_id or f"<{ses_message_id}@ses.tessera>"
     existing = deps.tickets.find_by_mail_message_id(message_id)
     if existing is not None:
-        deps.workflow().start_routing(existing)  # a retry may have stopped before this
+        # A retry may have stopped before the start; a ticket whose routing ended needs none
+        # (an Express workflow does not refuse a second start).
+        if deps.tickets.get(existing).routing_since is not None:
+            deps.workflow().start_routing(existing)
         return MailOutcome("duplicate", ticket_id=existing)
 
     automated = loops.classify(parsed, deps.support_addresses())

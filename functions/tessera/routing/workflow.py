@@ -8,6 +8,7 @@ each is safe to run again (Step Functions retries a step that failed half-way).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from tessera.mail.acknowledge import acknowledge
@@ -43,14 +44,15 @@ def route(deps: Dependencies, ticket_id: str, *, reopened: bool = False) -> dict
         return _outcome(ticket, [], repeat=True)
     if reopened and already and ticket.status in (Status.SOLVED, Status.CLOSED):
         return _outcome(ticket, [], repeat=True)
+    if reopened and already and already[-1].at >= _last_reopening(thread):
+        return _outcome(ticket, [], repeat=True)  # a second run for the same reopening
 
     evaluation = evaluate(rule_set, facts_of(thread, rule_set)) if rule_set else Evaluation()
     fallback_group, fallback_reason = _mailbox_group(deps, ticket)
     events: list[Event] = []
-    if reopened and ticket.assignee is not None:
-        previous = ticket.assignee
+    previous = ticket.assignee if reopened else None
+    if previous is not None:
         events.append(ticket.change(actor=ROUTING, reason="reopened: routed again", assignee=None))
-        deps.agent_loads().release(previous)
     for fired in evaluation.fired:
         event = _apply(ticket, fired, lambda: deps.config().get("groups"), fallback_group)
         if event.changes:
@@ -70,6 +72,8 @@ def route(deps: Dependencies, ticket_id: str, *, reopened: bool = False) -> dict
     if not proceed:
         ticket.routing_since = None  # routing ends here: nothing to assign or acknowledge
     deps.tickets.save(ticket, events)
+    if previous is not None:  # only once the save won: a run that lost the race released nothing
+        deps.agent_loads().release(previous)
 
     for rule_name, text in evaluation.notes:
         note = Message(
@@ -85,6 +89,17 @@ def route(deps: Dependencies, ticket_id: str, *, reopened: bool = False) -> dict
     if evaluation.reply is not None and proceed:
         _auto_reply(deps, ticket, *evaluation.reply)
     return _outcome(ticket, evaluation.fired, proceed=proceed)
+
+
+def _last_reopening(thread: Thread) -> datetime:
+    """When the ticket last went from solved back to open (its trail's last such change)."""
+    reopenings = [
+        e.at
+        for e in thread.events
+        if e.changes.get("status", (None, None))[0] == Status.SOLVED.value
+        and e.changes["status"][1] not in (Status.SOLVED.value, Status.CLOSED.value)
+    ]
+    return max(reopenings, default=datetime.min.replace(tzinfo=UTC))
 
 
 def facts_of(thread: Thread, rule_set: RuleSet | None) -> Facts:
