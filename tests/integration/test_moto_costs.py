@@ -6,6 +6,7 @@ before its call is answered."""
 from __future__ import annotations
 
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -272,3 +273,34 @@ def test_concurrent_records_share_flushes_and_all_are_durable_in_order(tmp_path:
     records = [r["thread"] * 100 + r["n"] for r in Journal.records(tmp_path, 0)]
     assert records == appended
     assert len(records) == 200
+
+
+def test_a_definition_is_parsed_once_and_each_execution_gets_its_own_program() -> None:
+    import json
+
+    from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
+
+    # Given a state machine definition not seen before
+    definition = json.dumps(
+        {
+            "Comment": f"parsed once {uuid.uuid4()}",
+            "StartAt": "Only",
+            "States": {"Only": {"Type": "Pass", "End": True}},
+        }
+    )
+    before = moto_costs._parse_tree.cache_info()
+
+    # When two executions of it make their programs
+    first, first_tree = moto_costs.parse_definition(definition)
+    second, second_tree = moto_costs.parse_definition(definition)
+
+    # Then ANTLR parsed it once, and the programs are two (executions never share one)
+    after = moto_costs._parse_tree.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    assert first_tree is second_tree
+    assert first is not second
+    assert type(first).__name__ == type(second).__name__ == "Program"
+    # and a definition that does not parse is refused each time, as moto refuses it
+    for _ in range(2):
+        with pytest.raises(ASLParserException):
+            moto_costs.parse_definition('{"StartAt": ')

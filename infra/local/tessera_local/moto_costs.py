@@ -14,6 +14,10 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   item, to roll back a cancelled transaction; the copy grows with the table (thousands of items
   per ticket written, and the copies outlived the call). Here only the items the transaction
   names are saved, and restored when it is cancelled: all or nothing, as DynamoDB's.
+- :func:`parse_definition`: moto's Step Functions interpreter parsed the state machine's ASL
+  with ANTLR for every execution it ran (about a tenth of the stack's CPU under load, two
+  executions a ticket). The parse tree of each definition is kept; each execution still makes
+  its own program from it (the program is not shared between executions that run at once).
 """
 
 from __future__ import annotations
@@ -52,9 +56,11 @@ def replacements() -> list[tuple[type, str, Any]]:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb,
     )
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
     return [
+        (AmazonStateLanguageParser, "parse", staticmethod(parse_definition)),
         (BaseModel, "__new__", _untracked),
         (
             BaseExecutionWorkerCommunication,
@@ -67,6 +73,35 @@ def replacements() -> list[tuple[type, str, Any]]:
         (lambda_eval_utils, "boto_client_for", task_client),  # type: ignore[list-item]
         (state_task_service_dynamodb, "boto_client_for", task_client),  # type: ignore[list-item]
     ]
+
+
+def parse_definition(definition: str) -> tuple[Any, Any]:
+    """``AmazonStateLanguageParser.parse``: a new program from a parse tree kept per definition
+    (a definition that does not parse raises, and is parsed again the next time)."""
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    tree = _parse_tree(definition)
+    return Preprocessor().visit(tree), tree
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_tree(definition: str) -> Any:
+    from antlr4 import CommonTokenStream, InputStream
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse.asl_parser import (
+        ASLParserException,
+        SyntaxErrorListener,
+    )
+
+    errors = SyntaxErrorListener()  # type: ignore[no-untyped-call]
+    parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+    parser.removeErrorListeners()
+    parser.addErrorListener(errors)
+    tree = parser.state_machine()  # type: ignore[no-untyped-call]
+    if errors.errors:
+        raise ASLParserException(errors=errors.errors)
+    return tree
 
 
 def _original(function: Callable[..., Any]) -> Callable[..., Any]:
