@@ -304,3 +304,76 @@ def test_a_definition_is_parsed_once_and_each_execution_gets_its_own_program() -
     for _ in range(2):
         with pytest.raises(ASLParserException):
             moto_costs.parse_definition('{"StartAt": ')
+
+
+def test_item_answers_are_the_json_the_shape_walk_makes(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from moto.dynamodb.responses import DynamoHandler
+
+    # Given every item-level answer also made the way moto makes it (the shape walk)
+    fast = DynamoHandler.serialized
+    walk = moto_costs._original(fast)
+    compared: dict[str, int] = {}
+
+    def both(handler: Any, action_result: Any) -> Any:
+        answer = fast(handler, action_result)
+        if handler._get_action() in moto_costs.ITEM_OPERATIONS:
+            expected = walk(handler, action_result)
+            assert (answer[0], json.loads(answer[2])) == (expected[0], json.loads(expected[2]))
+            assert answer[1]["Content-Type"] == expected[1]["Content-Type"]
+            compared[handler._get_action()] = compared.get(handler._get_action(), 0) + 1
+        return answer
+
+    monkeypatch.setattr(DynamoHandler, "serialized", both)
+    full = {
+        **key("p1", "A"),
+        "n": {"N": "1.50"},
+        "b": {"B": b"\x00\xff"},
+        "bs": {"BS": [b"\x01", b"\x02"]},
+        "ns": {"NS": ["1", "2.5"]},
+        "ss": {"SS": ["x", "y"]},
+        "l": {"L": [{"S": "z"}, {"NULL": True}, {"BOOL": False}, {"M": {"k": {"N": "3"}}}]},
+        "status": {"S": "open"},
+    }
+
+    # When each operation answers items of every type, pages, and nothing
+    dynamodb.put_item(TableName=TABLE, Item=full, ReturnConsumedCapacity="TOTAL")
+    dynamodb.put_item(TableName=TABLE, Item={**key("p1", "B"), "status": {"S": "open"}})
+    dynamodb.get_item(TableName=TABLE, Key=key("p1", "A"))
+    dynamodb.get_item(TableName=TABLE, Key=key("missing"))
+    page = dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "p1"}},
+        Limit=1,
+    )
+    assert "LastEvaluatedKey" in page
+    dynamodb.query(
+        TableName=TABLE,
+        IndexName="ByStatus",
+        KeyConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "open"}},
+        ProjectionExpression="pk, n",
+    )
+    dynamodb.scan(TableName=TABLE)
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=key("p1", "A"),
+        UpdateExpression="SET z = :z",
+        ExpressionAttributeValues={":z": {"B": b"\x07"}},
+        ReturnValues="ALL_NEW",
+    )
+    dynamodb.delete_item(TableName=TABLE, Key=key("p1", "B"), ReturnValues="ALL_OLD")
+    dynamodb.batch_get_item(RequestItems={TABLE: {"Keys": [key("p1", "A"), key("nope")]}})
+    dynamodb.batch_write_item(RequestItems={TABLE: [{"PutRequest": {"Item": key("p2")}}]})
+    dynamodb.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key("p2")}}])
+    dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE, "Item": key("p3")}}])
+    dynamodb.describe_table(TableName=TABLE)  # a table answer: the shape walk's, not compared
+
+    # Then each answer was what moto's own serializer makes of it
+    assert set(compared) == moto_costs.ITEM_OPERATIONS
+    assert item(dynamodb, "p1")["b"] == {"B": b"\x00\xff"}  # type: ignore[index]

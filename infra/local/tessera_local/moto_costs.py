@@ -18,10 +18,18 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   with ANTLR for every execution it ran (about a tenth of the stack's CPU under load, two
   executions a ticket). The parse tree of each definition is kept; each execution still makes
   its own program from it (the program is not shared between executions that run at once).
+- :func:`json_serialized`: moto turns each DynamoDB answer into JSON by walking botocore's
+  shape model member by member, trying several spellings of every key (a fifth of the stack's
+  CPU under load, most of it items in Query and GetItem answers). An item-level answer (GetItem,
+  Query, the writes, batches, transactions) is already DynamoDB's JSON but for its bytes: it is
+  dumped as it is, bytes in base64 and nothing that is None, which is what the shape walk
+  makes of it (``tests/integration/test_moto_costs.py`` compares the two). Other answers
+  (tables, streams, errors) go the shape walk's way.
 """
 
 from __future__ import annotations
 
+import base64
 import contextvars
 import copy
 import functools
@@ -52,6 +60,7 @@ def replacements() -> list[tuple[type, str, Any]]:
     from moto.core.common_models import BaseModel
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb,
@@ -61,6 +70,7 @@ def replacements() -> list[tuple[type, str, Any]]:
 
     return [
         (AmazonStateLanguageParser, "parse", staticmethod(parse_definition)),
+        (DynamoHandler, "serialized", json_serialized(_original(DynamoHandler.serialized))),
         (BaseModel, "__new__", _untracked),
         (
             BaseExecutionWorkerCommunication,
@@ -102,6 +112,57 @@ def _parse_tree(definition: str) -> Any:
     if errors.errors:
         raise ASLParserException(errors=errors.errors)
     return tree
+
+
+# The DynamoDB operations whose answers are items and plain values, never tables or dates.
+ITEM_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+
+
+def json_serialized(serialized: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(serialized)
+    def item_answer_as_json(handler: Any, action_result: Any) -> Any:
+        result = action_result.result
+        if not isinstance(result, dict) or handler._get_action() not in ITEM_OPERATIONS:
+            return serialized(handler, action_result)
+        members = _answer_members(handler._get_action())
+        answer = {k: _json_ready(v) for k, v in result.items() if k in members and v is not None}
+        headers = {"Content-Type": "application/x-amz-json-1.0", **handler.response_headers}
+        return 200, headers, json.dumps(answer, separators=(",", ":"))
+
+    return item_answer_as_json
+
+
+@functools.cache
+def _answer_members(operation: str) -> frozenset[str]:
+    """The members of a DynamoDB operation's answer (moto adds some of its own: left out)."""
+    from moto.core.utils import get_service_model
+
+    shape = get_service_model("dynamodb").operation_model(operation).output_shape
+    return frozenset(shape.members) if shape is not None else frozenset()
+
+
+def _json_ready(value: Any) -> Any:
+    """``value`` as the shape walk writes it: bytes in base64, no member that is None."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return value
 
 
 def _original(function: Callable[..., Any]) -> Callable[..., Any]:
