@@ -5,6 +5,7 @@ imports them all. Also the few request shapes routes of several areas share."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from chalice.app import Chalice, Request, Response
@@ -17,10 +18,37 @@ from tessera.identity.access import Principal
 from tessera.identity.authentication import authenticate
 from tessera.safeguards import idempotency, rate_limits
 
+
+class _OneRequestPerThread(Chalice):
+    """Chalice keeps the request being served on the app object (``app.current_request``),
+    which is right where a process serves one request at a time, as a Lambda container does.
+    The local stack runs the function in one process for every concurrent request: there each
+    request would read whichever request came last — another caller's query, body, even token.
+    Here the request (and the Lambda context) is the calling thread's own."""
+
+    _serving = threading.local()
+
+    @property
+    def current_request(self) -> Request | None:
+        return getattr(self._serving, "request", None)
+
+    @current_request.setter
+    def current_request(self, request: Request | None) -> None:
+        self._serving.request = request
+
+    @property
+    def lambda_context(self) -> Any:
+        return getattr(self._serving, "context", None)
+
+    @lambda_context.setter
+    def lambda_context(self, context: Any) -> None:
+        self._serving.context = context
+
+
 # Chalice's own log handler would sit on the "tessera" logger that the powertools Logger
 # (tessera.observability, same service name) owns; created first, it left the Logger with a
 # plain Formatter and every request's set_correlation_id failed. The Logger alone configures it.
-app = Chalice(app_name="tessera", configure_logs=False)
+app = _OneRequestPerThread(app_name="tessera", configure_logs=False)
 
 
 def _authenticate(request: Request) -> Principal:

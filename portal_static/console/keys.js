@@ -1,16 +1,18 @@
 // Keyboard shortcuts: one listener per component that wants keys, ignored while typing in a
 // field (Escape still leaves it). `?` lists them all.
-import { useEffect, useRef } from "../assets/vendor/htm-preact.js";
+import { useEffect, useLayoutEffect, useRef } from "../assets/vendor/htm-preact.js";
 import { html, t } from "./core.js";
 
 const typing = (target) =>
   target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
 
 // useKeys({j: fn, k: fn, ...}): the handlers for this component's life; the latest closures win.
+// Listening starts as the component is put on the page (a layout effect), not after the next
+// paint: a key pressed as soon as the page shows already reaches it.
 export function useKeys(handlers) {
   const latest = useRef(handlers);
   latest.current = handlers;
-  useEffect(() => {
+  useLayoutEffect(() => {
     function onKey(event) {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
