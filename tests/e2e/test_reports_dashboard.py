@@ -75,7 +75,7 @@ def test_a_lead_reads_filters_and_downloads_the_numbers(
     requester = solved_phone_ticket(stack)
     missed = f"warranty {uuid.uuid4().hex[:6]}"
     status, _ = stack.request(
-        "POST", "/api/kb/missed-searches", {"language": "en", "query": missed}
+        "POST", "/api/kb/searches", {"language": "en", "query": missed, "results": 0}
     )
     assert status == 202
     _, before = stack.request("GET", "/api/reports/kb", token=stack.login())
