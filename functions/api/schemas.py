@@ -32,6 +32,7 @@ STATUS: Schema = {"type": "string", "enum": [s.value for s in Status]}
 PRIORITY: Schema = {"type": "string", "enum": [p.value for p in Priority]}
 NAME: Schema = {"type": "string", "minLength": 1, "maxLength": 128}
 LANGUAGE: Schema = {"type": "string", "pattern": "^[a-z]{2,3}$"}
+ARTICLE_SLUG: Schema = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,80}$"}
 TAGS: Schema = {"type": "array", "items": NAME, "maxItems": 50, "uniqueItems": True}
 CUSTOM_FIELDS: Schema = {
     "type": "object",
@@ -100,6 +101,16 @@ NEW_TICKET = obj(
         "notify": {
             "type": "boolean",
             "description": "Staff only: mail the requester the acknowledgement (default false)",
+        },
+        "viewed_articles": {
+            "type": "array",
+            "maxItems": 10,
+            "items": obj({"language": LANGUAGE, "article": ARTICLE_SLUG}, ["language", "article"]),
+            "description": (
+                "Customers only (staff's is a 400): the knowledge-base articles the customer "
+                "viewed before opening it, most recent first (the portal sends them); each "
+                "counts the ticket once in GET /api/reports/kb"
+            ),
         },
     },
     ["subject", "body"],

@@ -182,7 +182,9 @@ export function Reports({ params }) {
           <div><dt>${t("reports.kb_helpful")}</dt><dd>${num(data.kb.helpful)}</dd></div>
           <div><dt>${t("reports.kb_unhelpful")}</dt><dd>${num(data.kb.unhelpful)}</dd></div>
           <div><dt>${t("reports.kb_deflected")}</dt><dd>${num(data.kb.deflected)}</dd></div>
+          <div><dt>${t("reports.kb_searches")}</dt><dd>${num(data.kb.searches)}</dd></div>
           <div><dt>${t("reports.kb_missed")}</dt><dd>${num(data.kb.missed_searches)}</dd></div>
+          <div><dt>${t("reports.kb_after_view")}</dt><dd>${num(data.kb.tickets_after_view)}</dd></div>
         </dl>
         ${data.kb.top_missed.length > 0 && html`<details><summary>${t("reports.kb_top_missed")}</summary>
           <table class="kb-missed"><thead><tr><th scope="col">${t("reports.kb_query")}</th>

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_admin_config import serious_violations
 from tests.e2e.test_console import agent_page, sign_in  # noqa: F401  (the console's fixture)
-from tests.localstack import RunningStack
+from tests.localstack import RunningStack, customer_session
 
 expect.set_options(timeout=15_000)
 
@@ -102,11 +102,20 @@ def test_the_feedback_report_links_to_the_article(
     agent_page: Callable[..., Page],  # noqa: F811
     stack: RunningStack,
 ) -> None:
-    # Given readers found a kb/ article unhelpful and searched for something missing
+    # Given readers found a kb/ article unhelpful, searched for something missing, and a
+    # customer opened a ticket after viewing the article
     vote = {"article": "reset-password", "language": "en", "helpful": False}
     assert stack.request("POST", "/api/kb/votes", vote)[0] == 202
-    missed = {"language": "en", "query": f"gift card {uuid.uuid4().hex[:4]}"}
-    assert stack.request("POST", "/api/kb/missed-searches", missed)[0] == 202
+    missed = {"language": "en", "query": f"gift card {uuid.uuid4().hex[:4]}", "results": 0}
+    assert stack.request("POST", "/api/kb/searches", missed)[0] == 202
+    customer = customer_session(stack, f"kb.{uuid.uuid4().hex[:6]}@customer.test")
+    viewed = [{"language": "en", "article": "reset-password"}]
+    ticket = {"subject": "After the article", "body": "x", "viewed_articles": viewed}
+    assert stack.request("POST", "/api/tickets", ticket, token=customer)[0] == 201
+    _, report = stack.request("GET", "/api/admin/kb/report", token=stack.login())
+    row = next(
+        a for a in report["articles"] if (a["language"], a["article"]) == ("en", "reset-password")
+    )
     page = agent_page()
     sign_in(page, stack)
     page.goto(f"{stack.url}/console/#/admin/kb")
@@ -115,3 +124,10 @@ def test_the_feedback_report_links_to_the_article(
     link = page.locator(".kb-report").get_by_role("link", name="en/reset-password")
     expect(link).to_have_attribute("href", "/kb/en/reset-password.html")
     expect(page.locator(".missed")).to_contain_text(missed["query"])
+    # And the article's tickets opened after viewing it, as the API counts them
+    expect(page.locator(".kb-report thead th").nth(4)).to_have_text("Tickets after viewing")
+    article = page.locator('.kb-report tr[data-article="en/reset-password"]')
+    expect(article.locator("td").nth(4)).to_have_text(str(row["opened_after"]))
+    assert row["opened_after"] >= 1
+    # And the searches per language, English among them
+    expect(page.locator(".kb-searches")).to_contain_text("English")

@@ -1,6 +1,8 @@
 """The reports dashboard in a real Chromium against the local stack: a lead's numbers with data
 the change feed counted, filters that change them, a CSV download, the chart also as a table,
-an agent's "My numbers", Persian and a phone, and no serious accessibility violation."""
+the knowledge base's figures after a customer searched, read an article and opened a ticket in
+the portal, an agent's "My numbers", Persian and a phone, and no serious accessibility
+violation."""
 
 from __future__ import annotations
 
@@ -8,12 +10,14 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e import test_console
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.steps import link_in, mail_to
 from tests.e2e.test_console import sign_in
 from tests.localstack import RunningStack, wait_for
 
@@ -58,6 +62,66 @@ def solved_phone_ticket(stack: RunningStack) -> str:
     return requester
 
 
+def kb_figures(stack: RunningStack) -> dict[str, Any]:
+    """GET /api/reports/kb, and the tickets opened after viewing en/reset-password."""
+    admin = stack.login()
+    _, figures = stack.request("GET", "/api/reports/kb", token=admin)
+    _, report = stack.request("GET", "/api/admin/kb/report", token=admin)
+    figures["reset_password_opened_after"] = sum(
+        a["opened_after"]
+        for a in report["articles"]
+        if (a["language"], a["article"]) == ("en", "reset-password")
+    )
+    return dict(figures)
+
+
+def customer_searches_reads_and_opens_a_ticket(page: Page, stack: RunningStack) -> None:
+    """In the portal, signed out: a search that finds nothing, then one whose first result
+    (the English password article) she follows; then she signs in by the mailed link, opened in
+    a new tab as a mail client does, and opens a ticket there."""
+    before = kb_figures(stack)
+    missed = f"warranty {uuid.uuid4().hex[:6]}"
+    page.goto(f"{stack.url}/kb/en/index.html")
+    search = page.get_by_label("Search the knowledge base")
+    search.fill(missed)
+    expect(page.locator("#kb-status")).to_contain_text("No article matches")
+
+    # (reported once she stops typing: one search, one miss)
+    def settled() -> bool:
+        now = kb_figures(stack)
+        return (now["searches"], now["missed_searches"]) == (
+            before["searches"] + 1,
+            before["missed_searches"] + 1,
+        )
+
+    assert wait_for(settled, timeout=10), "the search with no result was not counted once"
+    search.fill("reset password")
+    page.locator("#kb-results a", has_text="Reset your password").click()
+    expect(page.get_by_role("heading", name="Reset your password", level=1)).to_be_visible()
+    # (the page is ready: its vote buttons come alive)
+    expect(page.get_by_role("button", name="Yes")).to_be_enabled()
+
+    page.goto(f"{stack.url}/signin.html")
+    email = f"reader.{uuid.uuid4().hex[:6]}@customer.test"
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    mail = wait_for(lambda: mail_to(stack, email, "#token="), timeout=10)
+    assert mail, f"no sign-in mail for {email}"
+    tab = page.context.new_page()  # a new tab: its sessionStorage starts empty
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(link_in(mail, "token"))
+    expect(tab.get_by_role("heading", name="My tickets")).to_be_visible()
+    tab.get_by_role("link", name="Open a ticket").first.click()
+    tab.get_by_label("Subject").fill("The reset link does not come")
+    tab.get_by_label("Describe your problem").fill("I read the article; no mail arrives.")
+    tab.get_by_label("Product").select_option("Web app")
+    tab.get_by_role("button", name="Open ticket").click()
+    expect(tab.get_by_role("heading", level=1)).to_contain_text("The reset link does not come")
+    assert errors == []
+    tab.close()
+
+
 def serious_violations(page: Page) -> list[object]:
     results = Axe().run(page)
     return [
@@ -68,55 +132,64 @@ def serious_violations(page: Page) -> list[object]:
 
 
 def test_a_lead_reads_filters_and_downloads_the_numbers(
-    agent_page: Callable[..., Page], stack: RunningStack, tmp_path
+    agent_page: Callable[..., Page], page: Page, stack: RunningStack, tmp_path
 ) -> None:
-    # Given a ticket Alice solved today, counted through the change feed, and a search of the
-    # knowledge base that found nothing
+    # Given a ticket Alice solved today, counted through the change feed, and a customer who
+    # searched the knowledge base (once in vain), read an article and opened a ticket anyway
     requester = solved_phone_ticket(stack)
-    missed = f"warranty {uuid.uuid4().hex[:6]}"
-    status, _ = stack.request(
-        "POST", "/api/kb/missed-searches", {"language": "en", "query": missed}
-    )
-    assert status == 202
-    _, before = stack.request("GET", "/api/reports/kb", token=stack.login())
-    page = agent_page()
-    sign_in(page, stack)
+    before = kb_figures(stack)
+    customer_searches_reads_and_opens_a_ticket(page, stack)
+    kb_now = kb_figures(stack)
+    # Then her two searches count (one a miss), and her ticket once after viewing the article
+    assert kb_now["searches"] == before["searches"] + 2
+    assert kb_now["missed_searches"] == before["missed_searches"] + 1
+    assert kb_now["tickets_after_view"] == before["tickets_after_view"] + 1
+    assert kb_now["reset_password_opened_after"] == before["reset_password_opened_after"] + 1
+    lead = agent_page()
+    sign_in(lead, stack)
     # When the admin opens Reports from the header
-    page.get_by_role("link", name="Reports").click()
+    lead.get_by_role("link", name="Reports").click()
     # Then the day's backlog, the 30-day chart (and its table) and Alice's row are there
-    expect(page.get_by_role("heading", name="Reports", level=1)).to_be_visible()
-    expect(page.get_by_role("heading", name="Today")).to_be_visible()
-    expect(page.locator(".chart-box canvas")).to_be_visible()
-    page.get_by_text("The chart as a table").click()
-    expect(page.locator(".chart details table tbody tr")).to_have_count(30)
-    alice = page.locator("table.figures tbody tr", has_text="alice@example.com")
+    expect(lead.get_by_role("heading", name="Reports", level=1)).to_be_visible()
+    expect(lead.get_by_role("heading", name="Today")).to_be_visible()
+    expect(lead.locator(".chart-box canvas")).to_be_visible()
+    lead.get_by_text("The chart as a table").click()
+    expect(lead.locator(".chart details table tbody tr")).to_have_count(30)
+    alice = lead.locator("table.figures tbody tr", has_text="alice@example.com")
     expect(alice).to_be_visible()
-    expect(page.locator("table.figures thead")).to_contain_text("Next reply (median)")
+    expect(lead.locator("table.figures thead")).to_contain_text("Next reply (median)")
     # and the workload now: every configured agent with routing's capacity
-    workload = page.locator("table.workload tbody tr", has_text="alice@example.com")
+    workload = lead.locator("table.workload tbody tr", has_text="alice@example.com")
     expect(workload).to_be_visible()
     _, loads = stack.request("GET", "/api/reports/workload", token=stack.login())
     mine = next(w for w in loads["items"] if w["agent"] == "alice@example.com")
     expect(workload.locator("td").nth(2)).to_have_text(str(mine["capacity"]))
-    # and the knowledge base's searches with no result, the new one among them
-    kb = page.locator("section", has=page.get_by_role("heading", name="Knowledge base"))
-    expect(kb.locator("dd").nth(3)).to_have_text(f"{before['missed_searches']:,}")
-    assert before["missed_searches"] >= 1
-    assert serious_violations(page) == []
+    # and the knowledge base's figures with the customer's searches and ticket in them
+    kb = lead.locator("section", has=lead.get_by_role("heading", name="Knowledge base"))
+
+    def tile(label: str) -> Locator:
+        return kb.locator("dl > div").filter(has=lead.get_by_text(label, exact=True)).locator("dd")
+
+    expect(tile("Searches")).to_have_text(f"{kb_now['searches']:,}")
+    expect(tile("Searches with no result")).to_have_text(f"{kb_now['missed_searches']:,}")
+    expect(tile("Tickets opened after viewing an article")).to_have_text(
+        f"{kb_now['tickets_after_view']:,}"
+    )
+    assert serious_violations(lead) == []
     DOCS_IMAGES.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS_IMAGES / "reports-desktop.png"), full_page=True)
+    lead.screenshot(path=str(DOCS_IMAGES / "reports-desktop.png"), full_page=True)
 
     # When the lead groups by customer
-    page.get_by_label("Group by").select_option("customer")
-    page.get_by_role("button", name="Show").click()
+    lead.get_by_label("Group by").select_option("customer")
+    lead.get_by_role("button", name="Show").click()
     # Then the rows are customers, the new one among them, and the address is in the URL
-    expect(page).to_have_url(re.compile(r"group_by=customer"))
-    expect(page.locator("table.figures tbody tr", has_text=requester)).to_be_visible()
-    expect(page.get_by_role("heading", name="By Customer")).to_be_visible()
+    expect(lead).to_have_url(re.compile(r"group_by=customer"))
+    expect(lead.locator("table.figures tbody tr", has_text=requester)).to_be_visible()
+    expect(lead.get_by_role("heading", name="By Customer")).to_be_visible()
 
     # And the CSV downloads with a header row and the customer's line
-    with page.expect_download() as downloading:
-        page.get_by_role("button", name="Download CSV").click()
+    with lead.expect_download() as downloading:
+        lead.get_by_role("button", name="Download CSV").click()
     saved = tmp_path / "summary.csv"
     downloading.value.save_as(saved)
     lines = saved.read_text(encoding="utf-8").splitlines()
@@ -126,15 +199,23 @@ def test_a_lead_reads_filters_and_downloads_the_numbers(
     assert "next_reply_median_s" in lines[0].split(",")
 
     # When the lead groups by the requester's domain
-    page.get_by_label("Group by").select_option("domain")
-    page.get_by_role("button", name="Show").click()
+    lead.get_by_label("Group by").select_option("domain")
+    lead.get_by_role("button", name="Show").click()
     # Then the new customer's domain has a row
-    expect(page.get_by_role("heading", name="By Customer domain")).to_be_visible()
+    expect(lead.get_by_role("heading", name="By Customer domain")).to_be_visible()
     # (a row named by the domain alone, once the customers' rows have gone)
-    domain_row = page.locator("table.figures tbody").get_by_role(
+    domain_row = lead.locator("table.figures tbody").get_by_role(
         "row", name=re.compile(r"^customer\.test\b")
     )
     expect(domain_row).to_have_count(1)
+
+    # When the lead reads the page in Persian
+    lead.locator("label.language select").select_option("fa")
+    # Then the knowledge base's figures are named in Persian, right to left
+    kb_fa = lead.locator("section", has=lead.get_by_role("heading", name="پایگاه دانش"))
+    expect(kb_fa.locator("dt").get_by_text("جست‌وجوها", exact=True)).to_be_visible()
+    expect(lead.locator("html")).to_have_attribute("dir", "rtl")
+    kb_fa.screenshot(path=str(ARTIFACTS / "reports-kb-fa.png"))
 
 
 def test_an_agent_sees_my_numbers_in_persian_and_on_a_phone(

@@ -53,14 +53,22 @@ def test_the_cli_names_a_broken_article(
 def test_feedback_is_stored_in_the_tickets_table(tickets_table: str) -> None:
     # Given the DynamoDB store on the table template.yaml declares
     store = DynamoFeedbackStore(tickets_table)
-    # When votes and a missed search are recorded
+    # When votes, two searches (one with no result) and a ticket after two articles are recorded
     for _ in range(3):
         feedback.vote(store, language="el", article="refund", helpful=True, source="kb")
-    feedback.missed_search(store, language="el", query="Δωροκάρτα")
+    feedback.searched(store, language="el", query="Δωροκάρτα", results=0)
+    feedback.searched(store, language="el", query="Επιστροφή", results=2)
+    feedback.ticket_opened(
+        store, [feedback.ArticleView("el", "refund"), feedback.ArticleView("en", "refund")]
+    )
     # Then one Query reads them back
     report = feedback.report(store)
-    assert report.articles == [feedback.ArticleStats("el", "refund", 3, 0, 0)]
+    assert report.articles == [
+        feedback.ArticleStats("el", "refund", 3, 0, 0, 1),
+        feedback.ArticleStats("en", "refund", 0, 0, 0, 1),
+    ]
     assert report.missed == [feedback.MissedSearch("el", "δωροκαρτα", 1)]
+    assert (report.searches, report.tickets_after_view) == ({"el": 2}, 1)
 
 
 def test_the_dynamo_store_keeps_versions_and_refuses_a_lost_race(tickets_table: str) -> None:

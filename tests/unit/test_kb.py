@@ -1,5 +1,5 @@
 """The knowledge base: reading kb/, rendering sanitized pages, the search index, publishing to
-the portal bucket, and readers' feedback."""
+the portal bucket (readers' feedback: test_kb_feedback.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import pytest
 
 from tessera.cli import main
 from tessera.config import ConfigError
-from tessera.kb import feedback, render
+from tessera.kb import render
 from tessera.kb.publish import build_site, publish
 from tessera.kb.source import load
 from tessera.text.normalise import normalise, tokens
 from tests.factories import REPO_KB, write_article
-from tests.fakes.kb import MemoryFeedbackStore, MemorySiteStore
+from tests.fakes.kb import MemorySiteStore
 
 
 def html(site: dict[str, object], key: str) -> str:
@@ -214,33 +214,6 @@ def test_every_language_has_every_ui_string() -> None:
     for language, table in strings.items():
         assert set(table) == set(strings["en"]), language
         assert all(value.strip() for value in table.values()), language
-
-
-# ------------------------------------------------------------------------------ feedback
-def test_votes_deflections_and_missed_searches_add_up() -> None:
-    # Given readers voting and searching
-    store = MemoryFeedbackStore()
-    feedback.vote(store, language="en", article="refund", helpful=True, source="kb")
-    feedback.vote(store, language="en", article="refund", helpful=False, source="kb")
-    feedback.vote(store, language="en", article="refund", helpful=True, source="ticket-form")
-    feedback.missed_search(store, language="fa", query="كارت هديه")
-    feedback.missed_search(store, language="fa", query="کارت هدیه ")
-    # When the report is read
-    report = feedback.report(store)
-    # Then the counts are per article and per normalised query
-    assert report.articles == [feedback.ArticleStats("en", "refund", 2, 1, 1)]
-    assert report.missed == [feedback.MissedSearch("fa", "کارت هدیه", 2)]
-
-
-def test_feedback_refuses_what_is_not_an_article_or_a_language() -> None:
-    store = MemoryFeedbackStore()
-    with pytest.raises(feedback.ValidationFailed):
-        feedback.vote(store, language="english", article="x", helpful=True, source="kb")
-    with pytest.raises(feedback.ValidationFailed):
-        feedback.vote(store, language="en", article="../x", helpful=True, source="kb")
-    with pytest.raises(feedback.ValidationFailed):
-        feedback.missed_search(store, language="en", query=" ...  ")
-    assert store.items == {}
 
 
 def test_every_page_of_the_portal_and_the_kb_has_the_one_header() -> None:

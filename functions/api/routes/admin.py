@@ -622,8 +622,12 @@ REPORT = schemas.obj(
                     "helpful": {"type": "integer"},
                     "unhelpful": {"type": "integer"},
                     "deflected": {"type": "integer"},
+                    "opened_after": {
+                        "type": "integer",
+                        "description": "Tickets opened after viewing this article",
+                    },
                 },
-                ["language", "article", "helpful", "unhelpful", "deflected"],
+                ["language", "article", "helpful", "unhelpful", "deflected", "opened_after"],
             ),
         },
         "missed_searches": {
@@ -637,8 +641,20 @@ REPORT = schemas.obj(
                 ["language", "query", "count"],
             ),
         },
+        "searches": {
+            "type": "array",
+            "items": schemas.obj(
+                {"language": {"type": "string"}, "count": {"type": "integer"}},
+                ["language", "count"],
+            ),
+            "description": "Searches readers made, per language",
+        },
+        "tickets_after_view": {
+            "type": "integer",
+            "description": "Tickets opened after viewing any article (each once)",
+        },
     },
-    ["articles", "missed_searches"],
+    ["articles", "missed_searches", "searches", "tickets_after_view"],
 )
 
 
@@ -647,7 +663,10 @@ REPORT = schemas.obj(
     "/api/admin/kb/report",
     roles=ADMINS,
     tag="kb",
-    summary="Votes, deflections and searches with no result, per article and language",
+    summary=(
+        "Votes, deflections and tickets opened after viewing, per article and language; "
+        "searches per language, and those with no result"
+    ),
     responses={200: REPORT},
 )
 def kb_report(call: Call) -> dict[str, Any]:
@@ -655,6 +674,8 @@ def kb_report(call: Call) -> dict[str, Any]:
     return {
         "articles": [asdict(a) for a in found.articles],
         "missed_searches": [asdict(m) for m in found.missed],
+        "searches": [{"language": lang, "count": n} for lang, n in found.searches.items()],
+        "tickets_after_view": found.tickets_after_view,
     }
 
 

@@ -1,7 +1,8 @@
 """Knowledge-base feedback from readers: helpful votes (and the deflections among them) and
-searches that found nothing. The pages themselves are static objects in the portal bucket
-(tessera.kb.publish); these routes only record what readers do (admins read the report:
-api/routes/admin.py)."""
+searches (those that found nothing among them). The pages themselves are static objects in the
+portal bucket (tessera.kb.publish); these routes only record what readers do (admins read the
+report: api/routes/admin.py; the articles viewed before a ticket come with the ticket:
+api/routes/tickets.py)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,25 @@ from tessera.kb import feedback
 
 VOTE = schemas.obj(
     {
-        "article": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,80}$"},
+        "article": schemas.ARTICLE_SLUG,
         "language": schemas.LANGUAGE,
         "helpful": {"type": "boolean"},
         "source": {"type": "string", "enum": ["kb", "ticket-form"], "default": "kb"},
     },
     ["article", "language", "helpful"],
 )
-MISSED = schemas.obj(
-    {"language": schemas.LANGUAGE, "query": {"type": "string", "minLength": 1, "maxLength": 200}},
-    ["language", "query"],
+SEARCH = schemas.obj(
+    {
+        "language": schemas.LANGUAGE,
+        "query": {"type": "string", "minLength": 1, "maxLength": 200},
+        "results": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 1000,
+            "description": "How many articles the search found (0: a miss)",
+        },
+    },
+    ["language", "query", "results"],
 )
 
 
@@ -51,15 +61,19 @@ def kb_vote(call: Call) -> Response:
 
 @endpoint(
     "POST",
-    "/api/kb/missed-searches",
+    "/api/kb/searches",
     roles=PUBLIC,
     tag="kb",
-    body=MISSED,
-    summary="A knowledge-base search that found no article (what to write next)",
+    body=SEARCH,
+    summary=(
+        "A knowledge-base search a reader made (the portal: once they stop typing); "
+        "one that found no article is also a miss (what to write next)"
+    ),
     responses={202: schemas.ACCEPTED},
 )
-def kb_missed_search(call: Call) -> Response:
-    feedback.missed_search(
-        bootstrap.kb_feedback(), language=call.body["language"], query=call.body["query"]
+def kb_search(call: Call) -> Response:
+    b = call.body
+    feedback.searched(
+        bootstrap.kb_feedback(), language=b["language"], query=b["query"], results=b["results"]
     )
     return Response(body={"status": "recorded"}, status_code=202)

@@ -226,11 +226,25 @@ DEFLECTION = schemas.obj(
         "unhelpful": {"type": "integer"},
         "helpful_rate": {"type": ["number", "null"]},
         "deflected": {"type": "integer"},
+        "searches": {"type": "integer", "description": "Searches readers made, every language"},
         "missed_searches": {"type": "integer"},
         "top_missed": {"type": "array", "items": {"type": "object"}},
+        "tickets_after_view": {
+            "type": "integer",
+            "description": "Tickets customers opened after viewing any article (each once)",
+        },
         "since": {"type": "string"},
     },
-    ["helpful", "unhelpful", "helpful_rate", "deflected", "missed_searches", "top_missed"],
+    [
+        "helpful",
+        "unhelpful",
+        "helpful_rate",
+        "deflected",
+        "searches",
+        "missed_searches",
+        "top_missed",
+        "tickets_after_view",
+    ],
 )
 
 
@@ -239,8 +253,8 @@ DEFLECTION = schemas.obj(
     "/api/reports/kb",
     roles=STAFF,
     tag="reports",
-    summary="KB deflection: helpful votes, deflections and searches with no result, all-time "
-    "(leads and admins)",
+    summary="KB deflection: helpful votes, deflections, searches (and those with no result), "
+    "tickets opened after viewing an article; all-time (leads and admins)",
     responses={200: DEFLECTION},
 )
 def reports_kb(call: Call) -> dict[str, Any]:
@@ -250,9 +264,11 @@ def reports_kb(call: Call) -> dict[str, Any]:
         "unhelpful": found.unhelpful,
         "helpful_rate": found.helpful_rate,
         "deflected": found.deflected,
+        "searches": found.searches,
         "missed_searches": found.missed_searches,
         "top_missed": [
             {"language": m.language, "query": m.query, "count": m.count} for m in found.top_missed
         ],
+        "tickets_after_view": found.tickets_after_view,
         "since": "always",
     }

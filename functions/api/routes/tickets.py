@@ -21,6 +21,7 @@ from api.service import (
 )
 from tessera import bootstrap
 from tessera.errors import ValidationFailed
+from tessera.kb import feedback
 from tessera.observability import TICKET_CREATED, TICKET_REPLIED, count
 from tessera.safeguards import idempotency
 from tessera.search import searching
@@ -305,7 +306,10 @@ def my_tickets(call: Call) -> dict[str, Any]:
     tag="tickets",
     body=schemas.NEW_TICKET,
     headers=IDEMPOTENCY_KEY,
-    summary="Open a ticket (customers for themselves; staff for any requester)",
+    summary=(
+        "Open a ticket (customers for themselves, with the KB articles they viewed; staff for "
+        "any requester)"
+    ),
     responses={201: schemas.TICKET},
 )
 def create_ticket(call: Call) -> Response:
@@ -313,6 +317,7 @@ def create_ticket(call: Call) -> Response:
 
     def create() -> Ticket:
         deps = bootstrap.dependencies()
+        viewed = feedback.article_views(call.caller, b.get("viewed_articles", []))
         files = attachments.uploaded_for_new_ticket(deps, call.caller, b.get("attachments", []))
         ticket = conversation.create_ticket(
             deps,
@@ -326,6 +331,8 @@ def create_ticket(call: Call) -> Response:
             channel=b.get("channel"),
             notify=b.get("notify"),
         )
+        # Inside the idempotent create: a replayed request counts nothing again.
+        feedback.ticket_opened(bootstrap.kb_feedback(), viewed)
         count(TICKET_CREATED, ticket_id=ticket.id)
         return ticket
 

@@ -1,11 +1,12 @@
 """KB deflection for the reports dashboard, from the knowledge base's own feedback counters
 (tessera.kb.feedback): helpful and unhelpful votes, deflections (a "yes, this helped" from an
-article the new-ticket form suggested) and searches that found nothing.
+article the new-ticket form suggested), searches made and those that found nothing, and tickets
+opened after viewing an article (the knowledge base was read, and a ticket came anyway).
 
-The counters are kept since the knowledge base went live, not per hour: these figures are
-all-time, whatever period the dashboard shows (docs/reports.md says what is not measured). One
-read of the feedback items: its cost grows with articles x languages and distinct missed
-queries, never with tickets. Admins and leads only.
+The counters are kept since each was first counted, not per hour: these figures are all-time,
+whatever period the dashboard shows (docs/reports.md says what is not measured). One read of the
+feedback items: its cost grows with articles x languages and distinct missed queries, never
+with tickets. Admins and leads only.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ class Deflection:
     helpful: int
     unhelpful: int
     deflected: int
+    searches: int  # searches made, every language
     missed_searches: int  # searches with no result, all of them
     top_missed: tuple[MissedSearch, ...]
+    tickets_after_view: int  # tickets opened after viewing any article, each once
 
     @property
     def helpful_rate(self) -> float | None:
@@ -42,6 +45,8 @@ def deflection(store: FeedbackStore, principal: Principal) -> Deflection:
         helpful=sum(a.helpful for a in found.articles),
         unhelpful=sum(a.unhelpful for a in found.articles),
         deflected=sum(a.deflected for a in found.articles),
+        searches=sum(found.searches.values()),
         missed_searches=sum(m.count for m in found.missed),
         top_missed=tuple(found.missed[:TOP_MISSED]),
+        tickets_after_view=found.tickets_after_view,
     )

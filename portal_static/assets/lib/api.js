@@ -28,16 +28,17 @@ export function storedSession(storage, key) {
   };
 }
 
-// client.request(path, { method, body, auth, headers, as }) -> the JSON answer (as: "blob": the
-// body as a Blob, for a CSV download), or throws ApiError.
+// client.request(path, { method, body, auth, headers, as, keepalive }) -> the JSON answer (as:
+// "blob": the body as a Blob, for a CSV download), or throws ApiError. keepalive: the request
+// outlives the page (a report sent as the reader follows a link).
 // `onUnauthorized` runs when a signed-in request is refused with 401 (an expired session).
 export function apiClient({ base = "/api", session, onUnauthorized = () => {} }) {
-  async function request(path, { method = "GET", body, auth = true, headers = {}, as = "json" } = {}) {
+  async function request(path, { method = "GET", body, auth = true, headers = {}, as = "json", keepalive = false } = {}) {
     const sent = { Accept: "application/json", ...headers };
     if (body !== undefined) sent["Content-Type"] = "application/json";
     if (auth && session?.token) sent.Authorization = `Bearer ${session.token}`;
     const response = await fetch(base + path, {
-      method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
+      method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body), keepalive,
     });
     if (as === "blob" && response.ok) return response.blob();
     const data = await response.json().catch(() => ({}));

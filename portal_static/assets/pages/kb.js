@@ -1,8 +1,10 @@
 // Knowledge-base pages (rendered per language by the publisher): search, and on an article
-// "was this helpful?" (a yes on an article the ticket form suggested is a deflection).
+// "was this helpful?" (a yes on an article the ticket form suggested is a deflection) and the
+// article remembered for the next ticket opened (a ticket opened after viewing it).
 import { busy } from "../lib/dom.js";
 import { api, run, t } from "../portal/core.js";
 import { setUpSearchForms } from "../portal/search.js";
+import { rememberViewed } from "../portal/viewed.js";
 
 function setUpVote() {
   const box = document.querySelector(".vote");
@@ -23,6 +25,10 @@ function setUpVote() {
     });
   }
 }
+
+// At once, not after portal.json: a reader who moves on quickly has viewed the article too.
+const article = document.querySelector("article[data-article]");
+if (article) rememberViewed(article.dataset.language, article.dataset.article);
 
 run(async () => {
   setUpSearchForms();

@@ -1,9 +1,11 @@
 // Open a ticket: subject, message, priority, product and custom fields (portal.json), files,
-// and knowledge-base suggestions while the customer types.
+// knowledge-base suggestions while the customer types, and the articles they viewed before
+// (portal/viewed.js), sent with the ticket for the reports.
 import { $, busy, el } from "../lib/dom.js";
 import { api, config, requireSignIn, rerender, root, run, session, showError, state, t } from "../portal/core.js";
 import { checkFiles, showLimits, upload } from "../portal/files.js";
 import { loadIndex, resultItem, search, tokens } from "../portal/search.js";
+import { forgetViewed, viewedArticles } from "../portal/viewed.js";
 
 run(async () => {
   if (!session.token) return requireSignIn(t("new.signin_needed"));
@@ -77,8 +79,12 @@ run(async () => {
           }
         }
         if (ids.length) payload.attachments = ids;
+        // Read now: a suggestion opened in another tab while the form was filled counts too.
+        const viewed = viewedArticles();
+        if (viewed.length) payload.viewed_articles = viewed;
         return api("/tickets", { method: "POST", body: payload });
       });
+      forgetViewed(); // counted with this ticket: the next one counts only what is read after
       sessionStorage.setItem("tessera.created", String(created.number));
       location.assign(`${root}ticket.html?id=${encodeURIComponent(created.id)}`);
     } catch (error) { showError($("page-error"), error); }

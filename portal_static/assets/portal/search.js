@@ -108,25 +108,35 @@ function languageOf(query, current) {
   return current;
 }
 
-const recordedMisses = new Set();
-function recordMiss(language, query) {
-  const key = `${language}:${normalise(query).trim()}`;
-  if (recordedMisses.has(key)) return;
-  recordedMisses.add(key);
-  api("/kb/missed-searches", { method: "POST", body: { language, query }, auth: false }).catch(() => {});
+// One search a reader made is reported once (POST /api/kb/searches, with how many articles it
+// found: none is a miss), not once per keystroke: when they stop typing for SETTLED_MS, submit
+// the form or follow a result, whichever comes first. A query of fewer than 3 letters is not a
+// search yet, and the same words in the same language count once per page.
+const SETTLED_MS = 1200;
+const reported = new Set();
+function reportSearch(found) {
+  if (!found || tokens(found.query).join("").length < 3) return;
+  const key = `${found.language}:${tokens(found.query).join(" ")}`;
+  if (reported.has(key)) return;
+  reported.add(key);
+  const body = { language: found.language, query: found.query, results: found.hits.length };
+  // keepalive: a followed result leaves the page while the report is on its way
+  api("/kb/searches", { method: "POST", body, auth: false, keepalive: true }).catch(() => {});
 }
 
-// A search form (.kb-search): results as the reader types, a miss recorded after a pause.
+// A search form (.kb-search): results as the reader types, the search reported once it settles.
 export function setUpSearch(form) {
   const input = form.querySelector("input[type=search]");
   const list = form.querySelector(".results");
   const status = form.querySelector(".search-status");
   const language = () => form.dataset.language || state.lang;
-  let missTimer = null;
-  async function runSearch() {
+  let settleTimer = null;
+  let shown = null; // the search whose results are on the page: { language, query, hits }
+  const settle = () => { clearTimeout(settleTimer); reportSearch(shown); };
+  async function runSearch({ typed = true } = {}) {
     const query = input.value.trim();
-    clearTimeout(missTimer);
-    if (!query) { list.replaceChildren(); status.textContent = ""; return; }
+    if (typed) clearTimeout(settleTimer);
+    if (!query) { list.replaceChildren(); status.textContent = ""; shown = null; return; }
     const searched = languageOf(query, language());
     const index = await loadIndex(searched);
     if (input.value.trim() !== query) return; // the reader typed on
@@ -137,19 +147,20 @@ export function setUpSearch(form) {
     const name = (window.TESSERA_STRINGS[searched] || {})["language.name"] || searched;
     status.textContent = elsewhere ? `${t("search.elsewhere", { language: name })} ${count}` : count;
     list.lang = searched;
-    if (!hits.length && tokens(query).join("").length >= 3) {
-      missTimer = setTimeout(() => recordMiss(searched, query), 1200);
-    }
+    shown = { language: searched, query, hits };
+    if (typed) settleTimer = setTimeout(settle, SETTLED_MS);
   }
   input.addEventListener("input", () => runSearch().catch((e) => showError(status, e)));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    runSearch().then(() => list.querySelector("a")?.focus()).catch((e) => showError(status, e));
+    runSearch().then(() => { settle(); list.querySelector("a")?.focus(); }).catch((e) => showError(status, e));
   });
+  list.addEventListener("click", (event) => { if (event.target.closest("a")) settle(); });
   const initial = new URLSearchParams(location.search).get("q");
   if (initial && !input.value) input.value = initial;
   if (input.value) runSearch().catch((e) => showError(status, e));
-  rerender.push(() => runSearch().catch(() => {}));
+  // The same query again in the reader's new language: the results change, the search is not new.
+  rerender.push(() => runSearch({ typed: false }).catch(() => {}));
 }
 
 export function setUpSearchForms() {

@@ -1,11 +1,13 @@
 // The knowledge base (#/admin/kb): the articles written through the API per language with their
 // status, an editor with a live preview rendered by the API with the publish renderer (shown in
 // a frame that runs nothing, never as HTML in this page), the article's other languages side by
-// side, publish / unpublish / delete (confirmed), and the readers' feedback with links to fix.
+// side, publish / unpublish / delete (confirmed), and the readers' feedback with links to fix:
+// votes and tickets opened after viewing per article, searches per language and those that
+// found nothing.
 // Articles of the repository's kb/ folder are reviewed as files and are not edited here.
 import { useEffect, useRef, useState } from "../../assets/vendor/htm-preact.js";
 import { SANDBOX, fitToContent, messageDocument } from "../../assets/lib/frame.js";
-import { LANGUAGES, api, go, html, say, t, tIn, when } from "../core.js";
+import { LANGUAGES, api, go, html, number, say, t, tIn, when } from "../core.js";
 import { actorName } from "./common.js";
 import { Confirm } from "./confirm.js";
 
@@ -69,10 +71,15 @@ function ArticleList() {
     ${report && html`<h2>${t("admin.kb.feedback")}</h2>
       ${report.articles.length === 0 ? html`<p class="empty">${t("admin.kb.no_votes")}</p>` : html`<div class="table-wrap"><table class="kb-report">
         <thead><tr><th scope="col">${t("admin.kb.article")}</th><th scope="col">${t("admin.kb.helpful")}</th>
-          <th scope="col">${t("admin.kb.unhelpful")}</th><th scope="col">${t("admin.kb.deflected")}</th></tr></thead>
-        <tbody>${[...report.articles].sort((x, y) => y.unhelpful - x.unhelpful).map((r) => html`<tr>
+          <th scope="col">${t("admin.kb.unhelpful")}</th><th scope="col">${t("admin.kb.deflected")}</th>
+          <th scope="col">${t("admin.kb.opened_after")}</th></tr></thead>
+        <tbody>${[...report.articles].sort((x, y) => y.unhelpful - x.unhelpful || y.opened_after - x.opened_after).map((r) => html`<tr data-article=${`${r.language}/${r.article}`}>
           <td><a href=${link(r.language, r.article)} dir="ltr">${r.language}/${r.article}</a></td>
-          <td>${r.helpful}</td><td>${r.unhelpful}</td><td>${r.deflected}</td></tr>`)}</tbody></table></div>`}
+          <td>${number(r.helpful)}</td><td>${number(r.unhelpful)}</td><td>${number(r.deflected)}</td><td>${number(r.opened_after)}</td></tr>`)}</tbody></table></div>`}
+      <p class="kb-totals">${t("admin.kb.tickets_after_view", { n: report.tickets_after_view })}</p>
+      <h3>${t("admin.kb.searches")}</h3>
+      ${report.searches.length === 0 ? html`<p class="empty">${t("admin.kb.no_searches")}</p>` : html`<ul class="kb-searches">${report.searches.map((s) => html`
+        <li><span lang=${s.language}>${tIn(s.language, "language.name")}</span> · ${t("admin.kb.times", { n: s.count })}</li>`)}</ul>`}
       <h3>${t("admin.kb.missed")}</h3>
       ${report.missed_searches.length === 0 ? html`<p class="empty">${t("admin.kb.no_missed")}</p>` : html`<ul class="missed">${report.missed_searches.map((m) => html`
         <li><span dir="auto" lang=${m.language}>“${m.query}”</span> · ${tIn(m.language, "language.name")} · ${t("admin.kb.times", { n: m.count })}</li>`)}</ul>`}`}
