@@ -81,7 +81,7 @@ def _query_action(query: str) -> str:
 # ------------------------------------------------------------------ the journal
 class Journal:
     """Records of the calls that changed state since the last snapshot, each flushed to disk
-    before the call is answered. A record: method, path, query, headers and body.
+    before the call is answered. A record: method, raw URI, path, query, headers and body.
 
     Appending (under the emulator's lock, so records keep the order the calls were served in)
     only writes; :meth:`sync` (outside the lock) waits until the record is on disk. One
@@ -288,6 +288,14 @@ class Emulator:
             environ = builder.get_environ()
         finally:
             builder.close()
+        # As the call was served: the builder would decode and encode the path again, and
+        # moto reads an S3 key from the request's raw URI (a key with "é" or "%2F" would come
+        # back as another key). A record from before raw URIs were kept has its path only.
+        environ["PATH_INFO"], environ["QUERY_STRING"] = record["path"], record["query"]
+        for name in ("RAW_URI", "REQUEST_URI"):
+            environ.pop(name, None)
+            if record.get("raw_uri"):
+                environ[name] = record["raw_uri"]
         with self.lock:
             _call(self._app, environ)
 
@@ -303,6 +311,7 @@ def _record(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
             headers[key.replace("_", "-").title()] = str(environ[key])
     return {
         "method": environ.get("REQUEST_METHOD", "GET"),
+        "raw_uri": environ.get("RAW_URI") or environ.get("REQUEST_URI") or "",
         "path": environ.get("PATH_INFO", "/"),
         "query": environ.get("QUERY_STRING", ""),
         "headers": headers,

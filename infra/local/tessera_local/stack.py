@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tessera_local import demo, iam, lambdas, moto_costs, provision, smtp, streams, usage
+from tessera_local import (
+    demo,
+    iam,
+    lambdas,
+    moto_costs,
+    provision,
+    smtp,
+    streams,
+    transport,
+    usage,
+)
 from tessera_local.clock import Clock
 from tessera_local.emulator import Autosave, Emulator, EmulatorServer
 from tessera_local.http import LocalHttp
@@ -88,6 +98,7 @@ class LocalStack:
         first_start = not self.emulator.has_state()
         self.moto = EmulatorServer(self.emulator, self.moto_port)
         self.moto.start()
+        transport.install(self.emulator, self.moto_port)  # this process's calls skip the socket
 
         import boto3
 
