@@ -25,6 +25,9 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   dumped as it is, bytes in base64 and nothing that is None, which is what the shape walk
   makes of it (``tests/integration/test_moto_costs.py`` compares the two). Other answers
   (tables, streams, errors) go the shape walk's way.
+- :func:`backend_for_host`: moto's server found the service of every request by listing its own
+  package directory (a ``stat`` of each of its 150-odd folders) and trying its URL patterns; a
+  seventh of the stack's CPU under load. The answer for a host never changes: it is kept.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def replacements() -> list[tuple[type, str, Any]]:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.responses import DynamoHandler
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb,
@@ -71,6 +75,11 @@ def replacements() -> list[tuple[type, str, Any]]:
     return [
         (AmazonStateLanguageParser, "parse", staticmethod(parse_definition)),
         (DynamoHandler, "serialized", json_serialized(_original(DynamoHandler.serialized))),
+        (
+            DomainDispatcherApplication,
+            "get_backend_for_host",
+            backend_for_host(_original(DomainDispatcherApplication.get_backend_for_host)),
+        ),
         (BaseModel, "__new__", _untracked),
         (
             BaseExecutionWorkerCommunication,
@@ -112,6 +121,18 @@ def _parse_tree(definition: str) -> Any:
     if errors.errors:
         raise ASLParserException(errors=errors.errors)
     return tree
+
+
+def backend_for_host(find: Callable[..., Any]) -> Callable[..., Any]:
+    found: dict[str | None, Any] = {}
+
+    @functools.wraps(find)
+    def backend_for(dispatcher: Any, host: str | None) -> Any:
+        if host not in found:  # the dispatcher calls this under its own lock
+            found[host] = find(dispatcher, host)
+        return found[host]
+
+    return backend_for
 
 
 # The DynamoDB operations whose answers are items and plain values, never tables or dates.
