@@ -6,8 +6,11 @@ reconciler routes a ticket whose routing never started."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import smtplib
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from tessera_local.stack import free_port
 from tests import events
 from tests.localstack import RunningStack, customer_session, start_stack, stop_stack, wait_for
 
@@ -286,3 +290,36 @@ def test_an_operator_reconciles_routing_at_once(stack: RunningStack) -> None:
     assert result.returncode == 0, result.stderr
     assert f"{ticket.id}: routing started again" in result.stdout
     assert wait_for(lambda: routed(stack, stack.login(), ticket.subject), timeout=30)
+
+
+def test_a_second_stack_on_the_same_data_is_refused_and_the_first_keeps_serving(
+    tmp_path: Path,
+) -> None:
+    # Given a stack running on a data directory
+    first = start_stack(tmp_path / "data", fresh=True)
+    try:
+        # When a second stack is started on the same directory
+        second = subprocess.run(
+            [sys.executable, "-m", "tessera_local"],
+            env={
+                **os.environ,
+                "TESSERA_DATA_DIR": str(tmp_path / "data"),
+                "TESSERA_HTTP_PORT": str(free_port()),
+                "TESSERA_SMTP_PORT": str(free_port()),
+                "TZ": "UTC",
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+        # Then it refuses at once, naming the directory and the stack that holds it
+        assert second.returncode == 1, second.stdout[-2000:] + second.stderr[-2000:]
+        assert "is in use by another Tessera local stack" in second.stderr
+        assert f"process {first.process.pid}" in second.stderr
+        assert "ready" not in second.stdout
+        # and the first one still answers, its state untouched
+        assert first.request("GET", "/api/openapi.json")[0] == 200
+    finally:
+        stop_stack(first)

@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 
-from tessera_local.stack import LocalStack, Settings
+from tessera_local.stack import LocalStack, Settings, StackInUse
 
 
 def main() -> int:
@@ -18,7 +18,11 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stack.start()
+    try:
+        stack.start()
+    except StackInUse as refused:
+        print(f"Tessera local stack not started: {refused}", file=sys.stderr, flush=True)
+        return 1
     print(stack.ready_line(), flush=True)
     stop.wait()
     stack.stop()

@@ -3,6 +3,7 @@ functions in-process, an SMTP server for SES inbound, a clock for the schedules,
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -11,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tessera_local import (
     demo,
@@ -68,6 +69,45 @@ class Settings:
         )
 
 
+class StackInUse(RuntimeError):
+    """The data directory or a port is taken by another running stack (or program)."""
+
+
+def hold_data_dir(directory: Path) -> IO[str]:
+    """An exclusive lock on ``directory`` for this process's life (released by closing the file
+    or by the process ending, a crash included). Two stacks on one data directory would each
+    journal and snapshot over the other's state: the second is refused before it touches it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = open(directory / "stack.lock", "a+", encoding="utf-8")  # noqa: SIM115 - held
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "unknown"
+        handle.close()
+        raise StackInUse(
+            f"{directory} is in use by another Tessera local stack (process {owner}): stop it "
+            "first, or give this one its own TESSERA_DATA_DIR"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    return handle
+
+
+def check_port_free(port: int, what: str) -> None:
+    """Refuse a port something else listens on before any state is touched."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise StackInUse(
+                f"port {port} ({what}) is in use: stop what listens there, or set "
+                f"TESSERA_{what.upper()}_PORT"
+            ) from None
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -85,6 +125,9 @@ class LocalStack:
         return f"http://127.0.0.1:{self.settings.http_port}"
 
     def start(self) -> None:
+        self._data_dir_lock = hold_data_dir(self.settings.data_dir)
+        check_port_free(self.settings.http_port, "http")
+        check_port_free(self.settings.smtp_port, "smtp")
         self._prepare_environment()
         from moto.core.config import default_user_config
 
@@ -316,3 +359,4 @@ class LocalStack:
         self.emulator.save()
         self.moto.stop()
         self.emulator.close()
+        self._data_dir_lock.close()
