@@ -121,3 +121,17 @@ def test_log_records_outside_a_function_are_not_counted(template: Template) -> N
     meter = Meter(template)
     meter.logged(50)
     assert meter.snapshot()["log_bytes"] == {}
+
+
+def test_a_stream_batch_is_traced_only_where_the_function_traces_actively(
+    template: Template,
+) -> None:
+    # Given a meter, When the change feed hands a batch to a consumer without a trace of its
+    # own (PassThrough) and a queue hands a message to an actively traced function
+    meter = Meter(template)
+    batch = {"Records": [{"eventSource": "aws:dynamodb", "dynamodb": {}}]}
+    meter.invoked(template.ref("SearchIndexerFunction"), batch, 0.01)
+    meter.invoked(template.ref("ApiFunction"), {"Records": [{"eventSource": "aws:sqs"}]}, 0.01)
+
+    # Then only the traced function's invocation counts a trace (each is an entry point)
+    assert meter.snapshot()["amounts"]["xray_traces"] == 1

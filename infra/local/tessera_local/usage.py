@@ -256,13 +256,13 @@ class Meter:
 
 
 def _entry_point(event: dict[str, Any]) -> bool:
-    """Whether an invocation starts a trace: API Gateway, SES or a schedule sent it (not a Step
-    Functions task)."""
+    """Whether an invocation starts a trace: API Gateway, SES, a schedule or an event source
+    (a stream, a queue) sent it — not a Step Functions task, which joins its execution's."""
     records = event.get("Records") or [{}]
     return (
         "httpMethod" in event
         or event.get("source") == "aws.scheduler"
-        or records[0].get("eventSource") == "aws:ses"
+        or records[0].get("eventSource") in {"aws:ses", "aws:dynamodb", "aws:sqs"}
     )
 
 
