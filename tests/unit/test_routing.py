@@ -436,14 +436,20 @@ def test_release_frees_capacity_but_never_goes_below_zero() -> None:
     assert world.agent_loads.loads()["agent3@example.com"].open == 1
 
 
-def test_a_reopened_ticket_is_routed_again_when_the_rules_say_reroute() -> None:
-    # Given a routed, assigned ticket under rules that reroute on reopen
+def rerouting_world() -> tuple[World, str]:
+    """A routed, assigned ticket under rules that reroute on reopen."""
     world = World()
     world.apply_config("rules", "on_reopen: reroute\n" + RULES)
     world.apply_config("groups", GROUPS)
     ticket_id = deliver(world, "Hello")
     workflow.route(world.deps, ticket_id)
     workflow.assign(world.deps, ticket_id)
+    return world, ticket_id
+
+
+def test_a_reopened_ticket_is_routed_again_when_the_rules_say_reroute() -> None:
+    # Given a routed, assigned ticket under rules that reroute on reopen
+    world, ticket_id = rerouting_world()
     assignee = world.tickets.get(ticket_id).assignee
     assert assignee is not None
 
@@ -467,12 +473,7 @@ def test_a_reopened_ticket_is_routed_again_when_the_rules_say_reroute() -> None:
 
 def test_a_second_run_for_the_same_reopening_changes_nothing() -> None:
     # Given a reopened ticket already routed again under rules that reroute on reopen
-    world = World()
-    world.apply_config("rules", "on_reopen: reroute\n" + RULES)
-    world.apply_config("groups", GROUPS)
-    ticket_id = deliver(world, "Hello")
-    workflow.route(world.deps, ticket_id)
-    workflow.assign(world.deps, ticket_id)
+    world, ticket_id = rerouting_world()
     solve_and_reopen(world, ticket_id)
     workflow.route(world.deps, ticket_id, reopened=True)
     rerouted = workflow.assign(world.deps, ticket_id)["assignee"]

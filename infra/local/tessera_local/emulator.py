@@ -263,7 +263,7 @@ class Emulator:
         if invoke:  # the handler makes calls of its own, each under the lock
             return self._app(_with_body(environ, body), start_response)
         with self.lock:
-            status, headers, chunks = _call(self._app, _with_body(environ, body))
+            status, headers, chunks = call_wsgi(self._app, _with_body(environ, body))
             journal = self.journal
             if changes and journal is not None and int(status.split(" ", 1)[0]) < 400:
                 journal.append(_record(environ, body))
@@ -297,7 +297,7 @@ class Emulator:
             if record.get("raw_uri"):
                 environ[name] = record["raw_uri"]
         with self.lock:
-            _call(self._app, environ)
+            call_wsgi(self._app, environ)
 
 
 def _record(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
@@ -341,7 +341,8 @@ def _with_body(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
     return copied
 
 
-def _call(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+def call_wsgi(app: WsgiApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """One WSGI call, whole: (status line, headers, body)."""
     answer: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

@@ -17,7 +17,7 @@ import sys
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
-from tessera_local.emulator import Emulator
+from tessera_local.emulator import Emulator, call_wsgi
 
 log = logging.getLogger("tessera.local.transport")
 
@@ -44,25 +44,13 @@ def serve(app: Any, request: Any) -> Any:
     from botocore.awsrequest import AWSResponse
     from moto.core.botocore_stubber import MockRawResponse
 
-    answer: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        answer["status"], answer["headers"] = status, headers
-        return lambda _data: None
-
     try:
-        chunks = app(environ_of(request), start_response)
-        try:
-            body = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+        status_line, header_list, body = call_wsgi(app, environ_of(request))
     except Exception:  # as the server answers a failing app: 500, which botocore retries
         log.exception("the emulator failed on %s %s", request.method, request.url)
-        answer, body = {"status": "500 INTERNAL SERVER ERROR", "headers": []}, b""
-    status = int(str(answer["status"]).split(" ", 1)[0])
-    headers: Any = dict(answer["headers"])  # AWSResponse makes its case-insensitive dict of it
+        status_line, header_list, body = "500 INTERNAL SERVER ERROR", [], b""
+    status = int(status_line.split(" ", 1)[0])
+    headers: Any = dict(header_list)  # AWSResponse makes its case-insensitive dict of it
     return AWSResponse(request.url, status, headers, MockRawResponse(body))
 
 
