@@ -327,7 +327,27 @@ def test_oversized_mail_is_refused_with_a_notice_and_kept() -> None:
     assert outcome.result == "quarantined"
     assert outcome.reason.startswith("oversized")
     assert world.mailer.sent[0]["headers"]["Auto-Submitted"] == "auto-replied"
+    # A limit under 1 MB is told in KB, never as "the 0 MB we accept".
+    assert "larger than the 2 KB we accept" in world.mailer.sent[0]["text"]
     assert world.raw_mail.objects["inbound/ses-1"]  # the raw mail is never deleted
+
+
+@pytest.mark.parametrize(
+    ("size", "language", "said"),
+    [
+        (500, "en", "500 bytes"),
+        (2000, "en", "2 KB"),
+        (10 * 1024 * 1024, "en", "10 MB"),
+        (int(1.5 * 1024 * 1024), "el", "1.5 MB"),
+        (2000, "fa", "2 کیلوبایت"),
+    ],
+)
+def test_sizes_in_notices_are_said_in_the_unit_that_fits(
+    size: int, language: str, said: str
+) -> None:
+    from tessera.mail import templates
+
+    assert templates.size_text(size, language) == said
 
 
 def test_mail_filters_config_is_refused_with_file_line_and_key() -> None:
