@@ -505,6 +505,25 @@ def test_reprocess_releases_a_mail_that_now_makes_a_ticket() -> None:
     assert world.tickets.quarantined(limit=5) == []
 
 
+def test_an_admins_reprocess_is_audited_with_the_ticket_number_not_its_id() -> None:
+    from tessera.admin import audit
+    from tessera.identity.access import Principal, Role
+    from tessera.mail import quarantine
+
+    # Given a mail quarantined for its size, then a larger limit
+    world = World()
+    admin = Principal("admin@example.com", frozenset({Role.ADMIN}))
+    world.apply_config("mail-filters", "limits:\n  max_mail_bytes: 100\n")
+    assert deliver(world, mail()).result == "quarantined"
+    world.apply_config("mail-filters", "limits:\n  max_mail_bytes: 100000\n")
+    # When an admin reprocesses it from the admin center
+    outcome = quarantine.reprocess_held(world.deps, admin, "ses-1", prefix="inbound/")
+    # Then the audit log says which ticket by its number, as people know it
+    [entry] = [e for e in audit.search(world.deps, admin) if e.action == "mail.reprocessed"]
+    assert entry.after == f"created #{outcome.number}"
+    assert str(outcome.ticket_id) not in entry.after
+
+
 def test_reply_reopens_pending_but_an_auto_reply_does_not() -> None:
     world = World()
     ticket_id, _ = opened(world)
