@@ -127,6 +127,11 @@ export function duration(minutes) {
 
 export const agentName = (email) =>
   store.workspace.agents.find((a) => a.email === email)?.name || email || t("ticket.unassigned");
+// The pickers offer enabled agents only (GET /api/workspace); a value that is not among them
+// (an assignee disabled since) is kept as an option, so the select still shows it and saving
+// another field does not unassign the ticket.
+export const withCurrent = (options, current) =>
+  (current && !options.includes(current) ? [...options, current] : options);
 
 // ------------------------------------------------------------------ session and API
 export const session = storedSession(sessionStorage, "tessera.token");
