@@ -42,6 +42,10 @@ class Unauthorized(TesseraError):
     """No valid credentials were presented."""
 
 
+class AccountDisabled(Unauthorized):
+    """The staff account is disabled: no password signs it in until an admin enables it."""
+
+
 class PasswordChangeRequired(Unauthorized):
     """The password was right but is temporary: choose a new one (POST /api/auth/new-password)."""
 

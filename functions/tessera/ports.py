@@ -393,7 +393,8 @@ class StaffDirectory(Protocol):
 
     def sign_in(self, email: str, password: str) -> str:
         """An ID token for the email and password. Unauthorized when they are wrong;
-        PasswordChangeRequired while the password is a temporary one."""
+        AccountDisabled when the account is disabled; PasswordChangeRequired while the
+        password is a temporary one."""
 
     def set_first_password(self, email: str, temporary_password: str, new_password: str) -> str:
         """Answer the first-password challenge; an ID token. Unauthorized when the password is
@@ -408,6 +409,10 @@ class StaffDirectory(Protocol):
     def invite(self, email: str, group: str, temporary_password: str | None = None) -> StaffMember:
         """Create the account in ``group`` with a temporary password (the given one, or one the
         pool makes up and mails). AlreadyExists when the email has an account."""
+
+    def resend_invitation(self, email: str) -> None:
+        """Mail the invitation again with a new temporary password (the old one stops working).
+        NotFound; Conflict once the account has chosen its own password."""
 
     def member(self, email: str) -> StaffMember:
         """One staff account. NotFound when the email has none."""

@@ -2,6 +2,9 @@
 // note, files, canned responses and macros (text plus field changes), "send and set status",
 // and a draft kept in this browser until it is sent. A reply is sent with If-Match: when the
 // ticket moved on since it was loaded, the agent is asked before anything is sent twice.
+// Each button says the status it leaves: plain Send leaves the ticket open (answered, nothing
+// awaited; a macro's status wins), "Send and set pending" waits on the customer. The API's own
+// default for a reply without a status (pending, as a reply by mail) is not the console's.
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import { uploadFile } from "../assets/lib/upload.js";
 import { api, html, say, size, store, t } from "./core.js";
@@ -117,7 +120,7 @@ export function Composer({ ticket, lastActor, onActivity, onSent }) {
       <button type="button" onClick=${() => send(conflict.status, true)}>${t("composer.send_anyway")}</button></div>`}
     <div class="actions">
       ${reply ? html`
-        <button type="button" class="primary" disabled=${sending} onClick=${() => send(null)}>${t("composer.send")}</button>
+        <button type="button" class="primary" disabled=${sending} onClick=${() => send(macro?.status || "open")}>${t("composer.send")}</button>
         <button type="button" disabled=${sending} onClick=${() => send("pending")}>${t("composer.send_pending")}</button>
         <button type="button" disabled=${sending} onClick=${() => send("solved")}>${t("composer.send_solved")}</button>`
       : html`<button type="button" class="primary" disabled=${sending} onClick=${() => send(null)}>${t("composer.add_note")}</button>`}

@@ -39,7 +39,7 @@ function SignIn() {
       await loadWorkspace();
     } catch (failure) {
       if (failure.code === "PasswordChangeRequired") setChoosing(true);
-      setError(failure.message);
+      setError(failure.code === "AccountDisabled" ? t("signin.disabled") : failure.message);
     }
   }
   return html`<main class="signin">

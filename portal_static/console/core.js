@@ -127,6 +127,16 @@ export function duration(minutes) {
 
 export const agentName = (email) =>
   store.workspace.agents.find((a) => a.email === email)?.name || email || t("ticket.unassigned");
+// The pickers offer enabled agents only (GET /api/workspace); a value that is not among them
+// (an assignee disabled since) is kept as an option, so the select still shows it and saving
+// another field does not unassign the ticket.
+// A custom field as people read it: its label in the console's language (the fields
+// document's `labels`), else English's, else any, else the key made readable.
+export const fieldLabel = (f) =>
+  f.labels?.[store.lang] || f.labels?.en || Object.values(f.labels || {})[0] ||
+  f.key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
+export const withCurrent = (options, current) =>
+  (current && !options.includes(current) ? [...options, current] : options);
 
 // ------------------------------------------------------------------ session and API
 export const session = storedSession(sessionStorage, "tessera.token");

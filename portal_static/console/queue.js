@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import {
   PRIORITIES, STATUSES, agentName, api, due, go, html, number, relative, say, store, t, update,
-  useStore,
+  useStore, withCurrent,
 } from "./core.js";
 import { useKeys } from "./keys.js";
 
@@ -44,7 +44,7 @@ function Filters({ values, onChange }) {
     ${choose("status", STATUSES, (s) => t(`status.${s}`))}
     ${choose("priority", PRIORITIES, (p) => t(`priority.${p}`))}
     ${choose("group", groups.map((g) => g.name), (g) => g)}
-    ${choose("assignee", agents.map((a) => a.email), agentName)}
+    ${choose("assignee", withCurrent(agents.map((a) => a.email), values.assignee), agentName)}
     <label>${t("filter.tag")}
       <input name="tag" value=${values.tag || ""} dir="auto" size="10"
         onChange=${(e) => onChange({ ...values, tag: e.target.value.trim() })} /></label>

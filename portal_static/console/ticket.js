@@ -6,7 +6,7 @@ import { SANDBOX, fitToContent, messageDocument } from "../assets/lib/frame.js";
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import {
   OPEN_STATUSES, PRIORITIES, STATUSES, agentName, api, backToQueue, duration, go, html, number, relative,
-  say, size, store, t, useStore, when,
+  say, size, store, t, useStore, when, withCurrent, fieldLabel,
 } from "./core.js";
 import { Composer } from "./composer.js";
 import { icon } from "./icons.js";
@@ -148,9 +148,9 @@ function Properties({ ticket, onSaved, conflict }) {
     ${select("status", STATUSES, (s) => t(`status.${s}`))}
     ${select("priority", PRIORITIES, (p) => t(`priority.${p}`))}
     ${select("group", groups.map((g) => g.name), (g) => g, t("ticket.no_group"))}
-    ${select("assignee", agents.map((a) => a.email), agentName, t("ticket.unassigned"))}
+    ${select("assignee", withCurrent(agents.map((a) => a.email), ticket.assignee), agentName, t("ticket.unassigned"))}
     <label>${t("field.tags")} <input name="tags" dir="auto" value=${[...ticket.tags].join(", ")} /></label>
-    ${fields.map((f) => html`<label>${f.key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase())}
+    ${fields.map((f) => html`<label>${fieldLabel(f)}
       ${f.type === "choice"
         ? html`<select name=${`field-${f.key}`} value=${ticket.custom_fields?.[f.key] || ""}>
             <option value="">—</option>${f.choices.map((c) => html`<option value=${c}>${c}</option>`)}</select>`

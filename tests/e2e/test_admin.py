@@ -67,6 +67,11 @@ def test_an_admin_invites_an_agent_who_signs_in_gets_a_ticket_and_is_disabled(
     row = admin.locator(f"tr[data-email='{email}']")
     expect(row).to_contain_text("invited")
     expect(row).to_contain_text("not in the groups document")
+    # And the admin's own row offers no way to lock themself out, and says why
+    own = admin.locator("tr[data-email='admin@example.com']")
+    expect(own.get_by_role("button", name="Disable")).to_be_disabled()
+    expect(own.get_by_label("Role of admin@example.com")).to_be_disabled()
+    expect(own).to_contain_text("This is you: another admin can change your role")
     shot(admin, "people")
     no_serious_violations(admin)
     # Then the new agent signs in with it, chooses a password and sees a ticket assigned to them
@@ -110,7 +115,13 @@ def test_an_admin_invites_an_agent_who_signs_in_gets_a_ticket_and_is_disabled(
     again.get_by_label("Email").fill(email)
     again.get_by_label("Password", exact=True).fill(OWN)
     again.get_by_role("button", name="Sign in").click()
-    expect(again.get_by_role("alert")).to_contain_text("wrong email or password")
+    expect(again.get_by_role("alert")).to_contain_text("This account is disabled.")
+    # And the pickers of the console no longer offer them (the queue's assignee filter)
+    admin.goto(f"{stack.url}/console/#/view/all")
+    admin.reload()  # the workspace is read when the console loads
+    assignee = admin.locator(".filters select[name='assignee']")
+    expect(assignee.locator("option[value='alice@example.com']")).to_have_count(1)
+    expect(assignee.locator(f"option[value='{email}']")).to_have_count(0)
     # And the audit log lists the invitation and the disabling, by this admin
     open_admin(admin, stack, "audit")
     admin.get_by_label("Admin (email)").fill("admin@example.com")
@@ -127,6 +138,52 @@ def test_an_admin_invites_an_agent_who_signs_in_gets_a_ticket_and_is_disabled(
     csv_text = Path(downloaded.value.path()).read_text()
     assert csv_text.startswith("at,actor,action,target,before,after")
     assert f"account:{email}" in csv_text
+
+
+def test_an_invitation_without_a_password_arrives_by_mail_and_is_resent(
+    agent_page: Callable[..., Page], stack: RunningStack
+) -> None:
+    # Given an admin who invites someone without a temporary password
+    admin = agent_page()
+    sign_in(admin, stack)
+    open_admin(admin, stack, "people")
+    email = f"mailed.{uuid.uuid4().hex[:6]}@example.com"
+    admin.get_by_text("Invite someone").click()
+    admin.get_by_label("Email", exact=True).fill(email)
+    admin.get_by_role("button", name="Invite", exact=True).click()
+    row = admin.locator(f"tr[data-email='{email}']")
+    expect(row).to_contain_text("invited")
+
+    def invitations() -> list[str]:
+        _status, outbox = stack.request("GET", "/_local/outbox")
+        return [
+            re.search(r"temporary password (\S+?), then", m["text"]).group(1)  # type: ignore[union-attr]
+            for m in outbox
+            if email in m["to"] and "temporary password" in m["text"]
+        ]
+
+    # Then the invitation is in the local outbox, as Cognito would mail it
+    [first] = invitations()
+    # When the admin resends it from the row
+    row.get_by_role("button", name=f"Resend the invitation to {email}").click()
+    expect(admin.get_by_role("status")).to_contain_text("went out again")
+    shot(admin, "people-resent")
+    # Then a second mail carries a new password, which signs in (choosing their own)
+    again, second = invitations()
+    assert (again, second != first) == (first, True)
+    agent = agent_page(allowed=(401,))
+    agent.goto(f"{stack.url}/console/")
+    agent.get_by_label("Email").fill(email)
+    agent.get_by_label("Password", exact=True).fill(second)
+    agent.get_by_role("button", name="Sign in").click()
+    agent.get_by_label("Choose your own password").fill(OWN)
+    agent.get_by_role("button", name="Sign in").click()
+    expect(agent.get_by_role("navigation", name="Views")).to_be_visible()
+    # And once they signed in, their row offers no resend
+    admin.reload()
+    expect(
+        admin.locator(f"tr[data-email='{email}']").get_by_role("button", name="Resend")
+    ).to_have_count(0)
 
 
 def test_a_canned_response_edited_with_live_preview_reaches_the_composer(
@@ -240,16 +297,23 @@ def test_a_required_custom_field_defined_by_the_admin_shows_in_the_portal_form(
     )
     admin.get_by_role("button", name="Apply").click()
     expect(admin.get_by_role("status")).to_contain_text("Applied as version")
-    expect(admin.locator("table.fields")).to_contain_text("contract_id")
+    # Then the table shows its label and whom it is required of
+    contract = admin.locator("table.fields tr", has_text="contract_id")
+    expect(contract).to_contain_text("Contract ID")
+    expect(contract.locator("td").last).to_have_text("customers")
+    shot(admin, "fields")
     try:
         # When a customer opens the portal's form
         email = f"field.{uuid.uuid4().hex[:6]}@customer.test"
         sign_in_by_mail(page, stack, email)
         page.goto(f"{stack.url}/new.html")
         field = page.get_by_label("Contract ID")
-        # Then the field is there, required: the form is not sent without it
+        # Then the field is there, required, and says so: the form is not sent without it
         expect(field).to_be_visible()
         expect(field).to_have_attribute("required", "")
+        expect(page.locator("label[for='field-contract_id']")).to_have_text(
+            "Contract ID (required)"
+        )
         page.get_by_label("Subject").fill(unique("Contract question"))
         page.get_by_label("Describe your problem").fill("About my contract.")
         page.get_by_role("button", name="Open ticket").click()
@@ -257,7 +321,21 @@ def test_a_required_custom_field_defined_by_the_admin_shows_in_the_portal_form(
         field.fill("C-1234")
         page.get_by_role("button", name="Open ticket").click()
         expect(page).to_have_url(re.compile(r"/ticket\.html"))
-        expect(page.locator("#ticket-details")).to_contain_text("C-1234")
+        details = page.locator("#ticket-details")
+        expect(details).to_contain_text("C-1234")
+        # And the ticket page names the field by its label, never by its key
+        expect(details.locator("dt")).to_contain_text(["Contract ID"])
+        expect(details).not_to_contain_text("contract_id")
+        page.screenshot(path=str(ARTIFACTS / "portal-ticket-field-label.png"), full_page=True)
+        # And so does the agent console's ticket page, in the agent's language
+        ticket_id = re.search(r"id=([^&]+)", page.url).group(1)  # type: ignore[union-attr]
+        admin.reload()
+        admin.goto(f"{stack.url}/console/#/tickets/{ticket_id}")
+        expect(admin.get_by_label("Contract ID")).to_have_value("C-1234")
+        admin.locator("label.language select").select_option("fa")
+        expect(admin.get_by_label("شناسهٔ قرارداد")).to_have_value("C-1234")
+        shot(admin, "fa-ticket-field-label")
+        admin.locator("label.language select").select_option("en")
         # And the API refuses a ticket without it, naming the field
         token = customer_session(stack, email)
         status, body = stack.request(

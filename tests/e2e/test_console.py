@@ -478,6 +478,8 @@ def test_two_agents_see_each_other_and_the_second_send_warns(
     _s, thread = stack.request("GET", f"/api/tickets/{ticket['id']}", token=stack.login())
     answers = [m["text"] for m in thread["messages"] if m["text"].endswith("'s answer")]
     assert answers == ["Alice's answer"]
+    # A plain Send leaves the ticket open (answered, awaiting nothing), not pending
+    assert thread["status"] == "open"
     # Reading again keeps his draft; then his send goes through
     bahram.get_by_role("button", name="Reload").first.click()
     expect(bahram.locator(".message.reply")).to_contain_text("Alice's answer")

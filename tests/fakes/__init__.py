@@ -22,6 +22,7 @@ from tests.fakes.memory import (
     InMemoryNonces,
     InMemoryNotifications,
     InMemoryPresence,
+    InMemoryStaffDirectory,
     InMemoryTicketRepository,
 )
 
@@ -183,6 +184,7 @@ class World:
         self.presence = InMemoryPresence(self.tickets)
         self.notifications = InMemoryNotifications(self.agent_settings)
         self.audit_log = InMemoryAuditLog()
+        self.staff = InMemoryStaffDirectory()
         self.signer = Signer(b"test-signing-key-of-at-least-32-bytes!")
 
     def apply_config(self, kind: str, text: str) -> None:
@@ -211,4 +213,5 @@ class World:
             presence=lambda: self.presence,
             notifications=lambda: self.notifications,
             audit_log=lambda: self.audit_log,
+            staff_directory=lambda: self.staff,
         )

@@ -30,6 +30,7 @@ from tessera.ports import (
     Presence,
     Quarantined,
     Selection,
+    StaffMember,
     StoredConfig,
     Thread,
 )
@@ -544,3 +545,38 @@ class InMemoryAuditLog:
             e for e in self.added if start <= e.at <= end and (actor is None or e.actor == actor)
         ]
         return sorted(found, key=lambda e: (e.at, e.id), reverse=True)[:limit]
+
+
+class InMemoryStaffDirectory:
+    """The staff accounts without a user pool: invite, role, enable and disable (sign-in and
+    tokens are the pool's, exercised on the local stack)."""
+
+    def __init__(self) -> None:
+        self.accounts: dict[str, StaffMember] = {}
+        self.invitations: list[str] = []  # addresses an invitation was mailed to, in order
+
+    def members(self) -> list[StaffMember]:
+        return sorted(self.accounts.values(), key=lambda m: m.email)
+
+    def invite(self, email: str, group: str, temporary_password: str | None = None) -> StaffMember:
+        if email in self.accounts:
+            raise AlreadyExists(f"{email} already has a staff account")
+        self.accounts[email] = StaffMember(email, (group,), "FORCE_CHANGE_PASSWORD", True)
+        self.invitations.append(email)
+        return self.accounts[email]
+
+    def resend_invitation(self, email: str) -> None:
+        if self.member(email).status != "FORCE_CHANGE_PASSWORD":
+            raise Conflict(f"{email} has signed in already")
+        self.invitations.append(email)
+
+    def member(self, email: str) -> StaffMember:
+        if email not in self.accounts:
+            raise NotFound(f"no staff account {email}")
+        return self.accounts[email]
+
+    def set_enabled(self, email: str, enabled: bool) -> None:
+        self.accounts[email] = dataclasses.replace(self.member(email), enabled=enabled)
+
+    def set_group(self, email: str, group: str) -> None:
+        self.accounts[email] = dataclasses.replace(self.member(email), groups=(group,))

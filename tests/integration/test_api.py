@@ -200,6 +200,13 @@ MATRIX = [
         {"group": "agents"},
         (401, 403, 403, 403, 200),
     ),
+    # eleni signed in long ago: the admin reaches the pool, which has no invitation to resend
+    (
+        "POST",
+        "/api/admin/agents/eleni@example.com/invitation",
+        None,
+        (401, 403, 403, 403, 409),
+    ),
     ("GET", "/api/admin/audit?actor=admin@example.com", None, (401, 403, 403, 403, 200)),
     ("GET", "/api/admin/audit.csv", None, (401, 403, 403, 403, 200)),
     ("GET", "/api/ticket-form", None, (200, 200, 200, 200, 200)),

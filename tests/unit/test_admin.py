@@ -193,3 +193,70 @@ def test_a_bad_required_or_label_is_refused_at_its_key(change: tuple[str, str], 
     with pytest.raises(ValidationFailed) as refused:
         config_admin.validate_config("fields", FIELDS.replace(*change, 1))
     assert refused.value.field == where
+
+
+def test_a_disabled_agent_is_offered_in_no_picker_but_keeps_their_tickets() -> None:
+    from tessera.identity import staff
+    from tessera.workspace import team
+
+    # Given two agents in the groups document, with accounts, one ticket assigned to Bahram
+    world = World()
+    world.apply_config("groups", GROUPS)
+    for email in ("alice@example.com", "bahram@example.com"):
+        world.staff.invite(email, "agents")
+    ticket = conversation.create_ticket(world.deps, DANA, subject="Printer", body="It jams")
+    conversation.update(
+        world.deps, ADMIN, ticket.id, {"assignee": "bahram@example.com"}, expected_version=None
+    )
+    # When an admin disables Bahram
+    staff.set_enabled(world.deps, ADMIN, "bahram@example.com", False)
+    # Then the pickers offer Alice only, in the agents and in their group's members
+    found = team.workspace(world.deps, ALICE)
+    assert [a.email for a in found.agents] == ["alice@example.com"]
+    assert {g.name: g.members for g in found.groups}["support"] == ()
+    # And his ticket still names him
+    assert world.tickets.get(ticket.id).assignee == "bahram@example.com"
+    # And enabled again, he is offered again
+    staff.set_enabled(world.deps, ADMIN, "bahram@example.com", True)
+    assert "bahram@example.com" in [a.email for a in team.workspace(world.deps, ALICE).agents]
+
+
+def test_an_invitation_is_resent_only_before_the_first_sign_in_and_audited() -> None:
+    import dataclasses
+
+    from tessera.errors import Conflict
+    from tessera.identity import staff
+
+    world = World()
+    staff.add_staff(world.deps, ADMIN, "New@Example.com", "agents")
+    # When an admin resends the invitation, it is mailed again and on the log
+    staff.resend_invitation(world.deps, ADMIN, "new@example.com")
+    assert world.staff.invitations == ["new@example.com", "new@example.com"]
+    assert audit.search(world.deps, ADMIN)[0].action == "account.invitation_resent"
+    # And agents may not; an unknown address is not found
+    with pytest.raises(Forbidden):
+        staff.resend_invitation(world.deps, ALICE, "new@example.com")
+    with pytest.raises(NotFound):
+        staff.resend_invitation(world.deps, ADMIN, "nobody@example.com")
+    # And once they chose their password there is nothing to resend
+    account = world.staff.accounts["new@example.com"]
+    world.staff.accounts["new@example.com"] = dataclasses.replace(account, status="CONFIRMED")
+    with pytest.raises(Conflict):
+        staff.resend_invitation(world.deps, ADMIN, "new@example.com")
+
+
+def test_an_admin_acting_on_their_own_account_is_told_in_a_sentence() -> None:
+    from tessera.identity import staff
+
+    world = World()
+    world.staff.invite(ADMIN.email, "admins")
+    with pytest.raises(ValidationFailed) as disabling:
+        staff.set_enabled(world.deps, ADMIN, ADMIN.email, False)
+    with pytest.raises(ValidationFailed) as demoting:
+        staff.change_group(world.deps, ADMIN, ADMIN.email, "agents")
+    # The console shows the problem alone (no "enabled: " in front): it must read as a sentence
+    assert (disabling.value.field, disabling.value.problem) == (
+        "enabled",
+        "You cannot disable your own account.",
+    )
+    assert demoting.value.problem == "You cannot take your own admin role away."

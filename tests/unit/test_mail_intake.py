@@ -327,7 +327,27 @@ def test_oversized_mail_is_refused_with_a_notice_and_kept() -> None:
     assert outcome.result == "quarantined"
     assert outcome.reason.startswith("oversized")
     assert world.mailer.sent[0]["headers"]["Auto-Submitted"] == "auto-replied"
+    # A limit under 1 MB is told in KB, never as "the 0 MB we accept".
+    assert "larger than the 2 KB we accept" in world.mailer.sent[0]["text"]
     assert world.raw_mail.objects["inbound/ses-1"]  # the raw mail is never deleted
+
+
+@pytest.mark.parametrize(
+    ("size", "language", "said"),
+    [
+        (500, "en", "500 bytes"),
+        (2000, "en", "2 KB"),
+        (10 * 1024 * 1024, "en", "10 MB"),
+        (int(1.5 * 1024 * 1024), "el", "1.5 MB"),
+        (2000, "fa", "2 کیلوبایت"),
+    ],
+)
+def test_sizes_in_notices_are_said_in_the_unit_that_fits(
+    size: int, language: str, said: str
+) -> None:
+    from tessera.mail import templates
+
+    assert templates.size_text(size, language) == said
 
 
 def test_mail_filters_config_is_refused_with_file_line_and_key() -> None:
@@ -483,6 +503,25 @@ def test_reprocess_releases_a_mail_that_now_makes_a_ticket() -> None:
     outcome = intake.reprocess(world.deps, "inbound/ses-1", "inbound/")
     assert outcome.result == "created"
     assert world.tickets.quarantined(limit=5) == []
+
+
+def test_an_admins_reprocess_is_audited_with_the_ticket_number_not_its_id() -> None:
+    from tessera.admin import audit
+    from tessera.identity.access import Principal, Role
+    from tessera.mail import quarantine
+
+    # Given a mail quarantined for its size, then a larger limit
+    world = World()
+    admin = Principal("admin@example.com", frozenset({Role.ADMIN}))
+    world.apply_config("mail-filters", "limits:\n  max_mail_bytes: 100\n")
+    assert deliver(world, mail()).result == "quarantined"
+    world.apply_config("mail-filters", "limits:\n  max_mail_bytes: 100000\n")
+    # When an admin reprocesses it from the admin center
+    outcome = quarantine.reprocess_held(world.deps, admin, "ses-1", prefix="inbound/")
+    # Then the audit log says which ticket by its number, as people know it
+    [entry] = [e for e in audit.search(world.deps, admin) if e.action == "mail.reprocessed"]
+    assert entry.after == f"created #{outcome.number}"
+    assert str(outcome.ticket_id) not in entry.after
 
 
 def test_reply_reopens_pending_but_an_auto_reply_does_not() -> None:

@@ -314,6 +314,23 @@ def create_agent(call: Call) -> Response:
     return Response(body=agent_json(member), status_code=201)
 
 
+@endpoint(
+    "POST",
+    "/api/admin/agents/{email}/invitation",
+    roles=ADMINS,
+    tag="admin",
+    path_params=ACCOUNT_PATH,
+    errors=frozenset({404, 409}),
+    summary=(
+        "Admins: mail an invited account's invitation again with a new temporary password "
+        "(409 once it has signed in). Audited."
+    ),
+    responses={200: AGENT},
+)
+def resend_invitation(call: Call, email: str) -> dict[str, Any]:
+    return agent_json(staff.resend_invitation(bootstrap.dependencies(), call.caller, email))
+
+
 # ------------------------------------------------------------------ knowledge-base articles
 ARTICLE_PATH = {
     "language": schemas.LANGUAGE,

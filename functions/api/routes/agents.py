@@ -171,6 +171,10 @@ def workspace(call: Call) -> dict[str, Any]:
                 "choices": list(f.choices),
                 "max_length": f.max_length,
                 "customer_visible": f.customer_visible,
+                # who must fill it in when opening a ticket (customers, agents), and its name
+                # per language: the console shows the label, the admin table both
+                "required": sorted(f.required_for),
+                "labels": dict(f.labels),
             }
             for f in found.fields
         ],

@@ -12,7 +12,9 @@ from typing import Any
 
 from tessera.adapters.clients import client
 from tessera.errors import (
+    AccountDisabled,
     AlreadyExists,
+    Conflict,
     NotFound,
     PasswordChangeRequired,
     Unauthorized,
@@ -32,10 +34,10 @@ def _jwks(jwks_url: str) -> Any:
 
 class CognitoStaffDirectory:
     """Staff accounts and their sign-in in the user pool. Uses InitiateAuth,
-    RespondToAuthChallenge (the pool's app client) and exactly ListUsersInGroup, AdminCreateUser,
-    AdminGetUser, AdminListGroupsForUser, AdminAddUserToGroup, AdminRemoveUserFromGroup,
-    AdminDisableUser and AdminEnableUser (ApiFunction's StaffAccounts policy grants those on the
-    pool)."""
+    RespondToAuthChallenge (the pool's app client) and exactly ListUsersInGroup, AdminCreateUser
+    (also with MessageAction RESEND), AdminGetUser, AdminListGroupsForUser, AdminAddUserToGroup,
+    AdminRemoveUserFromGroup, AdminDisableUser and AdminEnableUser (ApiFunction's StaffAccounts
+    policy grants those on the pool)."""
 
     def __init__(self, pool: UserPool) -> None:
         self.pool = pool
@@ -50,12 +52,27 @@ class CognitoStaffDirectory:
                 AuthFlow="USER_PASSWORD_AUTH",
                 AuthParameters={"USERNAME": email, "PASSWORD": password},
             )
-        except (
-            cognito.exceptions.NotAuthorizedException,
-            cognito.exceptions.UserNotFoundException,
-        ):
+        except cognito.exceptions.NotAuthorizedException:
+            if self._disabled(email):
+                raise AccountDisabled("this account is disabled; an admin can enable it") from None
+            raise Unauthorized("wrong email or password") from None
+        except cognito.exceptions.UserNotFoundException:
             raise Unauthorized("wrong email or password") from None
         return result
+
+    def _disabled(self, email: str) -> bool:
+        """Whether a refused sign-in's account exists and is disabled. Saying so tells nothing
+        the pool does not: Cognito's own InitiateAuth answers "User is disabled." for such an
+        account to anyone holding the console's (public, secretless) app client id, whatever
+        the password; it cannot check a disabled account's password, so neither can we. An
+        unknown address and a wrong password for an enabled account keep the one answer.
+        AdminGetUser rather than Cognito's message: error text is not an interface."""
+        cognito = client("cognito-idp")
+        try:
+            user = cognito.admin_get_user(UserPoolId=self.pool_id, Username=email)
+        except cognito.exceptions.UserNotFoundException:
+            return False
+        return not user.get("Enabled", True)
 
     def sign_in(self, email: str, password: str) -> str:
         result = self._start_sign_in(email, password)
@@ -130,8 +147,8 @@ class CognitoStaffDirectory:
     def invite(self, email: str, group: str, temporary_password: str | None = None) -> StaffMember:
         cognito = client("cognito-idp")
         try:
-            # No MessageAction: the pool mails the temporary password (the emulator mails
-            # nothing, so local accounts made this way are listed but cannot sign in yet).
+            # No MessageAction: the pool mails the invitation with the temporary password (the
+            # local stack's emulated pool mails it to its outbox, tessera_local.cognito).
             created = cognito.admin_create_user(
                 UserPoolId=self.pool_id,
                 Username=email,
@@ -155,6 +172,24 @@ class CognitoStaffDirectory:
             status=str(created.get("UserStatus", "")),
             enabled=bool(created.get("Enabled", True)),
         )
+
+    def resend_invitation(self, email: str) -> None:
+        cognito = client("cognito-idp")
+        try:
+            # RESEND: the pool makes up a new temporary password and mails the invitation again
+            # (the template's InviteMessageTemplate); the account, its groups and state stay.
+            cognito.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=email,
+                MessageAction="RESEND",
+                DesiredDeliveryMediums=["EMAIL"],
+            )
+        except cognito.exceptions.UserNotFoundException:
+            raise NotFound(f"no staff account {email}") from None
+        except cognito.exceptions.UnsupportedUserStateException:
+            raise Conflict(
+                f"{email} has signed in already: there is no invitation to resend"
+            ) from None
 
     def member(self, email: str) -> StaffMember:
         cognito = client("cognito-idp")

@@ -76,6 +76,19 @@ def add_staff(
     return member
 
 
+def resend_invitation(deps: Dependencies, principal: Principal, email: str) -> StaffMember:
+    """Mail an invited account's invitation again, with a new temporary password (the one
+    mailed before stops working): for a lost or expired invitation. Admins only; Conflict once
+    the account has chosen its own password (nothing to resend); NotFound. Audited."""
+    require_admin(principal)
+    address = normalise_email(email)
+    directory = deps.staff_directory()
+    directory.member(address)  # NotFound for an address that is not staff
+    directory.resend_invitation(address)
+    audit.record(deps, principal, "account.invitation_resent", f"account:{address}")
+    return directory.member(address)
+
+
 def change_group(deps: Dependencies, principal: Principal, email: str, group: str) -> StaffMember:
     """Move an account to another staff group (its role: agents or admins). Admins only; an
     admin cannot take their own admin role away (someone must be left to give it back)."""
@@ -83,7 +96,7 @@ def change_group(deps: Dependencies, principal: Principal, email: str, group: st
     _check_group(group)
     address = normalise_email(email)
     if address == principal.email and group != "admins":
-        raise ValidationFailed("group", "you cannot take your own admin role away")
+        raise ValidationFailed("group", "You cannot take your own admin role away.")
     directory = deps.staff_directory()
     before = directory.member(address)
     if before.groups != (group,):
@@ -106,7 +119,7 @@ def set_enabled(deps: Dependencies, principal: Principal, email: str, enabled: b
     require_admin(principal)
     address = normalise_email(email)
     if address == principal.email and not enabled:
-        raise ValidationFailed("enabled", "you cannot disable your own account")
+        raise ValidationFailed("enabled", "You cannot disable your own account.")
     directory = deps.staff_directory()
     before = directory.member(address)
     if before.enabled != enabled:

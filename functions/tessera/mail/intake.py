@@ -482,10 +482,10 @@ def _refuse_oversized(deps: Dependencies, key: str, raw: bytes, limits: MailFilt
         return _quarantine(deps, key, f"oversized ({size}), no sender to tell")
     notice = "no notice: automated mail"
     if loops.classify(parsed, deps.support_addresses()) is None:
-        _, texts = templates.pick(language.detect(parsed.subject))
+        written_in, texts = templates.pick(language.detect(parsed.subject))
         values = {
             "subject": parsed.subject,
-            "limit_mb": limits.max_mail_bytes // (1024 * 1024),
+            "limit": templates.size_text(limits.max_mail_bytes, written_in),
             "brand": deps.from_address(),
         }
         notice = _notify(

@@ -77,11 +77,17 @@ def reprocess_held(
         "mail.reprocessed",
         f"mail:{mail_id}",
         before=f"quarantined: {found.reason}",
-        after=" ".join(
-            str(part) for part in (outcome.result, outcome.ticket_id, outcome.reason) if part
-        ),
+        after=_outcome_text(outcome),
     )
     return outcome
+
+
+def _outcome_text(outcome: MailOutcome) -> str:
+    """What became of a reprocessed mail, as an admin reads it: "created #1042", the ticket by
+    the number people know it by (its id only when intake did not say the number: a
+    duplicate)."""
+    ticket = f"#{outcome.number}" if outcome.number is not None else outcome.ticket_id
+    return " ".join(str(part) for part in (outcome.result, ticket, outcome.reason) if part)
 
 
 def discard_held(deps: Dependencies, principal: Principal, mail_id: str, *, prefix: str) -> None:

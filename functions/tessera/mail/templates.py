@@ -13,6 +13,14 @@ from dataclasses import dataclass
 RTL = frozenset({"fa", "ar", "he"})
 
 
+# Units for sizes in mail texts, per language (``size_text``); English's for the others.
+SIZE_UNITS = {
+    "en": ("bytes", "KB", "MB"),
+    "fa": ("بایت", "کیلوبایت", "مگابایت"),
+    "el": ("bytes", "KB", "MB"),
+}
+
+
 @dataclass(frozen=True)
 class Texts:
     ack_subject: str
@@ -45,7 +53,7 @@ TEXTS: dict[str, Texts] = {
         ),
         oversized_subject="Re: {subject}",
         oversized_body=(
-            "Hello,\n\nyour mail to {brand} is larger than the {limit_mb} MB we accept, so it "
+            "Hello,\n\nyour mail to {brand} is larger than the {limit} we accept, so it "
             "did not open a ticket. Please send it again with smaller or fewer attachments, or "
             "share a link to the files.\n\n-- {brand}"
         ),
@@ -78,7 +86,7 @@ TEXTS: dict[str, Texts] = {
         ),
         oversized_subject="Re: {subject}",
         oversized_body=(
-            "سلام،\n\nحجم ایمیل شما به {brand} از {limit_mb} مگابایت بیشتر است و تیکتی باز "
+            "سلام،\n\nحجم ایمیل شما به {brand} از {limit} بیشتر است و تیکتی باز "
             "نشد. لطفاً آن را با پیوست‌های کوچک‌تر دوباره بفرستید.\n\nبا احترام،\n{brand}"
         ),
         reply_marker="##- لطفاً پاسخ خود را بالای این خط بنویسید -##",
@@ -110,7 +118,7 @@ TEXTS: dict[str, Texts] = {
         ),
         oversized_subject="Re: {subject}",
         oversized_body=(
-            "Γεια σας,\n\nτο μήνυμά σας προς {brand} ξεπερνά τα {limit_mb} MB και δεν άνοιξε "
+            "Γεια σας,\n\nτο μήνυμά σας προς {brand} ξεπερνά τα {limit} και δεν άνοιξε "
             "αίτημα. Στείλτε το ξανά με μικρότερα συνημμένα.\n\n-- {brand}"
         ),
         reply_marker="##- Γράψτε την απάντησή σας πάνω από αυτή τη γραμμή -##",
@@ -132,6 +140,17 @@ def pick(language: str | None) -> tuple[str, Texts]:
     if language in TEXTS:
         return language, TEXTS[language]
     return "en", TEXTS["en"]
+
+
+def size_text(size: int, language: str) -> str:
+    """A byte count as a reader says it: whole MB from 1 MB up (one decimal when not whole),
+    KB below that, bytes below 1 KB. A limit of 2000 bytes is "2 KB", never "0 MB"."""
+    unit_bytes, unit_kb, unit_mb = SIZE_UNITS.get(language, SIZE_UNITS["en"])
+    for step, unit in ((1024 * 1024, unit_mb), (1024, unit_kb)):
+        if size >= step:
+            amount = round(size / step, 1)
+            return f"{amount:g} {unit}"
+    return f"{size} {unit_bytes}"
 
 
 def without_link(body: str) -> str:

@@ -1,6 +1,8 @@
 """What the agent console needs to draw its pickers: the groups with their members, every agent,
 and the custom fields an agent fills in. Read from the applied config documents (``groups``,
-``fields``), so a change to them shows at the console's next load."""
+``fields``), so a change to them shows at the console's next load. A disabled staff account
+(the user pool's word, which an admin's Disable sets) is offered in no picker; tickets already
+assigned to it still show its address."""
 
 from __future__ import annotations
 
@@ -47,12 +49,15 @@ def workspace(deps: Dependencies, principal: Principal) -> Workspace:
     groups: tuple[TeamGroup, ...] = ()
     agents: tuple[Person, ...] = ()
     if directory is not None:
+        # One listing per staff group, not a lookup per agent. An address in the document
+        # without an account is kept: only a disabled account is known not to take tickets.
+        disabled = {m.email for m in deps.staff_directory().members() if not m.enabled}
         sla = clocks.applied(deps)
         groups = tuple(
             TeamGroup(
                 g.name,
                 g.escalates_to,
-                tuple(a.email for a in directory.members(g.name)),
+                tuple(a.email for a in directory.members(g.name) if a.email not in disabled),
                 calendar=(sla.group_calendars.get(g.name) or sla.default_calendar)
                 if sla is not None
                 else None,
@@ -62,6 +67,7 @@ def workspace(deps: Dependencies, principal: Principal) -> Workspace:
         agents = tuple(
             Person(a.email, display_name(a.email), tuple(sorted(a.groups)))
             for a in directory.agents
+            if a.email not in disabled
         )
     fields = tuple(definitions.by_key.values()) if definitions is not None else ()
     return Workspace(groups=groups, agents=agents, fields=fields)

@@ -196,6 +196,10 @@ class Emulator:
         self._app: WsgiApp = DomainDispatcherApplication(create_backend_app)
         self.journal: Journal | None = None
         self.replaying = False
+        # Per operation, what the service would make up, filled into the request before it is
+        # served (tessera_local.cognito: a generated temporary password), so the journal keeps
+        # it and a replay makes the same state as the call did.
+        self.fill_in: dict[str, Callable[[bytes], bytes]] = {}
 
     # -- state on disk ------------------------------------------------------------------------
     @property
@@ -259,9 +263,12 @@ class Emulator:
     # -- serving ------------------------------------------------------------------------------
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         body = _read_body(environ)
-        _name, changes, invoke = operation(environ, body)
+        name, changes, invoke = operation(environ, body)
         if invoke:  # the handler makes calls of its own, each under the lock
             return self._app(_with_body(environ, body), start_response)
+        if name in self.fill_in:
+            body = self.fill_in[name](body)
+            environ = _with_body(environ, body)  # its Content-Length journaled with it
         with self.lock:
             status, headers, chunks = call_wsgi(self._app, _with_body(environ, body))
             journal = self.journal

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tessera_local import (
+    cognito,
     demo,
     iam,
     lambdas,
@@ -153,6 +154,9 @@ class LocalStack:
         self.functions = lambdas.Functions(self.template)
         lambdas.install(self.functions)
         self.meter = usage.install(self.template, self.functions)
+        # Before a restore: replayed invitations are mailed as they were the first time.
+        cognito.install(self.template)
+        self.emulator.fill_in["AdminCreateUser"] = cognito.with_temporary_password
 
         if first_start:
             provision.provision(self.template, self.session)
@@ -217,8 +221,9 @@ class LocalStack:
 
         if first_start:
             self.apply_config()
-            cognito = self.session.client("cognito-idp")
-            demo.create_staff(self.template, cognito, self.settings.password)
+            demo.create_staff(
+                self.template, self.session.client("cognito-idp"), self.settings.password
+            )
             if self.settings.demo:
                 demo.send_customer_mail(self.settings.smtp_port)
             self.emulator.save()  # from now on the stack has state to restart from

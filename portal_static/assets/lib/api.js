@@ -3,11 +3,12 @@
 // {"error": {"code", "message", "field"?, "line"?}} as an ApiError.
 
 export class ApiError extends Error {
-  constructor(status, message, { code = "", field = "", line = null } = {}) {
+  constructor(status, message, { code = "", field = "", line = null, message: problem = "" } = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.problem = problem || message; // the API's own words, without the "field: " in front
     this.line = line; // a refused configuration document: the line the problem is on
   }
 }

@@ -34,6 +34,8 @@ run(async () => {
     box.replaceChildren(...formFields().flatMap((field) => {
       const id = `field-${field.key}`;
       const label = el("label", { for: id, text: field.labels[state.lang] || field.labels.en || Object.values(field.labels)[0] || field.key });
+      // Required is said in words beside the label, not only by the browser on submit.
+      if (field.required) label.append(" ", el("span", { class: "required", text: t("new.required") }));
       const input = field.type === "select"
         ? el("select", { id, name: field.key }, el("option", { value: "", text: t("new.choose") }), ...field.options.map((o) => el("option", { value: o, text: o })))
         : el("input", { id, name: field.key, dir: "auto" });

@@ -33,6 +33,13 @@ run(async () => {
   }
   const id = new URLSearchParams(location.search).get("id") || "";
   let ticket = null;
+  // The fields document's labels (GET /api/ticket-form, public): a custom field the portal's
+  // own portal.json does not list is named by them, never by its key ("contract_id").
+  let documentLabels = {};
+  api("/ticket-form", { auth: false }).then((answer) => {
+    documentLabels = Object.fromEntries(answer.custom_fields.map((f) => [f.key, f.labels]));
+    if (ticket) drawDetails();
+  }).catch(() => {});
   async function load() {
     try {
       ticket = await api(`/tickets/${encodeURIComponent(id)}`);
@@ -90,12 +97,16 @@ run(async () => {
   }
   // The custom fields the customer filled in (the API sends those customers may see).
   function drawDetails() {
-    const labels = Object.fromEntries(config.custom_fields.map((f) => [f.key, f.labels[state.lang] || f.labels.en || f.key]));
-    labels.product = t("new.product");
+    const own = Object.fromEntries(config.custom_fields.map((f) => [f.key, f.labels]));
+    const labelOf = (key) => {
+      if (key === "product") return t("new.product");
+      const labels = own[key] || documentLabels[key] || {};
+      return labels[state.lang] || labels.en || Object.values(labels)[0] || key;
+    };
     const entries = Object.entries(ticket.custom_fields || {});
     $("ticket-details").hidden = !entries.length;
     $("ticket-details").replaceChildren(...entries.flatMap(([key, value]) => [
-      el("dt", { text: labels[key] || key }), el("dd", { text: value, dir: "auto" }),
+      el("dt", { text: labelOf(key) }), el("dd", { text: value, dir: "auto" }),
     ]));
   }
   // Five stars: radio buttons (arrow keys move, space chooses), each named "3 stars".

@@ -9,6 +9,16 @@ import { agentName, api, html, say, t } from "../core.js";
 export const actorName = (actor) =>
   `\u2068${agentName(String(actor || "").replace(/^(admin|agent|customer|lead|cli):/, ""))}\u2069`;
 
+// An API error as an admin reads it: the API's own sentence when it wrote one ("You cannot
+// disable your own account."), else the problem after the form's label for the field it names
+// (`labels`: field -> label), never a raw "enabled: " or "temporary_password: " in front.
+export function errorText(failure, labels = {}) {
+  if (!failure.field) return failure.message;
+  const problem = failure.problem || failure.message;
+  if (/^\p{Lu}/u.test(problem)) return problem;
+  return labels[failure.field] ? `${labels[failure.field]}: ${problem}` : problem;
+}
+
 // The document of `kind` as applied: { doc, text, setText, validate, apply, conflict, error }.
 export function useConfigDocument(kind) {
   const [doc, setDoc] = useState(null); // { version, text, applied_by }

@@ -1,8 +1,10 @@
 // People: every staff account with its role, routing profile (the groups document), availability
-// and open tickets; invite an agent; change the role; disable (confirmed, then their open
-// tickets listed for reassignment) and enable again.
+// and open tickets; invite an agent, or mail an invited one's invitation again; change the role;
+// disable (confirmed, then their open tickets listed for reassignment) and enable again. The
+// admin's own row offers neither (the API refuses both: someone must stay admin), and says why.
 import { useEffect, useState } from "../../assets/vendor/htm-preact.js";
-import { api, html, number, say, t } from "../core.js";
+import { api, html, number, say, store, t } from "../core.js";
+import { errorText } from "./common.js";
 import { Confirm } from "./confirm.js";
 
 export function People() {
@@ -19,7 +21,14 @@ export function People() {
       await api(`/admin/agents/${encodeURIComponent(person.email)}`, { method: "PATCH", body });
       await load();
       return true;
-    } catch (failure) { say(failure.message); await load(); return false; }
+    } catch (failure) { say(errorText(failure)); await load(); return false; }
+  }
+  async function resend(person) {
+    try {
+      await api(`/admin/agents/${encodeURIComponent(person.email)}/invitation`, { method: "POST" });
+      say(t("admin.people.resent", { email: person.email }));
+    } catch (failure) { say(errorText(failure)); }
+    await load();
   }
   async function disable(person) {
     if (!(await change(person, { enabled: false }))) return;
@@ -49,10 +58,12 @@ export function People() {
       <caption class="visually-hidden">${t("admin.nav.people")}</caption>
       <thead><tr>${["email", "role", "groups", "languages", "skills", "capacity", "availability", "load", "account"].map(
         (c) => html`<th scope="col">${t(`admin.people.${c}`)}</th>`)}</tr></thead>
-      <tbody>${people.map((p) => html`<tr class=${p.enabled ? "" : "is-disabled"} data-email=${p.email}>
-        <th scope="row">${p.email}${p.status === "FORCE_CHANGE_PASSWORD" ? html` <span class="badge">${t("admin.people.invited")}</span>` : ""}</th>
+      <tbody>${people.map((p) => { const self = p.email === store.me?.email; return html`<tr class=${p.enabled ? "" : "is-disabled"} data-email=${p.email}>
+        <th scope="row">${p.email}${p.status === "FORCE_CHANGE_PASSWORD" ? html` <span class="badge">${t("admin.people.invited")}</span>` : ""}
+          ${self && html`<p class="hint" id="people-self-hint">${t("admin.people.self_hint")}</p>`}</th>
         <td><label class="visually-hidden" for=${`role-${p.email}`}>${t("admin.people.role_of", { email: p.email })}</label>
-          <select id=${`role-${p.email}`} value=${p.role === "admin" ? "admins" : "agents"} onChange=${(e) => role(p, e.target.value)}>
+          <select id=${`role-${p.email}`} value=${p.role === "admin" ? "admins" : "agents"} onChange=${(e) => role(p, e.target.value)}
+            disabled=${self} aria-describedby=${self ? "people-self-hint" : undefined}>
             ${["agents", "admins"].map((g) => html`<option value=${g}>${t(`admin.role.${g}`)}</option>`)}</select></td>
         <td>${p.routing_groups.length ? p.routing_groups.join(", ") : html`<span class="hint">${t("admin.people.not_routed")}</span>`}</td>
         <td>${p.languages.join(", ") || "—"}</td>
@@ -62,9 +73,12 @@ export function People() {
         <td><a href=${`#/view/all?assignee=${encodeURIComponent(p.email)}`} aria-label=${t("admin.people.load_of", { email: p.email, n: p.open_tickets })}>
           ${p.capacity ? `${p.open_tickets} / ${p.capacity}` : p.open_tickets}</a></td>
         <td>${p.enabled
-          ? html`<button type="button" class="danger" onClick=${() => setAsking(p)}>${t("admin.people.disable")}</button>`
-          : html`<span class="badge">${t("admin.people.is_disabled")}</span> <button type="button" onClick=${() => enable(p)}>${t("admin.people.enable")}</button>`}</td>
-      </tr>`)}</tbody></table></div>`}
+          ? html`<button type="button" class="danger" onClick=${() => setAsking(p)} disabled=${self}
+              aria-describedby=${self ? "people-self-hint" : undefined}>${t("admin.people.disable")}</button>`
+          : html`<span class="badge">${t("admin.people.is_disabled")}</span> <button type="button" onClick=${() => enable(p)}>${t("admin.people.enable")}</button>`}
+          ${p.status === "FORCE_CHANGE_PASSWORD" && p.enabled && html` <button type="button" class="resend" onClick=${() => resend(p)}
+            aria-label=${t("admin.people.resend_to", { email: p.email })}>${t("admin.people.resend")}</button>`}</td>
+      </tr>`; })}</tbody></table></div>`}
     ${asking && html`<${Confirm} title=${t("admin.people.disable_title", { email: asking.email })}
       text=${t("admin.people.disable_text")} action=${t("admin.people.disable")}
       onConfirm=${() => { const person = asking; setAsking(null); disable(person); }}
@@ -86,7 +100,9 @@ function Invite({ onInvited }) {
       event.target.reset();
       say(t("admin.people.invited_done", { email: created.email }));
       onInvited();
-    } catch (failure) { setError(failure.message); }
+    } catch (failure) {
+      setError(errorText(failure, { email: t("admin.people.email"), group: t("admin.people.role"), temporary_password: t("admin.people.temporary") }));
+    }
   }
   return html`<details class="panel invite"><summary>${t("admin.people.invite")}</summary>
     <form onSubmit=${submit} class="filters">
