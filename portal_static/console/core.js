@@ -98,6 +98,14 @@ export function when(iso) {
     dateStyle: "medium", timeStyle: "short", timeZone: store.zone,
   }).format(new Date(iso));
 }
+// "7 Nov 2026" (Persian: "۱۶ آبان ۱۴۰۵") for a local date "2026-11-07", in the agent's language,
+// digits and calendar. A date names a day, not a moment: it is read and written in UTC so that no
+// zone moves it to the day before. `options`: Intl's, e.g. { month: "short", day: "numeric" }.
+export function day(date, options = { dateStyle: "medium" }) {
+  if (!date) return "—";
+  return new Intl.DateTimeFormat(store.lang, { ...options, timeZone: "UTC" })
+    .format(new Date(`${date}T12:00:00Z`));
+}
 // "in 42 min", "overdue 1 h", "5 min ago": a due time or a past time relative to now.
 export function relative(iso, now = Date.now()) {
   const minutes = Math.round((new Date(iso).getTime() - now) / 60000);

@@ -3,7 +3,7 @@
 // requester domain, mailbox, tag, priority or language, CSAT comments, CSV downloads. Admins and leads see the team; an agent
 // sees "My numbers" (the API answers scope "own"). uPlot is loaded only on this page.
 import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
-import { api, duration, go, html, say, store, t, useStore } from "./core.js";
+import { api, day, duration, go, html, number, say, store, t, useStore } from "./core.js";
 
 const DIMENSIONS = ["agent", "group", "channel", "customer", "domain", "mailbox", "tag", "priority", "language"];
 
@@ -29,6 +29,12 @@ function loadUplot() {
   return uplotLoading;
 }
 
+// The chart's x values are the periods' noon (UTC seconds), back to the date they stand for.
+const dateOf = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
+const SHORT_DAY = { month: "short", day: "numeric" };
+// Whole tickets: the y axis steps by whole numbers only.
+const WHOLE_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000];
+
 function TrendChart({ series, from, to }) {
   const box = useRef(null);
   useEffect(() => {
@@ -38,22 +44,38 @@ function TrendChart({ series, from, to }) {
       if (gone || !box.current) return;
       const days = series.map((p) => Date.parse(`${p.period}T12:00:00Z`) / 1000);
       const width = Math.max(280, box.current.clientWidth || 600);
+      // One label per day when they fit (uPlot's own time ticks would fall on hours for a
+      // short range), else every n-th day; written with the console's dates (Persian calendar
+      // and digits in Persian).
+      const fit = Math.max(1, Math.floor((width - 60) / 72));
+      const step = Math.ceil(days.length / fit);
+      const count = (u, v) => (v === null || v === undefined ? "—" : num(v));
       chart = new uPlot({
         width, height: 220,
-        scales: { x: { time: true } },
-        series: [{}, { label: t("reports.created"), stroke: "#175cd3", width: 2 },
-          { label: t("reports.solved"), stroke: "#2f855a", width: 2, dash: [6, 3] }],
-        axes: [{}, { label: "" }],
+        scales: {
+          // a single day still gets a width to draw in
+          x: { time: true, range: (u, min, max) => (min === max ? [min - 43200, max + 43200] : [min, max]) },
+          // 0 to at least 5: an empty period is a flat line at 0, not a 0-100 scale of nothing
+          y: { range: (u, min, max) => [0, Math.max(5, Math.ceil((max || 0) * 1.1))] },
+        },
+        series: [{ label: t("reports.day"), value: (u, v) => (v === null || v === undefined ? "—" : day(dateOf(v))) },
+          { label: t("reports.created"), stroke: "#175cd3", width: 2, value: count },
+          { label: t("reports.solved"), stroke: "#2f855a", width: 2, dash: [6, 3], value: count }],
+        axes: [
+          { splits: () => days.filter((_, i) => i % step === 0),
+            values: (u, splits) => splits.map((s) => day(dateOf(s), SHORT_DAY)) },
+          { label: "", incrs: WHOLE_STEPS, values: (u, splits) => splits.map((v) => num(v)) },
+        ],
       }, [days, series.map((p) => p.created), series.map((p) => p.solved)], box.current);
     });
     return () => { gone = true; chart?.destroy(); };
   }, [series, store.lang]);
   return html`<figure class="chart">
-    <div ref=${box} class="chart-box" role="img" dir="ltr" aria-label=${t("reports.trend_label", { from, to })}></div>
+    <div ref=${box} class="chart-box" role="img" dir="ltr" aria-label=${t("reports.trend_label", { from: day(from), to: day(to) })}></div>
     <details><summary>${t("reports.as_table")}</summary>
       <table><thead><tr><th scope="col">${t("reports.day")}</th><th scope="col">${t("reports.created")}</th>
         <th scope="col">${t("reports.solved")}</th><th scope="col">${t("reports.reopened")}</th></tr></thead>
-      <tbody>${series.map((p) => html`<tr><th scope="row">${p.period}</th><td>${num(p.created)}</td>
+      <tbody>${series.map((p) => html`<tr><th scope="row">${day(p.period)}</th><td>${num(p.created)}</td>
         <td>${num(p.solved)}</td><td>${num(p.reopened)}</td></tr>`)}</tbody></table>
     </details>
   </figure>`;
@@ -122,25 +144,33 @@ export function Reports({ params }) {
   const title = own ? t("reports.mine") : t("reports.title");
   return html`<main id="main" class="reports">
     <h1>${title}</h1>
-    <form class="report-filters" onSubmit=${apply} aria-label=${t("reports.filters")}>
-      <label>${t("reports.from")} <input type="date" name="from" value=${from} required /></label>
-      <label>${t("reports.to")} <input type="date" name="to" value=${to} required /></label>
-      ${!own && html`<label>${t("reports.group_by")} <select name="group_by" value=${by}>
-        ${DIMENSIONS.map((d) => html`<option value=${d}>${t(`reports.by.${d}`)}</option>`)}</select></label>`}
+    ${/* Uncontrolled fields, new for each applied query: a re-render (a notification poll)
+        must not put back the applied values over what the lead is choosing. */ ""}
+    <form class="report-filters" key=${`${from}|${to}|${by}`} onSubmit=${apply} aria-label=${t("reports.filters")}>
+      <label>${t("reports.from")} <input type="date" name="from" defaultValue=${from} required /></label>
+      <label>${t("reports.to")} <input type="date" name="to" defaultValue=${to} required /></label>
+      ${!own && html`<label>${t("reports.group_by")} <select name="group_by">
+        ${DIMENSIONS.map((d) => html`<option value=${d} selected=${d === by}>${t(`reports.by.${d}`)}</option>`)}</select></label>`}
       <button type="submit" class="primary">${t("reports.apply")}</button>
       <button type="button" onClick=${() => download(`/reports/summary?${range}&group_by=${by}&format=csv`, `tessera-${by}-${from}-${to}.csv`)}>
         ${t("reports.csv")}</button>
     </form>
+    <p class="hint zone">${t("reports.zone", { zone: (data?.summary.tz || store.zone).replace(/_/g, " ") })}</p>
     <p class="error" role="alert">${error}</p>
     ${!data ? !error && html`<p>${t("reports.loading")}</p>` : html`
       <section aria-labelledby="today-title" class="tiles">
         <h2 id="today-title">${t("reports.today")}</h2>
         <dl>
-          <div><dt>${t("reports.backlog")}</dt><dd>${num(count(own ? "mine" : "all"))}</dd></div>
-          ${!own && html`<div class="soon"><dt>${t("reports.breaching")}</dt><dd>${num(count("breaching"))}</dd></div>
+          <div><dt>${t("reports.backlog")}</dt><dd>${num(count(own ? "mine" : "all"))}</dd>
+            <dd class="note">${t(own ? "reports.backlog_mine_hint" : "reports.backlog_hint")}</dd></div>
+          ${!own && html`<div><dt>${t("reports.waiting")}</dt><dd>${num(count("pending"))}</dd>
+            <dd class="note">${t("reports.waiting_hint")}</dd></div>
+          <div class="soon"><dt>${t("reports.breaching")}</dt><dd>${num(count("breaching"))}</dd></div>
           <div class="bad"><dt>${t("reports.breached")}</dt><dd>${num(count("breached"))}</dd></div>`}
-          <div><dt>${t("reports.created")}</dt><dd>${num(data.day.totals.created)}</dd></div>
-          <div><dt>${t("reports.solved")}</dt><dd>${num(data.day.totals.solved)}</dd></div>
+          <div><dt>${t("reports.created")}</dt><dd>${num(data.day.totals.created)}</dd>
+            <dd class="note">${t("reports.today_hint")}</dd></div>
+          <div><dt>${t("reports.solved")}</dt><dd>${num(data.day.totals.solved)}</dd>
+            <dd class="note">${t("reports.today_hint")}</dd></div>
         </dl>
       </section>
       <section aria-labelledby="trend-title">
@@ -197,7 +227,7 @@ export function Reports({ params }) {
         <h2 id="comments-title">${t("reports.comments")}</h2>
         ${data.comments.length === 0 ? html`<p>${t("reports.no_comments")}</p>` : html`<ul class="comments">
           ${data.comments.map((c) => html`<li><strong>${t("reports.score", { score: num(c.score) })}</strong>
-            · <a href=${`#/tickets/${c.ticket_id}`}>#${num(c.number)}</a> · ${c.agent === "-" ? "" : c.agent}
+            ${" · "}<a href=${`#/tickets/${c.ticket_id}`}>#${number(c.number)}</a>${c.agent === "-" ? "" : ` · ${c.agent}`}
             <blockquote dir="auto">${c.comment}</blockquote></li>`)}</ul>`}
       </section>`}
   </main>`;

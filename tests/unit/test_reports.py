@@ -28,10 +28,17 @@ import pytest
 from tessera.errors import ValidationFailed
 from tessera.reports import aggregates, histogram
 from tessera.reports.aggregates import count_ticket, rebuild, update_from_changes
-from tessera.reports.summary import comments, summary, summary_csv, ticket_list_csv, window
+from tessera.reports.summary import (
+    comments,
+    safe_cell,
+    summary,
+    summary_csv,
+    ticket_list_csv,
+    window,
+)
 from tests.fakes.memory import InMemoryTicketRepository
 from tests.fakes.reports import InMemoryAggregateStore
-from tests.reports_month import build_month, sla_config
+from tests.reports_month import MonthBuilder, build_month, sla_config
 
 NOVEMBER = ("2026-11-01", "2026-11-30")
 
@@ -272,12 +279,74 @@ def test_the_tickets_behind_a_number_as_csv(month: Any) -> None:
     assert len(solved) == 3
 
 
-def test_a_formula_in_a_cell_is_defused() -> None:
-    from tessera.reports.summary import safe_cell
+@pytest.mark.parametrize(
+    "formula",
+    [
+        '=HYPERLINK("http://evil.test","x")',
+        "+1+1",
+        "-1+cmd|' /C calc'!A0",
+        "@SUM(A1)",
+        "\t=1",
+        "\r=1",
+    ],
+)
+def test_a_formula_in_a_cell_is_defused(formula: str) -> None:
+    # Given untrusted text that a spreadsheet would run (a requester's address is one)
+    # When it is written as a CSV cell
+    # Then it starts with a quote: the spreadsheet shows it as text
+    assert safe_cell(formula) == "'" + formula
 
-    assert safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert safe_cell("dana@acme.test") == "dana@acme.test"
-    assert safe_cell(None) == ""
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [("-", "-"), ("=", "="), ("dana@acme.test", "dana@acme.test"), (12, "12"), (None, "")],
+)
+def test_a_cell_that_starts_no_formula_is_written_as_it_is(value: object, written: str) -> None:
+    # Given the "none" placeholder, a lone sign, an address, a number, nothing
+    # When each is written as a CSV cell
+    # Then it is unchanged (None: empty): a sign alone is no formula
+    assert safe_cell(value) == written
+
+
+def test_the_none_placeholder_stays_plain_and_every_csv_ends_with_a_newline(month: Any) -> None:
+    # Given the golden month (t4 has no agent, language, tag or mailbox)
+    _, store, named = month
+    w = window(*NOVEMBER, "UTC")
+    # When the tickets behind "created" and the summary by agent are written as CSV
+    listed = "".join(ticket_list_csv(store, w, metric="created", dimension=None, value=None))
+    by_agent = "".join(summary_csv(summary(store, w, group_by="agent")))
+    # Then t4's empty dimensions are a plain "-", as is the agent row's key
+    header, *lines = listed.splitlines()
+    t4 = dict(
+        zip(
+            header.split(","), next(x for x in lines if named["t4"].id in x).split(","), strict=True
+        )
+    )
+    assert (t4["agent"], t4["language"], t4["tag"], t4["mailbox"]) == ("-", "-", "-", "-")
+    assert [line.split(",")[0] for line in by_agent.splitlines()][1] == "-"
+    assert "'-" not in listed + by_agent
+    # And each file ends with a line break (a last line without one is dropped by some tools)
+    assert listed.endswith("\r\n")
+    assert by_agent.endswith("\r\n")
+
+
+def test_a_value_every_ticket_has_left_shows_no_row_of_zeros(month: Any) -> None:
+    # Given the golden month, and t3 moved to a new group "sales" and back to tech, counted after
+    # each move: the sales items stay in the store, their counters back at zero
+    tickets, store, named = month
+    builder = MonthBuilder(tickets)
+    for group in ("sales", "tech"):
+        builder.change(named["t3"], "2026-11-04T09:00", actor="eleni", group=group)
+        count_ticket(store, tickets, sla_config(), named["t3"].id)
+    left = [c for k, c in store.counters.items() if k.split("|")[1:] == ["group", "sales"]]
+    assert left
+    assert all(n == 0 for c in left for n in c.values())
+    # When November is summarised by group, as JSON and as CSV
+    answer = summary(store, window(*NOVEMBER, "UTC"), group_by="group")
+    # Then sales has no row (it counts nothing); the groups with tickets and the totals remain
+    assert [r["key"] for r in answer["rows"]] == ["billing", "tech"]
+    assert [line.split(",")[0] for line in summary_csv(answer)][1:] == ["billing", "tech", "total"]
+    assert answer["totals"]["created"] == 4
 
 
 @pytest.mark.parametrize(

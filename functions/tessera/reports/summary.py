@@ -181,6 +181,10 @@ def summary(
                 _merge(series.setdefault(_period(w.local(hour), interval), {}), counters)
     for counters in [] if separate else rows.values():
         _merge(totals, counters)
+    # A value every ticket has left (a ticket routed from no group to one, an agent's tickets all
+    # reassigned) keeps its hours' items, their counters taken back to zero: a row of zeros and
+    # nulls that counts nothing and would only look like a real value with no activity.
+    rows = {value: counters for value, counters in rows.items() if any(counters.values())}
     answer: dict[str, Any] = {
         "from": w.first.isoformat(),
         "to": w.last.isoformat(),
@@ -225,13 +229,24 @@ COLUMNS = (
 )
 
 
+# What a spreadsheet reads as the start of a formula: one of these followed by anything (a lone
+# "-" is the reports' "none" placeholder and no formula), or a tab or CR at all (they can hide
+# one behind whitespace in some spreadsheets).
+FORMULA_SIGNS = ("=", "+", "-", "@")
+FORMULA_WHITESPACE = ("\t", "\r")
+
+
 def safe_cell(value: Any) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (a requester's address is
-    untrusted text); None is empty."""
+    untrusted text): such a cell gets a leading ``'``; anything else, the ``-`` placeholder
+    included, is written as it is. None is empty."""
     if value is None:
         return ""
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    starts_formula = (text[:1] in FORMULA_SIGNS and len(text) > 1) or (
+        text[:1] in FORMULA_WHITESPACE
+    )
+    return "'" + text if starts_formula else text
 
 
 def _line(cells: list[Any]) -> str:
