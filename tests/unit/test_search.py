@@ -173,13 +173,23 @@ def test_a_number_alone_finds_its_ticket_before_the_index_has_it(desk: Desk) -> 
     # And a number that is no ticket is a word: it finds the tickets that say it
     other = searching.search_tickets(desk.index, AGENT, SearchRequest("5531"), desk.tickets)
     assert [h.number for h in other.hits] == [indexed.number]
+    # And once indexed, it still comes first: before a ticket whose subject is its number
+    mentions = desk.ticket(f"Order {fresh.number} {fresh.number}", f"order {fresh.number}")
+    indexing.refresh(desk.tickets, desk.index, [fresh.id])
+    one = searching.search_tickets(
+        desk.index, AGENT, SearchRequest(str(fresh.number), limit=1), desk.tickets
+    )
+    assert one.hits[0].number == fresh.number
+    assert one.total == 2  # counted once, though its place in the index is on a later page
+    assert mentions.number in desk.numbers(str(fresh.number))
     # And a customer, a filter or a later page gets only what the index says
     for principal, filtered in (
         (ANA, SearchRequest(str(fresh.number))),
         (AGENT, SearchRequest(str(fresh.number), filters=SearchFilters(priority="low"))),
         (AGENT, SearchRequest(str(fresh.number), offset=25)),
     ):
-        assert searching.search_tickets(desk.index, principal, filtered, desk.tickets).hits == []
+        hits = searching.search_tickets(desk.index, principal, filtered, desk.tickets).hits
+        assert fresh.id not in [h.ticket_id for h in hits]
 
 
 def test_internal_notes_and_file_names_are_found_by_staff(desk: Desk) -> None:

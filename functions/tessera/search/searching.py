@@ -57,11 +57,11 @@ def search_tickets(
     result = index.search(request)
     if tickets is None or not principal.is_staff:
         return result
-    return _numbered_first(result, tickets, request)
+    return _numbered_first(result, index, tickets, request)
 
 
 def _numbered_first(
-    result: SearchResult, tickets: TicketRepository, request: SearchRequest
+    result: SearchResult, index: SearchIndex, tickets: TicketRepository, request: SearchRequest
 ) -> SearchResult:
     number = _BARE_NUMBER.fullmatch(request.text.strip())
     # Filters and later pages are the index's alone: the ticket looked up may not pass them.
@@ -71,8 +71,10 @@ def _numbered_first(
         ticket = tickets.get_by_number(int(number.group(1)))
     except NotFound:
         return result
-    if any(hit.ticket_id == ticket.id for hit in result.hits):
-        return result
+    found = [hit for hit in result.hits if hit.ticket_id == ticket.id]
+    if found:  # ranked below a ticket that merely mentions the number: first all the same
+        others = [hit for hit in result.hits if hit.ticket_id != ticket.id]
+        return replace(result, hits=[*found, *others])
     hit = Hit(
         ticket_id=ticket.id,
         number=ticket.number,
@@ -83,4 +85,8 @@ def _numbered_first(
         source="people",
         snippet=(Fragment(str(ticket.number), True),),
     )
-    return replace(result, hits=[hit, *result.hits], total=result.total + 1)
+    # On a later page of this search it is counted already (and shown there again: a page one
+    # longer than asked, rather than cut, so no other ticket falls between two pages); not
+    # indexed yet, it is one more.
+    indexed = index.search(SearchRequest(f"#{ticket.number}", limit=1)).total > 0
+    return replace(result, hits=[hit, *result.hits], total=result.total + (0 if indexed else 1))
