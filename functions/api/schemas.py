@@ -270,6 +270,11 @@ TICKET: Schema = {
         "status": STATUS,
         "priority": PRIORITY,
         "requester": {"type": "string"},
+        "requester_name": {
+            "type": ["string", "null"],
+            "maxLength": 128,
+            "description": "Staff: the name the requester's first mail gave (text, never HTML)",
+        },
         "group": {"type": ["string", "null"]},
         "assignee": {"type": ["string", "null"]},
         "tags": {"type": "array", "items": {"type": "string"}},
@@ -420,7 +425,10 @@ MESSAGE: Schema = {
         },
         "author_name": {
             "type": ["string", "null"],
-            "description": "An agent's name (from their address), for labelling their replies",
+            "description": (
+                "An agent's name (from their address), or the name a mail's From gave its "
+                "sender (text, never HTML); null when unknown"
+            ),
         },
         "text": {"type": "string"},
         "html": {"type": "string"},
@@ -504,7 +512,7 @@ def message_json(message: Message, ticket: Ticket) -> dict[str, Any]:
         "kind": message.kind.value,
         "author": message.author,
         "from": role,
-        "author_name": display_name(message.author) if role == "agent" else None,
+        "author_name": display_name(message.author) if role == "agent" else message.author_name,
         "text": message.text,
         "html": message.html,
         "attachments": [

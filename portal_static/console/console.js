@@ -12,7 +12,7 @@ import { Notifications } from "./me.js";
 import { NewTicket } from "./create.js";
 import { Queue } from "./queue.js";
 import { Reports } from "./reports.js";
-import { SearchPage } from "./search.js";
+import { SearchPage, searchHash } from "./search.js";
 import { Settings } from "./me.js";
 import { TicketPage } from "./ticket.js";
 import { AdminCenter, isAdmin } from "./admin/index.js";
@@ -57,22 +57,38 @@ function SignIn() {
 
 function Header({ route }) {
   const me = store.me;
+  // `#1042` opens that ticket. Words go to the search view, which reads them as it reads its
+  // own box (asTyped). A bare number is a word too, but the ticket with that number, when there
+  // is one, opens at once: the search for it says so (it finds that ticket first, even one too
+  // new for the index), so a number that is no ticket costs no failed request.
   async function jump(event) {
     event.preventDefault();
-    const typed = new FormData(event.target).get("q").trim();
-    const value = typed.replace(/^#/, "");
+    const form = event.target;
+    const typed = String(new FormData(form).get("q")).trimStart();
+    const value = typed.trim();
     if (!value) return;
-    if (!/^\d+$/.test(value)) { // words: search, with the results as a view
-      event.target.reset();
-      go(`#/search?q=${encodeURIComponent(typed)}`);
+    // Out of the box: the page's own keys (a ticket's a, r, n, s; the results' j, k) work at once.
+    const leave = (hash) => {
+      form.reset();
+      document.activeElement?.blur();
+      go(hash);
+    };
+    const open = (id) => leave(`#/tickets/${id}`);
+    const hashed = /^#(\d+)$/.exec(value);
+    if (hashed) {
+      try {
+        open((await api(`/tickets/${encodeURIComponent(hashed[1])}`)).id);
+      } catch (error) { say(t("jump.none", { q: hashed[1] })); }
       return;
     }
-    try {
-      const ticket = await api(`/tickets/${encodeURIComponent(value)}`);
-      event.target.reset();
-      document.activeElement?.blur(); // the ticket's own keys (a, r, n, s) work at once
-      go(`#/tickets/${ticket.id}`);
-    } catch (error) { say(t("jump.none", { q: value })); }
+    if (/^\d{1,9}$/.test(value)) {
+      try {
+        const found = await api(`/tickets?q=${value}&limit=1`);
+        const ticket = found.items.find((hit) => hit.number === Number(value));
+        if (ticket) { open(ticket.id); return; }
+      } catch (error) { say(error.message); return; }
+    }
+    leave(searchHash(typed));
   }
   async function setStatus(event) {
     try {

@@ -106,6 +106,26 @@ export function day(date, options = { dateStyle: "medium" }) {
   return new Intl.DateTimeFormat(store.lang, { ...options, timeZone: "UTC" })
     .format(new Date(`${date}T12:00:00Z`));
 }
+// The instant a calendar day ("2026-03-01", a date input's value) starts in the agent's zone,
+// as ISO-8601 UTC; `days` later with days=1 (the end of a range: the next day's start, less 1 ms).
+export function dayStart(day, days = 0, zone = store.zone) {
+  const [y, m, d] = day.split("-").map(Number);
+  const wall = Date.UTC(y, m - 1, d + days);
+  // The zone's offset at that wall time, asked of Intl twice: once near it, once at the
+  // instant found (a day that starts on a daylight-saving change moves by the second answer).
+  const offset = (instant) => {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-US", {
+      timeZone: zone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+      hour: "numeric", minute: "numeric", second: "numeric",
+    }).formatToParts(new Date(instant)).map((p) => [p.type, Number(p.value)]));
+    return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second) - instant;
+  };
+  const first = wall - offset(wall);
+  return new Date(wall - offset(first)).toISOString();
+}
+export const dayEnd = (day, zone = store.zone) =>
+  new Date(new Date(dayStart(day, 1, zone)).getTime() - 1).toISOString();
+
 // "in 42 min", "overdue 1 h", "5 min ago": a due time or a past time relative to now.
 export function relative(iso, now = Date.now()) {
   const minutes = Math.round((new Date(iso).getTime() - now) / 60000);

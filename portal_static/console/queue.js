@@ -30,24 +30,35 @@ export function Rail({ views, current }) {
   </nav>`;
 }
 
-function Filters({ values, onChange }) {
+const CHANNELS = ["email", "portal", "api", "phone", "other"];
+const DATES = ["created_from", "created_to", "updated_from", "updated_to"];
+
+// Sort and filter controls for a list whose values live in the address: the queue's, and the
+// search view's (its own sorts; channel and dates too). `fields` names the filters shown; the
+// first of `sorts` is the default and stays out of the address.
+export function Filters({ values, onChange, sorts = SORTS, fields = FILTERS }) {
   const { groups, agents } = store.workspace;
-  const choose = (name, options, label) => html`<label>${t(`filter.${name}`)}
-    <select name=${name} value=${values[name] || ""} onChange=${(e) => onChange({ ...values, [name]: e.target.value })}>
+  const [defaultSort] = sorts;
+  const set = (name, value) => onChange({ ...values, [name]: value });
+  const choose = (name, options, label) => fields.includes(name) && html`<label>${t(`filter.${name}`)}
+    <select name=${name} value=${values[name] || ""} onChange=${(e) => set(name, e.target.value)}>
       <option value="">${t("filter.any")}</option>
       ${options.map((o) => html`<option value=${o}>${label(o)}</option>`)}
     </select></label>`;
   return html`<div class="filters" role="group" aria-label=${t("filter.label")}>
     <label>${t("filter.sort")}
-      <select name="sort" value=${values.sort || "updated"} onChange=${(e) => onChange({ ...values, sort: e.target.value === "updated" ? "" : e.target.value })}>
-        ${SORTS.map((s) => html`<option value=${s}>${t(`sort.${s}`)}</option>`)}</select></label>
+      <select name="sort" value=${values.sort || defaultSort} onChange=${(e) => set("sort", e.target.value === defaultSort ? "" : e.target.value)}>
+        ${sorts.map((s) => html`<option value=${s}>${t(`sort.${s}`)}</option>`)}</select></label>
     ${choose("status", STATUSES, (s) => t(`status.${s}`))}
     ${choose("priority", PRIORITIES, (p) => t(`priority.${p}`))}
     ${choose("group", groups.map((g) => g.name), (g) => g)}
     ${choose("assignee", withCurrent(agents.map((a) => a.email), values.assignee), agentName)}
-    <label>${t("filter.tag")}
+    ${choose("channel", CHANNELS, (c) => t(`channel.${c}`))}
+    ${fields.includes("tag") && html`<label>${t("filter.tag")}
       <input name="tag" value=${values.tag || ""} dir="auto" size="10"
-        onChange=${(e) => onChange({ ...values, tag: e.target.value.trim() })} /></label>
+        onChange=${(e) => set("tag", e.target.value.trim())} /></label>`}
+    ${DATES.filter((d) => fields.includes(d)).map((d) => html`<label>${t(`filter.${d}`)}
+      <input name=${d} type="date" value=${values[d] || ""} onChange=${(e) => set(d, e.target.value)} /></label>`)}
   </div>`;
 }
 

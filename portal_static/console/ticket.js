@@ -32,15 +32,24 @@ async function download(ticketId, file) {
   } catch (error) { say(error.message); }
 }
 
+// A name to call a requester whose mail gave none (or came before names were kept):
+// dana.smith@ -> Dana Smith, as tessera.tickets.model.display_name guesses.
+const guessedName = (email) =>
+  email.split("@")[0].split(/[._-]+/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join(" ") || email;
+
 function Message({ ticket, message }) {
   const from = { agent: "reply", requester: "customer" }[message.from] || message.from || "customer";
   // Held mail (a sender not on the ticket) is internal but no agent's note: labelled as held.
   const kind = from === "outsider" ? "outsider" : message.kind === "internal" ? "note" : from;
   const symbol = { note: "lock", reply: "reply", system: "gear" }[kind] || "mail";
-  const who = message.from === "agent" ? message.author_name || agentName(message.author) : message.author;
+  const agent = message.from === "agent";
+  // A mail's sender by the name their From gave (untrusted text, shown as text), and their
+  // address beside it: the name alone could be anyone's.
+  const who = agent ? message.author_name || agentName(message.author) : message.author_name || message.author;
+  const address = !agent && message.author_name && message.author.includes("@") ? message.author : null;
   return html`<li class=${`message ${kind}`} data-kind=${message.kind}>
     <p class="meta"><span class="label">${icon(symbol)} ${t(`thread.${kind}`)}</span>
-      <strong dir="auto">${who}</strong> <time datetime=${message.created_at}>${when(message.created_at)}</time></p>
+      <strong dir="auto">${who}</strong>${address && html` <span class="address" dir="ltr">${address}</span>`} <time datetime=${message.created_at}>${when(message.created_at)}</time></p>
     ${message.html ? html`<${MessageFrame} markup=${message.html} />` : html`<div class="text" dir="auto">${message.text}</div>`}
     ${message.attachments.length > 0 && html`<ul class="files" aria-label=${t("thread.files")}>
       ${message.attachments.map((file) => html`<li><button type="button" class="link" onClick=${() => download(ticket.id, file)}>
@@ -85,7 +94,7 @@ function Requester({ ticket }) {
   const plan = ticket.custom_fields?.plan;
   return html`<section class="panel requester" aria-labelledby="requester-title">
     <h2 id="requester-title">${t("requester.title")}</h2>
-    <p><strong dir="auto">${ticket.requester.split("@")[0].split(/[._-]+/).map((p) => p[0]?.toUpperCase() + p.slice(1)).join(" ")}</strong>
+    <p><strong dir="auto">${ticket.requester_name || guessedName(ticket.requester)}</strong>
       ${vip && html` <span class="badge vip">VIP</span>`}${plan && html` <span class="badge">${plan}</span>`}<br />
       <a href=${`mailto:${ticket.requester}`}>${ticket.requester}</a></p>
     ${ticket.participants?.length > 0 && html`<p><small>${t("requester.cc", { list: ticket.participants.join(", ") })}</small></p>`}

@@ -29,6 +29,7 @@ BUCKET = "attachments-privacy"
 RAW_BUCKET = "raw-mail-privacy"
 VERA = "vera.victim@example.com"
 HER_WORDS = "my passport number is X123"
+HER_NAME = "Vera Quellmalz"
 OLGA_WORDS = "olga keeps her words"
 
 
@@ -48,7 +49,12 @@ def world(tickets_table: str) -> dict[str, object]:
     )
     repository = DynamoTicketRepository(tickets_table)
     files = S3AttachmentStore(BUCKET)
-    own = stored_ticket(repository, subject=f"Help: {HER_WORDS}", requester=VERA.upper())
+    own = stored_ticket(
+        repository,
+        subject=f"Help: {HER_WORDS}",
+        requester=VERA.upper(),
+        requester_name=HER_NAME,
+    )
     files.put("mail/vera-file", HER_WORDS.encode(), content_type="text/plain", filename="p.txt")
     for kind, author, text, attachments, raw_key in [
         (
@@ -61,14 +67,24 @@ def world(tickets_table: str) -> dict[str, object]:
         (MessageKind.PUBLIC, "alice@example.com", f"Dear {VERA}, we have {HER_WORDS}", (), None),
         (MessageKind.INTERNAL, "alice@example.com", f"Called {VERA} back", (), None),
     ]:
-        message = Message(own.id, kind, author, text, attachments=attachments, raw_key=raw_key)
+        name = HER_NAME if author == VERA else None
+        message = Message(
+            own.id, kind, author, text, attachments=attachments, raw_key=raw_key, author_name=name
+        )
         repository.add_message(own, message, [])
     olgas = stored_ticket(
         repository, subject="Olga's order", requester="olga@example.com", participants=[VERA]
     )
     repository.add_message(
         olgas,
-        Message(olgas.id, MessageKind.PUBLIC, VERA, HER_WORDS, raw_key="inbound/vera-in-olgas"),
+        Message(
+            olgas.id,
+            MessageKind.PUBLIC,
+            VERA,
+            HER_WORDS,
+            raw_key="inbound/vera-in-olgas",
+            author_name=HER_NAME,
+        ),
         [],
     )
     olga_says = Message(
@@ -134,6 +150,7 @@ def test_after_erase_no_item_or_object_holds_her_address_or_words(
     # Given her address and words are stored
     assert VERA in everything_stored(tickets_table)
     assert HER_WORDS.lower() in everything_stored(tickets_table)
+    assert HER_NAME.lower() in everything_stored(tickets_table)
     events_before = len(world["archive"].thread(world["own"].id).events)
     # When she is erased
     erasure = erase_requester(
@@ -148,6 +165,7 @@ def test_after_erase_no_item_or_object_holds_her_address_or_words(
     stored = everything_stored(tickets_table)
     assert VERA not in stored
     assert HER_WORDS.lower() not in stored
+    assert HER_NAME.lower() not in stored  # the name her mail gave, on tickets and messages
     # (one attachment and her two raw mails; Olga's raw mail stays)
     assert (erasure.tickets, erasure.files, erasure.notifications) == (2, 3, 1)
     raw_left = boto3.client("s3").list_objects_v2(Bucket=RAW_BUCKET).get("Contents", [])

@@ -109,6 +109,7 @@ def test_a_created_ticket_reads_back_whole_by_id_and_by_number(
         language="de",
         mailbox="support@example.com",
         participants=["carol@example.com"],
+        requester_name="Alice Nováková",
     )
 
     # When it is read by id and by number
@@ -648,6 +649,42 @@ def test_items_follow_the_data_model(dynamo: DynamoTicketRepository, tickets_tab
     assert {"assignee_status", "timer", "due_at"}.isdisjoint(stored)
     assert claim["ticket_id"] == {"S": ticket.id}
     assert sorted(i["sk"]["S"].split("#")[0] for i in partition) == ["", "E", "M"]
+
+
+def test_items_stored_before_names_read_back_without_them(
+    dynamo: DynamoTicketRepository, tickets_table: str
+) -> None:
+    # Given a ticket and message stored without names, as every item before names were kept
+    ticket = store_ticket(dynamo)
+    client = boto3.client("dynamodb")
+    partition = client.query(
+        TableName=tickets_table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"T#{ticket.id}"}},
+    )["Items"]
+    assert all({"requester_name", "author_name"}.isdisjoint(item) for item in partition)
+    # When they are read, then the names are unknown, not an error
+    thread = dynamo.thread(ticket.id)
+    assert thread.ticket.requester_name is None
+    assert [m.author_name for m in thread.messages] == [None]
+
+
+def test_a_messages_author_name_reads_back(repository: TicketRepository) -> None:
+    # Given a ticket whose mail gave its sender's name
+    ticket, created = open_ticket(
+        number=repository.next_number(),
+        subject="Refund",
+        requester="casey@customer.test",
+        requester_name="Casey Jones",
+        channel=Channel.EMAIL,
+        actor="system:intake",
+        reason="mail",
+    )
+    repository.create(ticket, first_message(ticket, author_name="Casey Jones"), [created])
+    # When its thread is read, then both names are there
+    thread = repository.thread(ticket.id)
+    assert thread.ticket.requester_name == "Casey Jones"
+    assert [m.author_name for m in thread.messages] == ["Casey Jones"]
 
 
 def test_recorded_events_join_the_trail_without_touching_the_ticket(

@@ -685,3 +685,58 @@ def test_each_message_from_mail_keeps_its_raw_mail_key() -> None:
     # Then its message names the raw MIME it came from (what privacy erase deletes)
     thread = world.tickets.thread(ticket_id)
     assert [m.raw_key for m in thread.messages] == ["inbound/ses-1"]
+
+
+# ---------------------------------------------------------------------------- the sender's name
+
+
+def test_the_from_name_is_kept_on_the_ticket_and_its_message() -> None:
+    # Given mail from "Casey Jones <casey@customer.test>"
+    world = World()
+    raw = mail(sender="casey@customer.test").replace(b"From: Dana", b"From: Casey Jones")
+    # When it opens a ticket
+    outcome = deliver(world, raw)
+    assert outcome.ticket_id is not None
+    # Then the ticket's requester and the message's author have that name
+    thread = world.tickets.thread(outcome.ticket_id)
+    assert thread.ticket.requester_name == "Casey Jones"
+    assert [m.author_name for m in thread.messages] == ["Casey Jones"]
+    # And a reply under another name keeps it on that message; the ticket keeps the first
+    reply = mail(
+        "Re: Help",
+        sender="casey@customer.test",
+        message_id="<m2@customer.test>",
+        extra="In-Reply-To: <m1@customer.test>\r\n",
+    ).replace(b"From: Dana", b"From: =?utf-8?b?2qnbjNiz24w=?=")
+    assert deliver(world, reply, "s2").result == "reply"
+    thread = world.tickets.thread(outcome.ticket_id)
+    assert thread.ticket.requester_name == "Casey Jones"
+    assert [m.author_name for m in thread.messages] == ["Casey Jones", "کیسی"]
+
+
+@pytest.mark.parametrize(
+    ("header", "kept"),
+    [
+        ('"Jones, Casey" <casey@customer.test>', "Jones, Casey"),
+        ("<casey@customer.test>", None),  # no name: none is made up
+        ("casey@customer.test", None),
+        ('"support@example.com" <casey@customer.test>', None),  # an address as a name misleads
+        ('"<img src=x onerror=alert(1)>" <casey@customer.test>', "<img src=x onerror=alert(1)>"),
+        ('"Casey \u202eseoJ" <casey@customer.test>', "Casey seoJ"),  # a bidi override is out
+        ('"  Casey \t  Jones  " <casey@customer.test>', "Casey Jones"),
+        (f'"{"A" * 300}" <casey@customer.test>', "A" * 128),
+    ],
+)
+def test_a_from_name_is_untrusted_text_cleaned_and_capped(header: str, kept: str | None) -> None:
+    # Given mail whose From name is missing, misleading, markup-like, spoofing or too long
+    world = World()
+    raw = mail(sender="casey@customer.test").replace(
+        b"From: Dana <casey@customer.test>", f"From: {header}".encode()
+    )
+    # When it opens a ticket
+    outcome = deliver(world, raw)
+    assert outcome.ticket_id is not None
+    # Then the name is kept as plain text (pages never read it as HTML), cleaned, or dropped
+    thread = world.tickets.thread(outcome.ticket_id)
+    assert thread.ticket.requester_name == kept
+    assert thread.messages[0].author_name == kept

@@ -15,7 +15,7 @@ from tessera.adapters.search_segments import DirectoryBlobs, SegmentIndex
 from tessera.errors import ValidationFailed
 from tessera.identity.access import Principal, Role
 from tessera.search import indexing, searching
-from tessera.search.model import SearchFilters, SearchRequest
+from tessera.search.model import SearchDocument, SearchFilters, SearchRequest, document
 from tessera.search.query import parse
 from tessera.tickets.model import Attachment, Message, MessageKind, Priority, Ticket
 from tests.factories import stored_ticket
@@ -100,6 +100,96 @@ def test_phrases_prefixes_numbers_and_addresses(desk: Desk) -> None:
     assert desk.numbers(str(second.number)) == [second.number]
     assert desk.numbers("zoe@x.test") == [first.number]
     assert desk.numbers("zoe") == [first.number]
+
+
+def test_people_are_found_by_the_names_their_mail_gave(desk: Desk) -> None:
+    # Given Casey Jones's ticket, and on it a held mail from an outsider who named himself
+    casey = desk.ticket(
+        "Parcel", "where is it", requester="ana@customer.test", requester_name="Casey Jones"
+    )
+    desk.ticket("Other", "nothing in common", requester="ben@customer.test")
+    current = desk.tickets.get(casey.id)
+    held = Message(
+        casey.id,
+        MessageKind.INTERNAL,
+        "eve@evil.test",
+        "let me in",
+        mail_message_id="<e@evil.test>",
+        author_name="Mallory Quint",
+    )
+    desk.tickets.add_message(current, held, [])
+    indexing.refresh(desk.tickets, desk.index, [casey.id])
+    # When staff search the last name, the full name as a phrase or the outsider's name
+    # Then Casey's ticket is found, from its people
+    assert desk.numbers("Jones") == [casey.number]
+    assert desk.numbers('"Casey Jones"') == [casey.number]
+    assert desk.numbers("quint") == [casey.number]
+    assert desk.index.search(SearchRequest("jones")).hits[0].source == "people"
+    # And the requester finds it by her name, but never by a name only staff may read
+    assert desk.numbers("jones", ANA) == [casey.number]
+    assert desk.numbers("quint", ANA) == []
+
+
+def test_words_only_in_the_html_part_are_found(desk: Desk) -> None:
+    # Given a mail whose text and HTML versions differ
+    ticket = stored_ticket(desk.tickets, subject="Order", requester="ana@customer.test")
+    message = Message(
+        ticket.id,
+        MessageKind.PUBLIC,
+        "ana@customer.test",
+        "Please see the table below.",
+        html="<p>Please see the table below.</p><table><tr><td>Tracking 9QX7</td></tr></table>",
+    )
+    desk.tickets.add_message(desk.tickets.get(ticket.id), message, [])
+    indexing.refresh(desk.tickets, desk.index, [ticket.id])
+    # When a word only the HTML part has is searched, then the ticket is found
+    assert desk.numbers("9qx7") == [ticket.number]
+    assert desk.numbers("tracking", ANA) == [ticket.number]
+    # And a word both versions have is one text's word, not two (the HTML adds no copy)
+    [text] = [t for t in _document(desk, ticket.id).texts if t.ref == message.id]
+    assert text.text.count("table below") == 1
+
+
+def _document(desk: Desk, ticket_id: str) -> SearchDocument:
+    found = document(desk.tickets.thread(ticket_id))
+    assert found is not None
+    return found
+
+
+def test_a_number_alone_finds_its_ticket_before_the_index_has_it(desk: Desk) -> None:
+    # Given a ticket the index has not heard of yet (its change is still on the way)
+    indexed = desk.ticket("Indexed", "an order 5531 for parts")
+    fresh = stored_ticket(desk.tickets, subject="Just opened")
+    request = SearchRequest(str(fresh.number))
+    assert desk.index.search(request).hits == []
+    # When staff search its number, then it is found, first, with the repository's help
+    found = searching.search_tickets(desk.index, AGENT, request, desk.tickets)
+    assert [h.number for h in found.hits] == [fresh.number]
+    assert found.total == 1
+    hashed = searching.search_tickets(
+        desk.index, AGENT, SearchRequest(f"#{fresh.number}"), desk.tickets
+    )
+    assert [h.number for h in hashed.hits] == [fresh.number]
+    # And a number that is no ticket is a word: it finds the tickets that say it
+    other = searching.search_tickets(desk.index, AGENT, SearchRequest("5531"), desk.tickets)
+    assert [h.number for h in other.hits] == [indexed.number]
+    # And once indexed, it still comes first: before a ticket whose subject is its number
+    mentions = desk.ticket(f"Order {fresh.number} {fresh.number}", f"order {fresh.number}")
+    indexing.refresh(desk.tickets, desk.index, [fresh.id])
+    one = searching.search_tickets(
+        desk.index, AGENT, SearchRequest(str(fresh.number), limit=1), desk.tickets
+    )
+    assert one.hits[0].number == fresh.number
+    assert one.total == 2  # counted once, though its place in the index is on a later page
+    assert mentions.number in desk.numbers(str(fresh.number))
+    # And a customer, a filter or a later page gets only what the index says
+    for principal, filtered in (
+        (ANA, SearchRequest(str(fresh.number))),
+        (AGENT, SearchRequest(str(fresh.number), filters=SearchFilters(priority="low"))),
+        (AGENT, SearchRequest(str(fresh.number), offset=25)),
+    ):
+        hits = searching.search_tickets(desk.index, principal, filtered, desk.tickets).hits
+        assert fresh.id not in [h.ticket_id for h in hits]
 
 
 def test_internal_notes_and_file_names_are_found_by_staff(desk: Desk) -> None:

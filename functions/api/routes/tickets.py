@@ -169,7 +169,9 @@ def _search(call: Call, *, staff: bool) -> dict[str, Any]:
         limit=q["limit"],
         offset=searching.offset_of(q.get("cursor")),
     )
-    result = searching.search_tickets(bootstrap.search_index(), call.caller, request)
+    result = searching.search_tickets(
+        bootstrap.search_index(), call.caller, request, bootstrap.dependencies().tickets
+    )
     return schemas.search_json(result, sort, searching.cursor_of(result.next_offset))
 
 

@@ -258,6 +258,7 @@ def _open_from_mail(
         number=deps.tickets.next_number(),
         subject=parsed.subject,
         requester=parsed.sender,
+        requester_name=parsed.sender_name,
         channel=Channel.EMAIL,
         actor=INTAKE,
         reason=f"mail to {mailbox or 'an unknown mailbox'} from {parsed.sender}",
@@ -530,6 +531,7 @@ def _message(
         attachments=store_attachments(deps, parsed.attachments),
         mail_message_id=message_id,
         raw_key=raw_key,
+        author_name=parsed.sender_name,  # untrusted: the Message cleans it (person_name)
     )
 
 

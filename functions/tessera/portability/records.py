@@ -85,6 +85,7 @@ def message_record(message: Message) -> dict[str, Any]:
         "mail_message_id": message.mail_message_id,
         "created_at": _time(message.created_at),
         "from_staff": message.from_staff,
+        "author_name": message.author_name,
     }
 
 
@@ -131,7 +132,8 @@ def ticket_from_record(record: Mapping[str, Any]) -> Ticket:
     except ValueError as error:
         raise ValidationFailed("status/priority/channel", str(error)) from None
     optional = {
-        name: record.get(name) for name in ("group", "assignee", "language", "mailbox", "due_what")
+        name: record.get(name)
+        for name in ("group", "assignee", "language", "mailbox", "due_what", "requester_name")
     }
     for name, value in optional.items():
         if value is not None and not isinstance(value, str):
@@ -185,6 +187,7 @@ def message_from_record(record: Mapping[str, Any]) -> Message:
         mail_message_id=record.get("mail_message_id"),
         created_at=parse_time(record.get("created_at"), "created_at"),
         from_staff=bool(record.get("from_staff")),
+        author_name=record.get("author_name"),  # absent from older exports; cleaned by Message
     )
 
 

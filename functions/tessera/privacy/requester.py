@@ -143,6 +143,7 @@ def erase_requester(
         events = [e for e, old in zip(events, thread.events, strict=True) if e != old]
         if own:
             ticket.requester = alias
+            ticket.requester_name = None
             ticket.subject = ERASED
         # A follower stays one under the alias, so their redacted messages still read as a
         # participant's (tessera.tickets.model.speaker).
@@ -184,6 +185,7 @@ def _redacted(message: Message, email: str, alias: str) -> Message:
     return replace(
         message,
         author=alias if message.author == email else message.author,
+        author_name=None if message.author == email else message.author_name,
         text=ERASED,
         html="",
         attachments=(),

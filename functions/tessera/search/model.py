@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
 
+from tessera.mail.parse import html_to_text
 from tessera.ports import Thread
-from tessera.tickets.model import MessageKind
+from tessera.tickets.model import Message, MessageKind
 
 Sort = Literal["relevance", "updated", "created"]
 
@@ -53,20 +55,29 @@ def document(thread: Thread) -> SearchDocument | None:
     texts = [Text("subject", "", ticket.subject, True)]
     authors = {m.author for m in thread.messages if "@" in m.author}
     people = {ticket.requester, *ticket.participants}
+    # Names as the mail gave them ("Casey Jones"): the requester's, and each author's. Customers
+    # find a ticket by the names of its people only, as by their addresses.
+    names = {ticket.requester: ticket.requester_name} if ticket.requester_name else {}
+    for message in thread.messages:
+        if message.author_name:
+            names.setdefault(message.author, message.author_name)
+    public_names = sorted({n for who, n in names.items() if who in people})
     # The number as a word (``1042`` finds #1042), with the people: staff find a ticket by any
-    # author's address too; customers only by the requester's and participants'.
+    # author's address or name too; customers only by the requester's and participants'.
+    staff_words = [str(ticket.number), *sorted(people | authors), *sorted(set(names.values()))]
+    texts.append(Text("people", "", " ".join(staff_words), False))
     texts.append(
-        Text("people", "", " ".join([str(ticket.number), *sorted(people | authors)]), False)
+        Text("people", "", " ".join([str(ticket.number), *sorted(people), *public_names]), True)
     )
-    texts.append(Text("people", "", " ".join([str(ticket.number), *sorted(people)]), True))
     for message in thread.messages:
         public = message.kind is not MessageKind.INTERNAL
         source: Literal["message", "note"] = "message" if public else "note"
-        if message.text.strip():
-            texts.append(Text(source, message.id, message.text, public))
-        names = " ".join(a.filename for a in message.attachments if not a.content_id)
-        if names:
-            texts.append(Text("file", message.id, names, public))
+        words = _searchable_text(message)
+        if words.strip():
+            texts.append(Text(source, message.id, words, public))
+        files = " ".join(a.filename for a in message.attachments if not a.content_id)
+        if files:
+            texts.append(Text("file", message.id, files, public))
     return SearchDocument(
         ticket_id=ticket.id,
         number=ticket.number,
@@ -82,6 +93,25 @@ def document(thread: Thread) -> SearchDocument | None:
         updated_at=ticket.updated_at,
         texts=tuple(texts),
     )
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _searchable_text(message: Message) -> str:
+    """The message's text, then the lines of its HTML part that say something the text does
+    not: a mail whose two versions differ is found by the words of either. Lines whose every
+    word the text already has are left out, so a mail sent twice over (the usual case) does not
+    weigh double in the ranking."""
+    if not message.html.strip():
+        return message.text
+    known = set(_WORD.findall(message.text.casefold()))
+    extra = [
+        line
+        for line in html_to_text(message.html).splitlines()
+        if any(word not in known for word in _WORD.findall(line.casefold()))
+    ]
+    return "\n".join([message.text, *extra]) if extra else message.text
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import enum
 import os
 import re
 import time
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -122,6 +123,12 @@ class Message:
     # The raw MIME's key in the raw-mail bucket when the message came by mail: what
     # ``privacy erase`` deletes with the rest of the requester's words.
     raw_key: str | None = None
+    # The name the mail's From gave (``Casey Jones <casey@...>``), cleaned by person_name; None
+    # when it gave none or the message did not come by mail.
+    author_name: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "author_name", person_name(self.author_name))
 
 
 @dataclass(frozen=True)
@@ -165,6 +172,9 @@ class Ticket:
     # workflow's last step); the reconciler starts routing again for one that waited too long.
     routing_since: datetime | None = None
     routing_attempts: int = 0  # starts of the routing workflow the reconciler made
+    # The requester's name as their first mail's From gave it (person_name); None when unknown
+    # (the console then guesses one from the address, display_name).
+    requester_name: str | None = None
     id: str = field(default_factory=new_id)
     created_at: datetime = field(default_factory=utcnow)
     updated_at: datetime = field(default_factory=utcnow)
@@ -173,6 +183,7 @@ class Ticket:
     def __post_init__(self) -> None:
         self.subject = _clean_subject(self.subject)
         self.requester = _clean_address(self.requester, "requester")
+        self.requester_name = person_name(self.requester_name)
 
     def change(self, *, actor: str, reason: str, **values: Any) -> Event:
         """Apply ``values`` and return the audit event describing the change.
@@ -214,10 +225,19 @@ def open_ticket(
     channel: Channel,
     actor: str,
     reason: str,
+    requester_name: str | None = None,
     **values: Any,
 ) -> tuple[Ticket, Event]:
-    """Create a ticket and the ``ticket.created`` event that opens its audit trail."""
-    ticket = Ticket(number=number, subject=subject, requester=requester, channel=channel)
+    """Create a ticket and the ``ticket.created`` event that opens its audit trail. The
+    requester's name stays out of the event: ``privacy erase`` clears it from the ticket, and
+    an audit record should not keep a second copy."""
+    ticket = Ticket(
+        number=number,
+        subject=subject,
+        requester=requester,
+        channel=channel,
+        requester_name=requester_name,
+    )
     ticket.routing_since = ticket.created_at
     for name, raw in values.items():
         if name not in CHANGEABLE_FIELDS | {"mailbox", "participants"}:
@@ -313,6 +333,30 @@ def speaker(ticket: Ticket, message: Message) -> Speaker:
     if message.kind is MessageKind.INTERNAL and message.mail_message_id is not None:
         return "outsider"
     return "agent"
+
+
+PERSON_NAME_MAX = 128
+# Format characters a name may need: ZWNJ and ZWJ join or part Persian, Arabic and Indic
+# letters. Every other one (bidi overrides, isolates, marks) can reorder what a page shows.
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def person_name(value: Any) -> str | None:
+    """A display name from untrusted text (a mail's From): control and bidi characters out,
+    whitespace collapsed, quotes around it dropped, at most PERSON_NAME_MAX characters. None
+    for nothing left, or for a "name" that holds an address: ``support@example.com
+    <eve@evil.test>`` would show a false sender. Pages render it as text, never HTML."""
+    if not isinstance(value, str):
+        return None
+    kept = "".join(
+        ch
+        for ch in value
+        if ch in _JOINERS or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co"}
+    )
+    name = " ".join(kept.split()).strip("\"' ")
+    if not name or "@" in name:
+        return None
+    return name[:PERSON_NAME_MAX].rstrip()
 
 
 def display_name(email: str) -> str:

@@ -201,6 +201,7 @@ class TicketItem(TableItem, discriminator="ticket"):
     language = UnicodeAttribute(null=True)
     mailbox = UnicodeAttribute(null=True)
     participants = UnicodeSetAttribute(null=True)
+    requester_name = UnicodeAttribute(null=True)  # absent on items older than it: unknown
     created_at = UtcTimeAttribute()
     updated_at = UtcTimeAttribute()
     version = NumberAttribute()
@@ -231,6 +232,7 @@ class MessageItem(TableItem, discriminator="message"):
     mail_message_id = UnicodeAttribute(null=True)
     from_staff = BooleanAttribute(null=True)  # absent: False (a staff member's mail, taken)
     raw_key = UnicodeAttribute(null=True)  # the raw MIME in the raw-mail bucket, if by mail
+    author_name = UnicodeAttribute(null=True)  # the From's name; absent on older items: unknown
 
 
 class EventItem(TableItem, discriminator="event"):
@@ -407,6 +409,7 @@ def ticket_item(ticket: Ticket) -> TicketItem:
         language=ticket.language,
         mailbox=ticket.mailbox,
         participants=set(ticket.participants),
+        requester_name=ticket.requester_name,
         created_at=ticket.created_at,
         updated_at=ticket.updated_at,
         version=ticket.version,
@@ -434,6 +437,7 @@ def ticket_from_item(item: TicketItem) -> Ticket:
         sla=dict(item.sla or {}),
         routing_since=item.routing_since,
         routing_attempts=int(item.routing_attempts or 0),
+        requester_name=item.requester_name,
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version),
@@ -461,6 +465,7 @@ def message_item(message: Message) -> MessageItem:
         mail_message_id=message.mail_message_id,
         from_staff=True if message.from_staff else None,
         raw_key=message.raw_key,
+        author_name=message.author_name,
     )
 
 
@@ -487,6 +492,7 @@ def message_from_item(item: MessageItem) -> Message:
         created_at=from_iso(created),
         from_staff=bool(item.from_staff),
         raw_key=item.raw_key,
+        author_name=item.author_name,
     )
 
 
