@@ -3,7 +3,8 @@
 import { useEffect, useLayoutEffect, useRef } from "../assets/vendor/htm-preact.js";
 import { html, t } from "./core.js";
 
-const typing = (target) =>
+// Whether `target` takes typed text (a key there is the person's text, not a shortcut).
+export const typing = (target) =>
   target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
 
 // useKeys({j: fn, k: fn, ...}): the handlers for this component's life; the latest closures win.

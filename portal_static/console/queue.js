@@ -6,7 +6,7 @@ import {
   PRIORITIES, STATUSES, agentName, api, due, go, html, number, relative, say, store, t, update,
   useStore, withCurrent,
 } from "./core.js";
-import { useKeys } from "./keys.js";
+import { typing, useKeys } from "./keys.js";
 
 const POLL_MS = 15000;
 const SORTS = ["updated", "sla_due", "priority", "created"];
@@ -106,7 +106,9 @@ function BulkBar({ selected, tickets, onDone }) {
 function Row({ ticket, active, checked, onToggle }) {
   const sla = due(ticket.sla_due, ticket.sla_breached);
   const row = useRef(null);
-  useEffect(() => { if (active) row.current?.focus(); }, [active]);
+  // The active row takes the focus (j/k, Enter), but never from a field being typed in: the
+  // list loading under the / box would have taken the words and its Enter would open a row.
+  useEffect(() => { if (active && !typing(document.activeElement)) row.current?.focus(); }, [active]);
   const open = () => go(`#/tickets/${ticket.id}`);
   return html`<tr ref=${row} tabindex=${active ? "0" : "-1"} class=${active ? "active" : ""} data-id=${ticket.id}
       onClick=${(e) => { if (!e.target.closest("input")) open(); }}

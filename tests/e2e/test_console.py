@@ -575,6 +575,32 @@ def test_keyboard_only_take_reply_and_status(
     expect(page.get_by_role("navigation", name="Views")).to_be_visible()
 
 
+def test_a_list_that_loads_while_the_agent_types_leaves_the_words_in_the_box(
+    agent_page: Callable[..., Page], stack: RunningStack
+) -> None:
+    # Given an agent on an empty list, typing in the / box
+    tag = f"typing{uuid.uuid4().hex[:6]}"
+    ticket = portal_ticket(stack, unique("Arrives while typing"))
+    page = agent_page()
+    sign_in(page, stack)
+    page.goto(f"{stack.url}/console/#/view/all?tag={tag}")
+    expect(page.get_by_text("No tickets match these filters in this view.")).to_be_visible()
+    page.keyboard.press("/")
+    box = page.get_by_label("Search tickets or open one by number")
+    expect(box).to_be_focused()
+    page.keyboard.type("half a wo")
+    # When a ticket joins the list (the poll reads it again) and its first row is drawn
+    status, _ = stack.request(
+        "PATCH", f"/api/tickets/{ticket['id']}", {"tags": [tag]}, token=stack.login()
+    )
+    assert status == 200
+    expect(page.get_by_role("row").filter(has_text=ticket["subject"])).to_be_visible(timeout=30000)
+    # Then the box keeps the focus and the words, and the typing goes on there
+    expect(box).to_be_focused()
+    page.keyboard.type("rd")
+    expect(box).to_have_value("half a word")
+
+
 # ---------------------------------------------------------------- 11. language, phone
 def test_the_console_in_persian_is_right_to_left(
     agent_page: Callable[..., Page], stack: RunningStack

@@ -88,6 +88,7 @@ def test_the_slash_box_searches_words_and_jumps_to_numbers(
 
 def jump(page: Page, typed: str) -> None:
     page.keyboard.press("/")
+    expect(page.get_by_label("Search tickets or open one by number")).to_be_focused()
     page.keyboard.type(typed)
     page.keyboard.press("Enter")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -193,6 +194,42 @@ def test_after_erase_no_item_or_object_holds_her_address_or_words(
         raw_mail=lambda: world["raw"],
     )
     assert (again.tickets, again.messages, again.files, again.items) == (0, 0, 0, 0)
+
+
+def test_a_ticket_changed_while_it_is_erased_is_read_again_and_erased(
+    world: dict, tickets_table: str
+) -> None:
+    # Given her ticket changes (routing assigns it) between the erase's read and its rewrite
+    archive = world["archive"]
+    real_rewrite = archive.rewrite
+    changed = {"n": 0}
+
+    def routed_meanwhile(ticket: Any, *args: Any, **kwargs: Any) -> Any:
+        if changed["n"] == 0 and ticket.id == world["own"].id:
+            changed["n"] += 1
+            fresh = world["repository"].get(ticket.id)
+            world["repository"].save(
+                fresh, [fresh.change(actor="system:routing", reason="r", group="billing")]
+            )
+        return real_rewrite(ticket, *args, **kwargs)
+
+    archive.rewrite = routed_meanwhile
+    # When she is erased
+    erasure = erase_requester(
+        world["repository"],
+        archive,
+        lambda: world["files"],
+        VERA,
+        actor="agent:admin",
+        raw_mail=lambda: world["raw"],
+    )
+    # Then the lost race was read again: both tickets erased, each file counted once, the
+    # routing's change kept
+    assert changed["n"] == 1
+    assert (erasure.tickets, erasure.files) == (2, 3)
+    own = archive.thread(world["own"].id).ticket
+    assert (own.requester, own.group) == (erasure.alias, "billing")
+    assert VERA not in everything_stored(tickets_table)
 
 
 def test_an_address_that_is_not_one_is_refused_naming_the_field(world: dict) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tessera.errors import ValidationFailed
+from tessera.errors import Conflict, ValidationFailed
 from tessera.portability.records import event_record, message_record, ticket_record
 from tessera.ports import ArchiveStore, AttachmentStore, RawMailStore, TicketRepository
 from tessera.tickets.model import Event, Message, MessageKind, new_id
@@ -26,6 +26,7 @@ from tessera.tickets.model import Event, Message, MessageKind, new_id
 ERASED = "[erased]"
 ALIAS_DOMAIN = "erased.invalid"
 PAGE = 100
+ERASE_ATTEMPTS = 5  # a ticket being routed as it is erased changes a few times, then settles
 
 
 @dataclass(frozen=True)
@@ -116,54 +117,76 @@ def erase_requester(
     erased_ids: set[str] = set()
     # Collect first: erasing moves the tickets off the address's index pages being read.
     for ticket_id in list(_ticket_ids(tickets, email)):
-        thread = archive.thread(ticket_id)
-        ticket = thread.ticket
-        own = ticket.requester == email
-        messages = []
-        for message in thread.messages:
-            about = message.author == email or (own and message.kind is MessageKind.PUBLIC)
-            if about:
-                for attachment in message.attachments:
-                    files().delete(attachment.key)
-                    counts["files"] += 1
-                if message.raw_key:
-                    raw_mail().delete(message.raw_key)
-                    counts["files"] += 1
-                messages.append(_redacted(message, email, alias))
-                counts["messages"] += 1
-            elif _mentions(message.text + message.html, email):
-                messages.append(
-                    replace(
-                        message,
-                        text=_scrub(message.text, email, alias),
-                        html=_scrub(message.html, email, alias),
-                    )
-                )
-        events = [_scrubbed_event(e, email, alias, own=own) for e in thread.events]
-        events = [e for e, old in zip(events, thread.events, strict=True) if e != old]
-        if own:
-            ticket.requester = alias
-            ticket.requester_name = None
-            ticket.subject = ERASED
-        # A follower stays one under the alias, so their redacted messages still read as a
-        # participant's (tessera.tickets.model.speaker).
-        ticket.participants = frozenset(alias if p == email else p for p in ticket.participants)
-        ticket.custom_fields = {k: _scrub(v, email, alias) for k, v in ticket.custom_fields.items()}
-        erased = Event(
-            ticket_id=ticket.id,
-            actor=actor,
-            action="privacy.erased",
-            reason="a requester's personal data was erased",
-            changes={"role": (None, "requester" if own else "participant")},
-        )
-        archive.rewrite(ticket, messages, [*events, erased])
-        archive.forget_participant(ticket.id, email)
-        erased_ids.add(ticket.id)
+        for attempt in range(1, ERASE_ATTEMPTS + 1):
+            try:
+                _erase_ticket(archive, files, raw_mail, ticket_id, email, alias, actor, counts)
+                break
+            except Conflict:  # routing or an agent changed it meanwhile: read it again
+                if attempt == ERASE_ATTEMPTS:
+                    raise
         counts["tickets"] += 1
+        erased_ids.add(ticket_id)
     keys = archive.address_items(email)
     archive.delete_items(keys)
     notifications = archive.redact_notifications(erased_ids, subject=ERASED)
     return Erasure(alias=alias, items=len(keys), notifications=notifications, **counts)
+
+
+def _erase_ticket(
+    archive: ArchiveStore,
+    files: Callable[[], AttachmentStore],
+    raw_mail: Callable[[], RawMailStore],
+    ticket_id: str,
+    email: str,
+    alias: str,
+    actor: str,
+    counts: dict[str, int],
+) -> None:
+    """Take ``email`` out of one ticket, adding to ``counts`` the messages and files it erases
+    as it goes. The ticket is saved last, refused with Conflict if it changed since it was read;
+    what was erased before that stays erased, and a second try finds only what is left."""
+    thread = archive.thread(ticket_id)
+    ticket = thread.ticket
+    own = ticket.requester == email
+    messages = []
+    for message in thread.messages:
+        about = message.author == email or (own and message.kind is MessageKind.PUBLIC)
+        if about:
+            for attachment in message.attachments:
+                files().delete(attachment.key)
+                counts["files"] += 1
+            if message.raw_key:
+                raw_mail().delete(message.raw_key)
+                counts["files"] += 1
+            messages.append(_redacted(message, email, alias))
+            counts["messages"] += 1
+        elif _mentions(message.text + message.html, email):
+            messages.append(
+                replace(
+                    message,
+                    text=_scrub(message.text, email, alias),
+                    html=_scrub(message.html, email, alias),
+                )
+            )
+    events = [_scrubbed_event(e, email, alias, own=own) for e in thread.events]
+    events = [e for e, old in zip(events, thread.events, strict=True) if e != old]
+    if own:
+        ticket.requester = alias
+        ticket.requester_name = None
+        ticket.subject = ERASED
+    # A follower stays one under the alias, so their redacted messages still read as a
+    # participant's (tessera.tickets.model.speaker).
+    ticket.participants = frozenset(alias if p == email else p for p in ticket.participants)
+    ticket.custom_fields = {k: _scrub(v, email, alias) for k, v in ticket.custom_fields.items()}
+    erased = Event(
+        ticket_id=ticket.id,
+        actor=actor,
+        action="privacy.erased",
+        reason="a requester's personal data was erased",
+        changes={"role": (None, "requester" if own else "participant")},
+    )
+    archive.rewrite(ticket, messages, [*events, erased])
+    archive.forget_participant(ticket.id, email)
 
 
 def _mentions(text: str, email: str) -> bool:
