@@ -44,6 +44,21 @@ def no_serious_violations(page: Page) -> None:
     assert serious == [], serious
 
 
+def first_sign_in(
+    agent_page: Callable[..., Page], stack: RunningStack, email: str, temporary: str
+) -> Page:
+    """A new agent's first sign-in: the temporary password, then one of their own."""
+    agent = agent_page(allowed=(401,))  # the temporary password's "choose your own" answer
+    agent.goto(f"{stack.url}/console/")
+    agent.get_by_label("Email").fill(email)
+    agent.get_by_label("Password", exact=True).fill(temporary)
+    agent.get_by_role("button", name="Sign in").click()
+    agent.get_by_label("Choose your own password").fill(OWN)
+    agent.get_by_role("button", name="Sign in").click()
+    expect(agent.get_by_role("navigation", name="Views")).to_be_visible()
+    return agent
+
+
 def open_admin(page: Page, stack: RunningStack, area: str) -> None:
     page.goto(f"{stack.url}/console/#/admin/{area}")
     expect(page.get_by_role("navigation", name="Admin center")).to_be_visible()
@@ -85,14 +100,7 @@ def test_an_admin_invites_an_agent_who_signs_in_gets_a_ticket_and_is_disabled(
         headers={"If-Match": f'"{ticket["version"]}"'},
     )
     assert status == 200
-    agent = agent_page(allowed=(401,))  # the temporary password's "choose your own" answer
-    agent.goto(f"{stack.url}/console/")
-    agent.get_by_label("Email").fill(email)
-    agent.get_by_label("Password", exact=True).fill(TEMPORARY)
-    agent.get_by_role("button", name="Sign in").click()
-    agent.get_by_label("Choose your own password").fill(OWN)
-    agent.get_by_role("button", name="Sign in").click()
-    expect(agent.get_by_role("navigation", name="Views")).to_be_visible()
+    agent = first_sign_in(agent_page, stack, email, TEMPORARY)
     expect(agent.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
     expect(agent.locator("tbody")).to_contain_text(ticket["subject"])
     # When the admin disables them, confirming in the dialog
@@ -171,14 +179,7 @@ def test_an_invitation_without_a_password_arrives_by_mail_and_is_resent(
     # Then a second mail carries a new password, which signs in (choosing their own)
     again, second = invitations()
     assert (again, second != first) == (first, True)
-    agent = agent_page(allowed=(401,))
-    agent.goto(f"{stack.url}/console/")
-    agent.get_by_label("Email").fill(email)
-    agent.get_by_label("Password", exact=True).fill(second)
-    agent.get_by_role("button", name="Sign in").click()
-    agent.get_by_label("Choose your own password").fill(OWN)
-    agent.get_by_role("button", name="Sign in").click()
-    expect(agent.get_by_role("navigation", name="Views")).to_be_visible()
+    first_sign_in(agent_page, stack, email, second)
     # And once they signed in, their row offers no resend
     admin.reload()
     expect(
