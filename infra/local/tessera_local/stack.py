@@ -100,8 +100,12 @@ def hold_data_dir(directory: Path) -> IO[str]:
 def check_port_free(port: int, what: str) -> None:
     """Refuse a port something else listens on before any state is touched."""
     with socket.socket() as probe:
+        # As the servers bind: a port whose last connections are only closing (TIME_WAIT,
+        # right after a stop) is free; one something listens on is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
+            probe.listen()
         except OSError:
             raise StackInUse(
                 f"port {port} ({what}) is in use: stop what listens there, or set "
