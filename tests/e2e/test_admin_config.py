@@ -36,10 +36,12 @@ def open_config(page: Page, stack: RunningStack, kind: str = "rules") -> None:
         "link", name="Configuration"
     ).click()
     expect(page.get_by_role("heading", name="Configuration documents")).to_be_visible()
+    documents = page.get_by_role("navigation", name="Documents")
     if kind != "rules":
-        page.get_by_role("navigation", name="Documents").get_by_role("link").filter(
-            has_text=re.compile(kind, re.I)
-        ).first.click()
+        documents.get_by_role("link").filter(has_text=re.compile(kind, re.I)).first.click()
+    # The page of this kind, not the one before it still on screen (the hash changes first)
+    current = documents.locator('a[aria-current="page"]')
+    expect(current).to_have_attribute("href", f"#/admin/config/{kind}")
     expect(page.locator("#config-text")).not_to_have_value("")
 
 
