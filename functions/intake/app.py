@@ -77,12 +77,15 @@ def _idempotent_process() -> tuple[Callable[..., dict[str, Any]], Any]:
         idempotent_function,
     )
 
+    from tessera.adapters.clients import client
+
     persistence = DynamoDBPersistenceLayer(
         table_name=settings.table_name(),
         key_attr="pk",
         sort_key_attr="sk",
         static_pk_value=IDEMPOTENCY_PARTITION,
         expiry_attr="expires_at",  # the table's TTL attribute
+        boto3_client=client("dynamodb"),  # the process's one client (adapters/dynamodb/binding.py)
     )
     config = IdempotencyConfig(
         event_key_jmespath="ses.mail.messageId",

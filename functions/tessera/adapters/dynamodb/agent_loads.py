@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pynamodb.attributes import NumberAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from tessera import settings
+from tessera.adapters.dynamodb.binding import bind, connection
 from tessera.adapters.dynamodb.tickets import TableItem, TicketItem, _versioned, event_item
 from tessera.errors import Conflict
 from tessera.ports import Load
@@ -36,12 +35,8 @@ class DynamoAgentLoads:
     """:class:`tessera.ports.AgentLoads` on the tickets table."""
 
     def __init__(self, table_name: str) -> None:
-        region = settings.region()
-        for model in (TableItem, LoadItem, TicketItem):
-            model.Meta.table_name = table_name
-            model.Meta.region = region
-        LoadItem._connection = None  # PynamoDB caches one per class; drop a stale one
-        self._connection = Connection(region=region)
+        bind((TableItem, LoadItem, TicketItem), table_name)
+        self._connection = connection()
 
     def loads(self) -> Mapping[str, Load]:
         return {

@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError
 
 from tessera.adapters.checks import check_belongs, check_limit
 from tessera.adapters.clients import client
+from tessera.adapters.dynamodb.binding import bind
 from tessera.adapters.dynamodb.tickets import (
     CLAIM_SK,
     COUNTER_PK,
@@ -69,9 +70,8 @@ class NumberClaim(TableItem, discriminator="number"):
 
 class DynamoArchive:
     def __init__(self, tickets: DynamoTicketRepository) -> None:
-        self.tickets = tickets  # sets the table of every item model, ImportItem's included
-        ImportItem._connection = None
-        NumberClaim._connection = None
+        self.tickets = tickets
+        bind([ImportItem, NumberClaim], str(TicketItem.Meta.table_name))
 
     @property
     def _table(self) -> str:

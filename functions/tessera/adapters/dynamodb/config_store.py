@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from tessera import settings
+from tessera.adapters.dynamodb.binding import bind, connection
 from tessera.errors import Conflict
 from tessera.ports import StoredConfig
 
@@ -46,11 +45,8 @@ def _sk(version: int) -> str:
 
 class DynamoConfigStore:
     def __init__(self, table_name: str) -> None:
-        region = settings.region()
-        ConfigItem.Meta.table_name = table_name
-        ConfigItem.Meta.region = region
-        ConfigItem._connection = None  # PynamoDB caches one per class; drop a stale one
-        self._connection = Connection(region=region)
+        bind([ConfigItem], table_name)
+        self._connection = connection()
 
     def current(self, kind: str) -> StoredConfig | None:
         try:

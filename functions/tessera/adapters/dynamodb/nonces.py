@@ -12,7 +12,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from tessera import settings
+from tessera.adapters.dynamodb.binding import bind
 
 
 class NonceItem(Model):
@@ -31,9 +31,7 @@ SK = "#NONCE"
 
 class DynamoNonces:
     def __init__(self, table_name: str) -> None:
-        NonceItem.Meta.table_name = table_name
-        NonceItem.Meta.region = settings.region()
-        NonceItem._connection = None
+        bind([NonceItem], table_name)
 
     def claim(self, key: str, *, ttl_seconds: int, value: str = "") -> str | None:
         now = int(time.time())

@@ -28,7 +28,6 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
-from pynamodb.connection import Connection
 from pynamodb.constants import ALL_OLD, STRING
 from pynamodb.exceptions import CancellationReason, TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -41,9 +40,9 @@ from pynamodb.indexes import (
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from tessera import settings
 from tessera.adapters.checks import check_belongs, check_limit
 from tessera.adapters.clients import client
+from tessera.adapters.dynamodb.binding import bind, connection
 from tessera.errors import AlreadyExists, ConfigurationError, Conflict, NotFound, ValidationFailed
 from tessera.ports import DueTimer, Page, Quarantined, Selection, Thread
 from tessera.sla.clocks import next_breach
@@ -585,13 +584,8 @@ class DynamoTicketRepository:
     def __init__(self, table_name: str) -> None:
         if not table_name:
             raise ConfigurationError("the tickets table name is empty")
-        region = settings.region()
-        for model in _MODELS:
-            model.Meta.table_name = table_name
-            model.Meta.region = region
-            # PynamoDB caches a connection per model class; drop any made for other settings.
-            model._connection = None
-        self._connection = Connection(region=region)
+        bind(_MODELS, table_name)
+        self._connection = connection()
 
     # -- numbers ----------------------------------------------------------------------------
     def next_number(self) -> int:
