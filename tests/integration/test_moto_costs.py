@@ -377,3 +377,40 @@ def test_item_answers_are_the_json_the_shape_walk_makes(
     # Then each answer was what moto's own serializer makes of it
     assert set(compared) == moto_costs.ITEM_OPERATIONS
     assert item(dynamodb, "p1")["b"] == {"B": b"\x00\xff"}  # type: ignore[index]
+
+
+def test_requests_arriving_together_share_one_router_made_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from moto.core import routing
+
+    # Given a fresh stack's router lookup, and moto's REST router counting what it compiles
+    router_for = moto_costs.service_router(moto_costs._original(routing.get_service_router))
+    made: list[str] = []
+    compile_map = routing.RestRouter.__init__
+
+    def counting(router: Any, service: Any) -> None:
+        made.append(service.service_name)
+        compile_map(router, service)
+
+    monkeypatch.setattr(routing.RestRouter, "__init__", counting)
+
+    # When eight requests for Lambda (as eight Step Functions tasks) arrive at once
+    start = threading.Barrier(8)
+    routers: list[Any] = []
+
+    def request() -> None:
+        start.wait()
+        routers.append(router_for("lambda"))
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then they share one router, whose URL map was compiled once, before any of them used it
+    assert len(routers) == 8
+    assert all(router is routers[0] for router in routers)
+    assert made == ["lambda"]
+    assert "rest-json" in routers[0]._routers

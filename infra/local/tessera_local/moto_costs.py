@@ -28,11 +28,17 @@ function here replaces one moto behaviour whose time or memory grew with the dat
 - :func:`backend_for_host`: moto's server found the service of every request by listing its own
   package directory (a ``stat`` of each of its 150-odd folders) and trying its URL patterns; a
   seventh of the stack's CPU under load. The answer for a host never changes: it is kept.
+- :func:`service_router`: moto makes the router of a REST service's requests (Lambda's, S3's)
+  on the service's first request, without a lock, and compiles its URL map on the router's
+  first match. Step Functions tasks that start together on a fresh stack each made and compiled
+  their own (dozens: a tenth of the CPU of a load's first minute). Here one thread makes it, its
+  protocol's map included, and the others wait for it.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import contextvars
 import copy
 import functools
@@ -58,8 +64,9 @@ def install() -> None:
     reset_model_data()  # what was tracked before is not needed either
 
 
-def replacements() -> list[tuple[type, str, Any]]:
-    """``(class, attribute, replacement)`` for each behaviour replaced."""
+def replacements() -> list[tuple[Any, str, Any]]:
+    """``(class or module, attribute, replacement)`` for each behaviour replaced."""
+    from moto.core import responses, routing
     from moto.core.common_models import BaseModel
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
@@ -89,8 +96,13 @@ def replacements() -> list[tuple[type, str, Any]]:
         (DynamoDBBackend, "transact_write_items", transact_write_items),
         (Table, "query", _partition_query(_original(Table.query))),
         (Table, "all_items", _partition_items(_original(Table.all_items))),
-        (lambda_eval_utils, "boto_client_for", task_client),  # type: ignore[list-item]
-        (state_task_service_dynamodb, "boto_client_for", task_client),  # type: ignore[list-item]
+        (lambda_eval_utils, "boto_client_for", task_client),
+        (state_task_service_dynamodb, "boto_client_for", task_client),
+        (
+            responses,
+            "get_service_router",
+            service_router(_original(routing.get_service_router)),
+        ),
     ]
 
 
@@ -133,6 +145,28 @@ def backend_for_host(find: Callable[..., Any]) -> Callable[..., Any]:
         return found[host]
 
     return backend_for
+
+
+def service_router(make: Callable[[str], Any]) -> Callable[[str], Any]:
+    from werkzeug.exceptions import NotFound
+
+    lock = threading.Lock()
+    made: dict[str, Any] = {}
+
+    @functools.wraps(make)
+    def router_for(service_name: str) -> Any:
+        router = made.get(service_name)
+        if router is None:
+            with lock:
+                router = made.get(service_name)
+                if router is None:
+                    router = make(service_name)
+                    with contextlib.suppress(NotFound):  # a protocol moto routes otherwise
+                        router._get_router(router._service_model.protocol)
+                    made[service_name] = router
+        return router
+
+    return router_for
 
 
 # The DynamoDB operations whose answers are items and plain values, never tables or dates.
