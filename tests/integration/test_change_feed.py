@@ -24,7 +24,7 @@ import pytest
 from tessera_local import lambdas, provision, streams
 from tessera_local.emulator import Emulator, EmulatorServer
 from tessera_local.stack import free_port
-from tessera_local.template import Template
+from tessera_local.template import Template, TemplateError
 from tests.integration import change_consumer
 from tests.localstack import RunningStack
 from tests.localstack import wait_for as wait_for_stack
@@ -231,6 +231,65 @@ def test_an_erroring_consumer_is_retried_bisected_and_its_poison_record_reported
         wait_for(lambda: "e" in keys(change_consumer.received))
     finally:
         stack.stop()
+
+
+FILTERED = "            MaximumRetryAttempts: 2\n"
+
+
+def with_filters(tmp_path: Path, *patterns: str) -> Template:
+    """The test template, its consumer's mapping given ``FilterCriteria`` of ``patterns``."""
+    filters = "".join(f"                - Pattern: '{p}'\n" for p in patterns)
+    text = TEMPLATE.replace(
+        FILTERED, FILTERED + "            FilterCriteria:\n" + "              Filters:\n" + filters
+    )
+    path = tmp_path / "filtered.yaml"
+    path.write_text(text, encoding="utf-8")
+    return Template.load(path)
+
+
+def test_a_filtered_mapping_delivers_only_the_records_its_patterns_match(
+    template: Template, tmp_path: Path
+) -> None:
+    # Given a consumer whose mapping keeps keys starting "T#", and exactly "keep"
+    filtered = with_filters(
+        tmp_path,
+        '{"dynamodb": {"Keys": {"pk": {"S": [{"prefix": "T#"}]}}}}',
+        '{"dynamodb": {"Keys": {"pk": {"S": ["keep"]}}}, "eventName": ["INSERT"]}',
+    )
+    stack = Running(filtered, tmp_path / "data", fresh=True)
+    try:
+        # When records of both kinds and others arrive (more than a batch of others first)
+        stack.put("RPT#1", "RPT#2", "RPT#3", "RPT#4", "RPT#5", "T#a", "keeper", "keep", "T#b")
+        stack.client("dynamodb").delete_item(
+            TableName=filtered.ref("Table"), Key={"pk": {"S": "keep"}}
+        )
+        stack.put("T#c")
+        wait_for(lambda: "T#c" in keys(change_consumer.received))
+        # Then only the matching ones were delivered, in order; the REMOVE of "keep" was not
+        assert keys(change_consumer.received) == ["T#a", "keep", "T#b", "T#c"]
+        # And records no pattern matched are passed over: the shard is trimmed past them
+        stack.put("RPT#6", "RPT#7")
+        wait_for(lambda: stack.feed.held(filtered.ref("Table")) == 0)
+        assert keys(change_consumer.received) == ["T#a", "keep", "T#b", "T#c"]
+    finally:
+        stack.stop()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refusal"),
+    [
+        ('{"dynamodb": {"Keys": {"pk": {"S": [{"suffix": "x"}]}}}}', '{"suffix": "x"} is not run'),
+        ('{"dynamodb": {"Keys": {"pk": {"S": "T#"}}}}', "pk.S: a non-empty list"),
+        ('{"dynamodb": ', "not a JSON pattern"),
+    ],
+)
+def test_a_filter_the_local_feed_cannot_run_is_refused_naming_it(
+    tmp_path: Path, pattern: str, refusal: str
+) -> None:
+    with pytest.raises(TemplateError) as refused:
+        streams.subscriptions(with_filters(tmp_path, pattern))
+    assert "Consumer.Changes.FilterCriteria.Filters[0].Pattern" in str(refused.value)
+    assert refusal in str(refused.value)
 
 
 def test_on_the_local_stack_a_new_ticket_reaches_the_search_indexer(stack: RunningStack) -> None:

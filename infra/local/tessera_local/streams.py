@@ -50,7 +50,12 @@ _SUPPORTED = {
     "MaximumRetryAttempts",
     "DestinationConfig",
     "Enabled",
+    "FilterCriteria",
 }
+# Lambda's event filtering operators run locally: an exact value (a string, number, bool or
+# null in the list), {"prefix": "..."}, {"exists": true|false}, {"anything-but": [...]}.
+_OPERATORS = {"prefix", "exists", "anything-but"}
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,11 @@ class Subscription:
     bisect: bool = False
     retries: int = -1  # Lambda's default for streams: until the record expires
     on_failure_arn: str | None = None
+    filters: tuple[dict[str, Any], ...] = ()  # FilterCriteria's patterns; none: every record
+
+    def wants(self, record: dict[str, Any]) -> bool:
+        """Whether ``record`` (Lambda's form) passes the mapping's filters (any one of them)."""
+        return not self.filters or any(_matches(p, record) for p in self.filters)
 
     @property
     def key(self) -> str:
@@ -109,9 +119,76 @@ def subscriptions(template: Template) -> list[Subscription]:
                     on_failure_arn=properties.get("DestinationConfig", {})
                     .get("OnFailure", {})
                     .get("Destination"),
+                    filters=_patterns(f"{logical_id}.{name}", properties.get("FilterCriteria")),
                 )
             )
     return found
+
+
+def _patterns(where: str, criteria: Any) -> tuple[dict[str, Any], ...]:
+    """``FilterCriteria.Filters[].Pattern`` (JSON texts), parsed and checked."""
+    if criteria is None:
+        return ()
+    patterns = []
+    for index, entry in enumerate(criteria.get("Filters", [])):
+        place = f"{where}.FilterCriteria.Filters[{index}].Pattern"
+        try:
+            pattern = json.loads(entry["Pattern"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise TemplateError(f"{place}: not a JSON pattern ({error})") from None
+        _check_pattern(place, pattern)
+        patterns.append(pattern)
+    return tuple(patterns)
+
+
+def _check_pattern(place: str, pattern: Any) -> None:
+    if not isinstance(pattern, dict) or not pattern:
+        raise TemplateError(f"{place}: a pattern is a non-empty JSON object")
+    for name, rule in pattern.items():
+        if isinstance(rule, dict):
+            _check_pattern(f"{place}.{name}", rule)
+            continue
+        if not isinstance(rule, list) or not rule:
+            raise TemplateError(f"{place}.{name}: a non-empty list of values or an object")
+        for value in rule:
+            if isinstance(value, dict) and (len(value) != 1 or not set(value) <= _OPERATORS):
+                raise TemplateError(
+                    f"{place}.{name}: {json.dumps(value)} is not run locally "
+                    f"(operators: {', '.join(sorted(_OPERATORS))})"
+                )
+
+
+def _matches(pattern: dict[str, Any], value: Any) -> bool:
+    """Event filtering's match: every field of the pattern matches the record's field; a list
+    matches when any of its values does (against any element of a list in the record)."""
+    if not isinstance(value, dict):
+        return False
+    for name, rule in pattern.items():
+        found = value.get(name, _ABSENT)
+        if isinstance(rule, dict):
+            if not _matches(rule, found):
+                return False
+        elif not any(_value_matches(one, found) for one in rule):
+            return False
+    return True
+
+
+def _value_matches(rule: Any, found: Any) -> bool:
+    if isinstance(rule, dict):
+        ((operator, argument),) = rule.items()
+        if operator == "exists":
+            return (found is not _ABSENT) is bool(argument)
+        if found is _ABSENT:
+            return False
+        candidates = found if isinstance(found, list) else [found]
+        if operator == "prefix":
+            return any(isinstance(c, str) and c.startswith(argument) for c in candidates)
+        excluded = argument if isinstance(argument, list) else [argument]  # anything-but
+        return all(c not in excluded for c in candidates)
+    if found is _ABSENT:
+        return False
+    candidates = found if isinstance(found, list) else [found]
+    return any(c == rule and isinstance(c, bool) == isinstance(rule, bool) for c in candidates)
 
 
 class Checkpoints:
@@ -231,14 +308,30 @@ class ChangeFeed:
         self.checkpoints.set(subscription.key, start)
 
     def read(self, subscription: Subscription, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` records after the subscription's checkpoint, oldest first."""
+        """Up to ``limit`` records after the subscription's checkpoint that pass its filters,
+        oldest first."""
+        return self._scan(subscription, limit)[0]
+
+    def _scan(self, subscription: Subscription, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Up to ``limit`` records after the checkpoint that pass the subscription's filters,
+        and the sequence number read through: the last of them, or when fewer pass, the last
+        record held (those filtered out are never delivered, as Lambda drops them)."""
         after = self.checkpoints.get(subscription.key)
         assert after is not None
         with self.lock:
             shard = _shard(subscription.table)
             skip = max(0, after + 1 - int(shard.starting_sequence_number))
-            records = [r.to_json() for r in shard.items[skip : skip + limit]]
-        return [lambda_record(r, subscription.stream_arn) for r in records]
+            held = shard.items[skip:]  # records are never changed once in the shard
+        batch: list[dict[str, Any]] = []
+        through = after
+        for item in held:
+            record = lambda_record(item.to_json(), subscription.stream_arn)
+            through = _sequence(record)
+            if subscription.wants(record):
+                batch.append(record)
+                if len(batch) == limit:
+                    break
+        return batch, through
 
     def trim(self, table: str) -> int:
         """Drop from the shard what every subscriber of ``table`` has handled; how many."""
@@ -264,7 +357,7 @@ class ChangeFeed:
         waited = 0.0
         while not self.stopped.is_set():
             try:
-                batch = self.read(subscription, subscription.batch_size)
+                batch, through = self._scan(subscription, subscription.batch_size)
                 if batch and (
                     len(batch) >= subscription.batch_size or waited >= subscription.window_seconds
                 ):
@@ -272,6 +365,9 @@ class ChangeFeed:
                     self._deliver(subscription, batch)
                     self.trim(subscription.table)
                     continue
+                if not batch and through != self.checkpoints.get(subscription.key):
+                    self.checkpoints.set(subscription.key, through)  # none passed the filters
+                    self.trim(subscription.table)
             except _Stopping:
                 return
             except Exception:
