@@ -414,3 +414,59 @@ def test_requests_arriving_together_share_one_router_made_once(
     assert all(router is routers[0] for router in routers)
     assert made == ["lambda"]
     assert "rest-json" in routers[0]._routers
+
+
+def test_an_update_expression_is_parsed_once_and_its_tree_never_changed_by_an_update(
+    dynamodb: Any,
+) -> None:
+    import pickle
+
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    counters = "ADD #n :one SET #l = list_append(if_not_exists(#l, :empty), :more)"
+    names = {"#n": "n", "#l": "l"}
+    values = {":one": {"N": "1"}, ":empty": {"L": []}, ":more": {"L": [{"S": "x"}]}}
+    pristine = pickle.dumps(UpdateExpressionParser.make(counters))
+
+    # When the same expression updates a new item, then that item twice, in and out of
+    # transactions (a new item's update runs the tree through the validator twice)
+    dynamodb.update_item(
+        TableName=TABLE,
+        Key=key("count"),
+        UpdateExpression=counters,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
+    for _ in range(2):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": key("count"),
+                        "UpdateExpression": counters,
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            ]
+        )
+
+    # Then every update counted, each appended once
+    assert item(dynamodb, "count") == {
+        **key("count"),
+        "n": {"N": "3"},
+        "l": {"L": [{"S": "x"}] * 3},
+    }
+    # And the parser answers with one tree, as it was first made
+    assert UpdateExpressionParser.make(counters) is UpdateExpressionParser.make(counters)
+    assert pickle.dumps(UpdateExpressionParser.make(counters)) == pristine
+    # And an expression that does not parse is refused each time, as moto refuses it
+    for _ in range(2):
+        with pytest.raises(dynamodb.exceptions.ClientError):
+            dynamodb.update_item(
+                TableName=TABLE,
+                Key=key("count"),
+                UpdateExpression="ADD",
+                ExpressionAttributeValues=values,
+            )
