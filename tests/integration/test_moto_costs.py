@@ -6,6 +6,7 @@ before its call is answered."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -470,3 +471,36 @@ def test_an_update_expression_is_parsed_once_and_its_tree_never_changed_by_an_up
                 UpdateExpression="ADD",
                 ExpressionAttributeValues=values,
             )
+
+
+def test_a_snapshot_is_taken_once_enough_calls_are_journaled_and_never_when_idle(
+    tmp_path: Path,
+) -> None:
+    from tessera_local.emulator import Autosave, Emulator
+
+    # Given an emulator with its first snapshot, saving every 3 journaled calls
+    emulator = Emulator(tmp_path)
+    emulator.start_journal()
+    emulator.save()
+    first = emulator.snapshot_path.stat().st_mtime_ns
+    autosave = Autosave(emulator, interval=0.01, every=3)
+    autosave.start()
+    try:
+        # When it idles, then 2 calls are journaled: no snapshot
+        assert emulator.journal is not None
+        for n in range(2):
+            emulator.journal.append({"n": n})
+        autosave.stopped.wait(0.2)
+        assert emulator.snapshot_path.stat().st_mtime_ns == first
+        assert emulator.journaled_since_save() == 2
+        # When a third is: a snapshot, and the count starts again
+        emulator.journal.append({"n": 2})
+        deadline = time.monotonic() + 10
+        while emulator.journaled_since_save() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert emulator.journaled_since_save() == 0
+        assert emulator.snapshot_path.stat().st_mtime_ns != first
+    finally:
+        autosave.stopped.set()
+        autosave.join()
+        emulator.close()

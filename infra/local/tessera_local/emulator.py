@@ -200,6 +200,7 @@ class Emulator:
         # served (tessera_local.cognito: a generated temporary password), so the journal keeps
         # it and a replay makes the same state as the call did.
         self.fill_in: dict[str, Callable[[bytes], bytes]] = {}
+        self._saved_at = 0  # the journal's position at the last snapshot
 
     # -- state on disk ------------------------------------------------------------------------
     @property
@@ -242,11 +243,16 @@ class Emulator:
         if self.journal is None:
             self.journal = Journal(self.directory, 0)
 
+    def journaled_since_save(self) -> int:
+        """How many calls were journaled since the last snapshot."""
+        return self.journal.position - self._saved_at if self.journal else 0
+
     def save(self) -> None:
         """Write a snapshot of every backend and start a new journal generation."""
         with self.lock:
             generation = self.journal.rotate() if self.journal else 0
             payload = _pickle_backends(generation)
+            self._saved_at = self.journal.position if self.journal else 0
         temporary = self.snapshot_path.with_suffix(".tmp")
         with open(temporary, "wb") as file:
             file.write(payload)
@@ -500,17 +506,24 @@ class EmulatorServer:
 
 
 class Autosave(threading.Thread):
-    """A snapshot every ``interval`` seconds (the journal keeps what came between), until
-    stopped. Snapshots keep the journal short, so a restart replays little."""
+    """A snapshot once ``every`` calls have been journaled since the last one (checked each
+    ``interval`` seconds), until stopped. A snapshot pickles the whole state under the lock, so
+    its cost grows with what is stored: taken on a timer it cost an idle stack CPU every
+    30 s, and a busy one a pause that grew with each snapshot. Counted in journaled calls, a
+    restart replays at most about ``every`` of them (a few seconds), and an idle stack saves
+    nothing."""
 
-    def __init__(self, emulator: Emulator, interval: float = 30.0) -> None:
+    def __init__(self, emulator: Emulator, interval: float = 5.0, every: int = 5000) -> None:
         super().__init__(name="autosave", daemon=True)
         self.emulator = emulator
         self.interval = interval
+        self.every = every
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(self.interval):
+            if self.emulator.journaled_since_save() < self.every:
+                continue
             try:
                 self.emulator.save()
             except Exception:
