@@ -7,7 +7,9 @@ table, so in order per partition), waiting up to ``MaximumBatchingWindowInSecond
 to fill. A failing batch is retried (``MaximumRetryAttempts``, -1 = until it succeeds, doubling
 the wait), split in halves first when ``BisectBatchOnFunctionError`` is set; a batch that keeps
 failing is described on the ``DestinationConfig.OnFailure`` queue (as Lambda does, where it was in
-the stream, not the records) and the feed moves on.
+the stream, not the records) and the feed moves on. ``FilterCriteria`` patterns are matched
+against each record as Lambda's event filtering does: a record no pattern matches is never
+delivered, and the checkpoint moves past it.
 
 Durable: each subscription's checkpoint (the sequence number of the last record handled) is
 written and flushed after its batch, so a restart or a crash delivers from there: nothing is lost,

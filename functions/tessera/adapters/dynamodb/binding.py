@@ -11,7 +11,7 @@ client, paid it hundreds of times per hundred mails in CPU and memory (docs/loca
 every other adapter uses (:func:`tessera.adapters.clients.client`); :func:`connection` is a
 ``Connection`` on the same client for transactions. PynamoDB has no public way to give a
 connection a client: both set its ``_client``, which its ``client`` property returns as long as
-the client has credentials (tests/unit/test_dynamodb_binding.py holds PynamoDB to that).
+the client has credentials (tests/integration/test_dynamodb_binding.py holds PynamoDB to that).
 """
 
 from __future__ import annotations
