@@ -65,3 +65,18 @@ def test_threads_using_the_models_make_no_client(
     assert errors == []
     assert made == []
     assert repository.next_number() == repository.next_number() - 1
+
+
+def test_a_repository_made_after_the_environment_changed_uses_a_client_for_it(
+    tickets_table: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the process's client, made where the environment pointed
+    before = client("dynamodb")
+    DynamoTicketRepository(tickets_table)
+    # When a test points the environment at another endpoint (as at the local stack)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    repository = DynamoTicketRepository(tickets_table)
+    # Then the repository's models and transactions use a client for that endpoint
+    assert client("dynamodb") is not before
+    assert TicketItem._get_connection().connection.client.meta.endpoint_url == "http://127.0.0.1:9"
+    assert repository._connection.client.meta.endpoint_url == "http://127.0.0.1:9"
