@@ -5,9 +5,10 @@ the tickets behind a number download, and ``tessera reports rebuild`` finds noth
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -42,13 +43,19 @@ def admin(stack: RunningStack) -> str:
     return stack.login()
 
 
-def today() -> str:
-    return datetime.now(UTC).date().isoformat()
+def today(tz: str = "UTC") -> str:
+    """Today's date where ``tz`` is (in Athens it is tomorrow from 22:00 UTC)."""
+    return datetime.now(ZoneInfo(tz)).date().isoformat()
 
 
-def summary(stack: RunningStack, token: str, extra: str = "") -> tuple[int, Any]:
-    day = today()
-    return stack.request("GET", f"/api/reports/summary?from={day}&to={day}{extra}", token=token)
+def summary(
+    stack: RunningStack, token: str, extra: str = "", *, tz: str | None = None
+) -> tuple[int, Any]:
+    day = today(tz or "UTC")
+    where = f"&tz={quote(tz)}" if tz else ""
+    return stack.request(
+        "GET", f"/api/reports/summary?from={day}&to={day}{where}{extra}", token=token
+    )
 
 
 def test_an_agents_solved_ticket_is_in_their_numbers_within_a_minute(
@@ -84,7 +91,7 @@ def test_an_agents_solved_ticket_is_in_their_numbers_within_a_minute(
 
     # A lead sees the team, the agent's row among them
     _, lead = staff(stack, admin, "leads")
-    status, team = summary(stack, lead, "&group_by=agent&tz=Europe/Athens")
+    status, team = summary(stack, lead, "&group_by=agent", tz="Europe/Athens")
     assert status == 200, team
     assert team["scope"] == "team"
     assert next(r for r in team["rows"] if r["key"] == email)["solved"] == 1
