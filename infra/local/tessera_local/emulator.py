@@ -93,6 +93,7 @@ class Journal:
         self.generation = generation
         self._file = self._open(generation)
         self._written = 0  # records written (to the OS) so far, every generation counted
+        self._generation_start = 0  # records written before this generation
         self._durable = 0  # records known to be on disk
         self._syncing = False
         self._flushed = threading.Condition()
@@ -104,6 +105,11 @@ class Journal:
     def position(self) -> int:
         """How many records were written so far: ``sync(position)`` makes them all durable."""
         return self._written
+
+    @property
+    def in_generation(self) -> int:
+        """How many records this generation holds: calls since the last snapshot."""
+        return self._written - self._generation_start
 
     @property
     def durable(self) -> int:
@@ -148,6 +154,7 @@ class Journal:
             self._durable = self._written
             self._file.close()
             self.generation += 1
+            self._generation_start = self._written
             self._file = self._open(self.generation)
             self._flushed.notify_all()
             return self.generation
@@ -200,7 +207,6 @@ class Emulator:
         # served (tessera_local.cognito: a generated temporary password), so the journal keeps
         # it and a replay makes the same state as the call did.
         self.fill_in: dict[str, Callable[[bytes], bytes]] = {}
-        self._saved_at = 0  # the journal's position at the last snapshot
 
     # -- state on disk ------------------------------------------------------------------------
     @property
@@ -245,14 +251,13 @@ class Emulator:
 
     def journaled_since_save(self) -> int:
         """How many calls were journaled since the last snapshot."""
-        return self.journal.position - self._saved_at if self.journal else 0
+        return self.journal.in_generation if self.journal else 0
 
     def save(self) -> None:
         """Write a snapshot of every backend and start a new journal generation."""
         with self.lock:
             generation = self.journal.rotate() if self.journal else 0
             payload = _pickle_backends(generation)
-            self._saved_at = self.journal.position if self.journal else 0
         temporary = self.snapshot_path.with_suffix(".tmp")
         with open(temporary, "wb") as file:
             file.write(payload)

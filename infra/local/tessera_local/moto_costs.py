@@ -186,18 +186,10 @@ def parsed_once(make: Any) -> Any:
     """``UpdateExpressionParser.make`` (a classmethod): the tree of each expression, parsed
     once (an expression that does not parse raises, and is parsed again the next time)."""
     original = make.__func__
-    while hasattr(original, "__wrapped__"):
+    while hasattr(original, "__wrapped__"):  # already replaced: start from moto's own
         original = original.__wrapped__
-
-    @functools.lru_cache(maxsize=256)
-    def tree(parser: type, expression: str) -> Any:
-        return original(parser, expression)
-
-    def make_once(parser: type, expression: str) -> Any:
-        return tree(parser, expression)
-
-    make_once.__wrapped__ = original  # type: ignore[attr-defined]
-    return classmethod(make_once)
+    tree: Any = functools.lru_cache(maxsize=256)(original)
+    return classmethod(tree)
 
 
 def tree_copy(value: Any) -> Any:

@@ -309,12 +309,7 @@ class ChangeFeed:
         start = first - 1 if subscription.starting_position == "TRIM_HORIZON" else first + held - 1
         self.checkpoints.set(subscription.key, start)
 
-    def read(self, subscription: Subscription, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` records after the subscription's checkpoint that pass its filters,
-        oldest first."""
-        return self._scan(subscription, limit)[0]
-
-    def _scan(self, subscription: Subscription, limit: int) -> tuple[list[dict[str, Any]], int]:
+    def read(self, subscription: Subscription, limit: int) -> tuple[list[dict[str, Any]], int]:
         """Up to ``limit`` records after the checkpoint that pass the subscription's filters,
         and the sequence number read through: the last of them, or when fewer pass, the last
         record held (those filtered out are never delivered, as Lambda drops them)."""
@@ -359,7 +354,7 @@ class ChangeFeed:
         waited = 0.0
         while not self.stopped.is_set():
             try:
-                batch, through = self._scan(subscription, subscription.batch_size)
+                batch, through = self.read(subscription, subscription.batch_size)
                 if batch and (
                     len(batch) >= subscription.batch_size or waited >= subscription.window_seconds
                 ):

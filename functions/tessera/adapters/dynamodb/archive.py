@@ -71,7 +71,7 @@ class NumberClaim(TableItem, discriminator="number"):
 class DynamoArchive:
     def __init__(self, tickets: DynamoTicketRepository) -> None:
         self.tickets = tickets
-        bind([ImportItem, NumberClaim], str(TicketItem.Meta.table_name))
+        bind([ImportItem, NumberClaim], self._table)
 
     @property
     def _table(self) -> str:
