@@ -5,7 +5,7 @@
 // Each button says the status it leaves: plain Send leaves the ticket open (answered, nothing
 // awaited; a macro's status wins), "Send and set pending" waits on the customer. The API's own
 // default for a reply without a status (pending, as a reply by mail) is not the console's.
-import { useEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
+import { useEffect, useLayoutEffect, useRef, useState } from "../assets/vendor/htm-preact.js";
 import { uploadFile } from "../assets/lib/upload.js";
 import { api, html, say, size, store, t } from "./core.js";
 import { icon } from "./icons.js";
@@ -31,11 +31,13 @@ export function Composer({ ticket, lastActor, onActivity, onSent }) {
   const box = useRef(null);
 
   useEffect(() => { api("/canned-responses").then((a) => setCanned(a.items)).catch(() => setCanned([])); }, []);
-  useEffect(() => {
+  // The draft is stored as the render commits, in the keystroke's own task: a plain effect waits
+  // for the next frame, and a reload or a closed tab in that moment lost the last words typed.
+  useLayoutEffect(() => {
     if (text) localStorage.setItem(draftKey(ticket.id), JSON.stringify({ mode, text }));
     else localStorage.removeItem(draftKey(ticket.id));
-    onActivity(text ? "replying" : "viewing");
   }, [text, mode]);
+  useEffect(() => { onActivity(text ? "replying" : "viewing"); }, [text, mode]);
   // Focus at once (keys typed right after `r` land in the box), and again after the re-render.
   const focus = (which) => { setMode(which); box.current?.focus(); setTimeout(() => box.current?.focus(), 0); };
   useKeys({ r: () => focus("reply"), n: () => focus("note") });

@@ -370,8 +370,20 @@ def test_a_macro_sets_fields_with_its_text_and_a_draft_survives_a_reload(
     page = agent_page()
     sign_in(page, stack)
     page.goto(f"{stack.url}/console/#/tickets/{ticket['id']}")
-    # A draft is kept in this browser across a reload
-    page.get_by_label("Reply", exact=True).fill("Half-written answer")
+    # A draft is kept in this browser across a reload, stored in the keystroke's own task (not
+    # a frame later, when a reload or a closed tab may already have come)
+    page.get_by_label("Reply", exact=True).wait_for()
+    kept = page.evaluate(
+        """async () => {
+          const box = document.querySelector('#composer-text');
+          box.value = 'Half-written answer';
+          box.dispatchEvent(new Event('input', { bubbles: true }));
+          await Promise.resolve();
+          return Object.keys(localStorage).filter((k) => k.startsWith('tessera.draft.'))
+            .map((k) => JSON.parse(localStorage.getItem(k)).text);
+        }"""
+    )
+    assert kept == ["Half-written answer"]
     page.reload()
     expect(page.get_by_label("Reply", exact=True)).to_have_value("Half-written answer")
     page.get_by_label("Reply", exact=True).fill("")

@@ -13,7 +13,7 @@ from email.message import EmailMessage
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.conftest import ARTIFACTS, artifact_name
 from tests.e2e.steps import PNG, link_in, mail_to, sign_in_by_mail
@@ -166,6 +166,38 @@ def test_a_new_tickets_files_and_fields_are_shown_on_it_and_the_rating_is_stars(
     page.keyboard.press("ArrowRight")
     expect(page.get_by_role("radio", name="3 stars")).to_be_checked()
     page.screenshot(path=str(ARTIFACTS / "portal-ticket-en-stars.png"), full_page=True)
+
+
+def test_what_is_typed_in_a_field_survives_the_fields_arriving(
+    page: Page, stack: RunningStack
+) -> None:
+    # Given the form drawn from portal.json, its fields document (GET /api/ticket-form) held back
+    held: list[Route] = []
+    page.route("**/api/ticket-form", lambda route: held.append(route))
+    email = f"ines.{uuid.uuid4().hex[:6]}@customer.test"
+    in_language(page, stack, "en")
+    sign_in_by_mail(page, stack, email)
+    page.goto(f"{stack.url}/new.html")
+    # And a customer half-way through typing the order number
+    order = page.get_by_label("Order number")
+    order.click()
+    page.keyboard.type("A-77")
+    # When the fields document arrives, with a field portal.json does not show
+    for _ in range(200):  # the route handler runs while Playwright is waited on
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the form never asked for its fields"
+    held[0].fulfill(
+        json={
+            "custom_fields": [{"key": "serial", "labels": {"en": "Serial number"}, "type": "text"}]
+        }
+    )
+    expect(page.get_by_label("Serial number")).to_be_visible()
+    # Then the customer types on in the same box, and nothing typed is lost
+    page.keyboard.type("31")
+    expect(order).to_have_value("A-7731")
+    expect(order).to_be_focused()
 
 
 @pytest.mark.parametrize(

@@ -29,21 +29,42 @@ run(async () => {
       ...config.products.map((p) => el("option", { value: p, text: p })));
     product.value = chosen;
     product.required = Boolean(documentFields.find((f) => f.key === "product")?.required);
+    // Drawn again when the fields document arrives and when the language changes: the inputs
+    // already there are kept in place (updated, not replaced), so what is being typed into one,
+    // and its focus, survive the redraw.
     const box = $("custom-fields");
-    const values = Object.fromEntries([...box.querySelectorAll("[name]")].map((n) => [n.name, n.value]));
-    box.replaceChildren(...formFields().flatMap((field) => {
+    const nodes = formFields().flatMap((field) => {
       const id = `field-${field.key}`;
-      const label = el("label", { for: id, text: field.labels[state.lang] || field.labels.en || Object.values(field.labels)[0] || field.key });
+      const label = box.querySelector(`label[for="${CSS.escape(id)}"]`) || el("label", { for: id });
+      label.replaceChildren(field.labels[state.lang] || field.labels.en || Object.values(field.labels)[0] || field.key);
       // Required is said in words beside the label, not only by the browser on submit.
       if (field.required) label.append(" ", el("span", { class: "required", text: t("new.required") }));
-      const input = field.type === "select"
-        ? el("select", { id, name: field.key }, el("option", { value: "", text: t("new.choose") }), ...field.options.map((o) => el("option", { value: o, text: o })))
-        : el("input", { id, name: field.key, dir: "auto" });
-      if (field.required) input.required = true;
-      input.value = values[field.key] || "";
+      const before = box.querySelector(`#${CSS.escape(id)}`);
+      const input = fieldInput(field, before);
+      if (before && input !== before) input.value = before.value;
+      input.required = Boolean(field.required);
       return [label, input];
-    }));
+    });
+    let at = box.firstChild;
+    for (const node of nodes) {
+      if (node === at) at = at.nextSibling;
+      else box.insertBefore(node, at);
+    }
+    while (at) { const next = at.nextSibling; at.remove(); at = next; }
     showLimits($("new-limits"));
+  }
+  // The input for a field: the one on the form when it is still of the same kind, else a new one.
+  function fieldInput(field, existing) {
+    const id = `field-${field.key}`;
+    if (field.type !== "select") {
+      return existing?.tagName === "INPUT" ? existing : el("input", { id, name: field.key, dir: "auto" });
+    }
+    const values = ["", ...field.options];
+    const same = existing?.tagName === "SELECT" && [...existing.options].map((o) => o.value).join("\n") === values.join("\n");
+    const select = same ? existing : el("select", { id, name: field.key },
+      ...values.map((o) => el("option", { value: o, text: o })));
+    select.options[0].text = t("new.choose");
+    return select;
   }
   let timer = null;
   async function suggest() {
