@@ -495,11 +495,12 @@ def test_a_snapshot_is_taken_once_enough_calls_are_journaled_and_never_when_idle
         assert emulator.journaled_since_save() == 2
         # When a third is: a snapshot, and the count starts again
         emulator.journal.append({"n": 2})
+        # (the count starts again when the journal turns, before the snapshot is on disk)
         deadline = time.monotonic() + 10
-        while emulator.journaled_since_save() and time.monotonic() < deadline:
+        while emulator.snapshot_path.stat().st_mtime_ns == first and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert emulator.journaled_since_save() == 0
         assert emulator.snapshot_path.stat().st_mtime_ns != first
+        assert emulator.journaled_since_save() == 0
     finally:
         autosave.stopped.set()
         autosave.join()

@@ -39,6 +39,8 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   counter updates made this a sixth of the stack's CPU. Here the pristine tree of each
   expression is kept (only ever read, or copied before it is changed), and the copies are made
   by a pickle round trip, a third of ``copy.deepcopy``'s time for the same objects.
+- An index query reads the items under its hash-key value, not every item of the table
+  (:mod:`tessera_local.index_map`, whose map these replacements keep).
 """
 
 from __future__ import annotations
@@ -54,9 +56,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from tessera_local import index_map
+
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
 _UNSORTED = object()
-# The table a Query is reading, and the partition it reads (or _UNSORTED for an index).
+# The table a Query is reading, and the partition it reads: a hash key, an index's candidates
+# (a list), or _UNSORTED for an index query the index map cannot answer.
 _querying: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
     "tessera_local_querying", default=None
 )
@@ -106,6 +111,13 @@ def replacements() -> list[tuple[Any, str, Any]]:
         ),
         (DynamoDBBackend, "transact_write_items", transact_write_items),
         (Table, "query", _partition_query(_original(Table.query))),
+        (Table, "put_item", index_map.putting(_original(Table.put_item))),
+        (Table, "delete_item", index_map.deleting(_original(Table.delete_item))),
+        (
+            DynamoDBBackend,
+            "update_item",
+            index_map.updating(_original(DynamoDBBackend.update_item)),
+        ),
         (Table, "all_items", _partition_items(_original(Table.all_items))),
         (lambda_eval_utils, "boto_client_for", task_client),
         (state_task_service_dynamodb, "boto_client_for", task_client),
@@ -262,7 +274,13 @@ def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
         if index_name is None and hash_key is None:
             return query(table, hash_key, *args, **kwargs)
-        scope = _querying.set((table, _UNSORTED if index_name else hash_key))
+        if index_name is None:
+            partition: Any = hash_key
+        else:
+            conditions = kwargs.get("hash_key_conditions")
+            found = index_map.candidates(table, index_name, conditions)
+            partition = _UNSORTED if found is None else found
+        scope = _querying.set((table, partition))
         try:
             return query(table, hash_key, *args, **kwargs)
         finally:
@@ -277,10 +295,10 @@ def _partition_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
         scope = _querying.get()
         if scope is None or scope[0] is not table:
             return list(all_items(table))
+        if isinstance(scope[1], list):
+            return scope[1]
         if scope[1] is _UNSORTED:
-            if not table.range_key_attr:
-                return list(table.items.values())
-            return [item for partition in table.items.values() for item in partition.values()]
+            return index_map.stored_items(table)
         partition = table.items.get(scope[1])
         if partition is None:
             return []
@@ -442,6 +460,7 @@ def _restore(saved: list[tuple[Any, Any, Any, Any, int | None]]) -> None:
             table.items.pop(hash_key, None)
         else:
             table.items[hash_key] = item
+        index_map.reindex(table, hash_key, range_key)
         shard = table.stream_shard
         if shard is not None and stream_length is not None and len(shard.items) >= stream_length:
             del shard.items[stream_length:]
