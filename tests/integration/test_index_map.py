@@ -5,19 +5,17 @@ random puts, updates, deletes, batches and transactions (some cancelled)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
 from tessera_local import index_map, moto_costs
+from tests.integration.dynamodb_writes import NUMBERS, STATUSES, create_table, key, random_writes
 
 pytestmark = pytest.mark.integration
 
 TABLE = "index-map-test"
-STATUSES = ["new", "open", "solved"]
-NUMBERS = ["1", "2", "3"]
 
 
 @pytest.fixture
@@ -26,44 +24,8 @@ def dynamodb(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
     for owner, name, replacement in moto_costs.replacements():
         monkeypatch.setattr(owner, name, replacement)
     client = boto3.client("dynamodb")
-    client.create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": attribute, "AttributeType": kind}
-            for attribute, kind in [
-                ("pk", "S"),
-                ("sk", "S"),
-                ("status", "S"),
-                ("at", "S"),
-                ("number", "N"),
-            ]
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "ByStatus",  # a range key: an item without `at` is not in it
-                "KeySchema": [
-                    {"AttributeName": "status", "KeyType": "HASH"},
-                    {"AttributeName": "at", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            },
-            {
-                "IndexName": "ByNumber",  # a number, no range key
-                "KeySchema": [{"AttributeName": "number", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "KEYS_ONLY"},
-            },
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(client, TABLE)
     return client
-
-
-def key(n: int) -> dict[str, Any]:
-    return {"pk": {"S": f"T#{n % 7}"}, "sk": {"S": f"#{n}"}}
 
 
 def everything(client: Any) -> list[dict[str, Any]]:
@@ -119,100 +81,14 @@ def check_every_value(client: Any) -> None:
         ), number
 
 
-def random_operations(client: Any, rng: random.Random, count: int) -> Iterator[None]:
-    def attributes() -> dict[str, Any]:
-        chosen: dict[str, Any] = {}
-        if rng.random() < 0.8:
-            chosen["status"] = {"S": rng.choice(STATUSES)}
-        if rng.random() < 0.8:
-            chosen["at"] = {"S": f"2026-12-0{rng.randint(1, 9)}"}
-        if rng.random() < 0.6:
-            chosen["number"] = {"N": rng.choice(NUMBERS)}
-        return chosen
-
-    for _ in range(count):
-        n = rng.randrange(40)
-        kind = rng.choice(["put", "update", "remove", "add", "delete", "batch", "transact"])
-        if kind == "put":
-            client.put_item(TableName=TABLE, Item={**key(n), **attributes()})
-        elif kind == "update":
-            client.update_item(
-                TableName=TABLE,
-                Key=key(n),
-                UpdateExpression="SET #s = :s, #t = :t",
-                ExpressionAttributeNames={"#s": "status", "#t": "at"},
-                ExpressionAttributeValues={
-                    ":s": {"S": rng.choice(STATUSES)},
-                    ":t": {"S": "2026-12-06"},
-                },
-            )
-        elif kind == "remove":
-            client.update_item(
-                TableName=TABLE,
-                Key=key(n),
-                UpdateExpression="REMOVE #a",
-                ExpressionAttributeNames={"#a": rng.choice(["status", "at", "number"])},
-            )
-        elif kind == "add":
-            client.update_item(
-                TableName=TABLE,
-                Key=key(n),
-                UpdateExpression="ADD #n :one",
-                ExpressionAttributeNames={"#n": "number"},
-                ExpressionAttributeValues={":one": {"N": "1"}},
-            )
-        elif kind == "delete":
-            client.delete_item(TableName=TABLE, Key=key(n))
-        elif kind == "batch":
-            others = rng.sample(range(40), 4)
-            client.batch_write_item(
-                RequestItems={
-                    TABLE: [
-                        {"PutRequest": {"Item": {**key(m), **attributes()}}} for m in others[:3]
-                    ]
-                    + [{"DeleteRequest": {"Key": key(others[3])}}]
-                }
-            )
-        else:
-            others = rng.sample(range(40), 3)
-            cancelled = rng.random() < 0.5
-            operations: list[dict[str, Any]] = [
-                {"Put": {"TableName": TABLE, "Item": {**key(others[0]), **attributes()}}},
-                {
-                    "Update": {
-                        "TableName": TABLE,
-                        "Key": key(others[1]),
-                        "UpdateExpression": "SET #s = :s, #t = :t",
-                        "ExpressionAttributeNames": {"#s": "status", "#t": "at"},
-                        "ExpressionAttributeValues": {
-                            ":s": {"S": rng.choice(STATUSES)},
-                            ":t": {"S": "2026-12-07"},
-                        },
-                    }
-                },
-                {
-                    "Delete": {
-                        "TableName": TABLE,
-                        "Key": key(others[2]),
-                        **({"ConditionExpression": "attribute_exists(never)"} if cancelled else {}),
-                    }
-                },
-            ]
-            try:
-                client.transact_write_items(TransactItems=operations)
-            except client.exceptions.TransactionCanceledException:
-                assert cancelled
-        yield
-
-
 def test_index_queries_answer_what_a_read_of_every_item_would(dynamodb: Any) -> None:
     rng = random.Random(1806)
     # Given items written before the first index query (the map is built then)
-    for _ in random_operations(dynamodb, rng, 60):
+    for _ in random_writes(dynamodb, TABLE, rng, 60):
         pass
     check_every_value(dynamodb)
     # When the table changes every way it can, then every value of every index answers right
-    for step, _ in enumerate(random_operations(dynamodb, rng, 400)):
+    for step, _ in enumerate(random_writes(dynamodb, TABLE, rng, 400)):
         if step % 20 == 0:
             check_every_value(dynamodb)
     check_every_value(dynamodb)
