@@ -149,3 +149,21 @@ def test_an_index_added_later_is_answered_from_every_item(dynamodb: Any) -> None
     )
     # Then it answers for the items written before it
     assert len(answered(dynamodb, "ByColour", "colour", {"S": "red"})) == 5
+
+
+def test_an_update_naming_the_table_by_its_arn_keeps_the_map(dynamodb: Any) -> None:
+    # Given an item and the map built by a first query
+    dynamodb.put_item(TableName=TABLE, Item={**key(1), "status": {"S": "new"}, "at": {"S": "x"}})
+    assert answered(dynamodb, "ByStatus", "status", {"S": "new"}) == {"T#1|#1"}
+    # When an update names the table by its ARN
+    arn = dynamodb.describe_table(TableName=TABLE)["Table"]["TableArn"]
+    dynamodb.update_item(
+        TableName=arn,
+        Key=key(1),
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "open"}},
+    )
+    # Then the index answers with the item under its new value
+    assert answered(dynamodb, "ByStatus", "status", {"S": "open"}) == {"T#1|#1"}
+    assert answered(dynamodb, "ByStatus", "status", {"S": "new"}) == set()

@@ -43,7 +43,11 @@ class IndexMap:
     """For each secondary index with a one-attribute hash key: value -> the keys of the items
     holding it (a dict used as an ordered set)."""
 
+    # Kept in snapshots: a map of another layout, from an older snapshot, is built again.
+    LAYOUT = 1
+
     def __init__(self, table: Any) -> None:
+        self.layout = self.LAYOUT
         self.names = index_names(table)
         self.attributes: dict[str, str] = {}
         self.partitions: dict[str, dict[Value, dict[Key, None]]] = {}
@@ -116,9 +120,11 @@ def item_key(item: Any) -> Key:
 
 
 def kept(table: Any) -> IndexMap | None:
-    """The table's map, if it has one to keep up to date."""
-    found: IndexMap | None = table.__dict__.get(ATTRIBUTE)
-    return found
+    """The table's map, if it has one (of this layout) to keep up to date."""
+    found = table.__dict__.get(ATTRIBUTE)
+    if getattr(found, "layout", None) != IndexMap.LAYOUT:
+        return None
+    return found  # type: ignore[no-any-return]
 
 
 def of(table: Any) -> IndexMap:
@@ -189,7 +195,10 @@ def updating(update_item: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             # Changed in place, or made by put_item and then changed: index what is stored now,
             # even when the update failed half-way.
-            table = backend.tables.get(table_name)
+            try:
+                table = backend.get_table(table_name)  # a name or an ARN
+            except Exception:  # no such table: the update failed, nothing was stored
+                table = None
             if table is not None and kept(table) is not None and table.hash_key_attr in key:
                 range_attribute = table.range_key_attr
                 if range_attribute is None or range_attribute in key:
