@@ -198,6 +198,7 @@ def test_what_is_typed_in_a_field_survives_the_fields_arriving(
     page.keyboard.type("31")
     expect(order).to_have_value("A-7731")
     expect(order).to_be_focused()
+    page.screenshot(path=str(ARTIFACTS / "portal-new-fields-arrived.png"), full_page=True)
 
 
 @pytest.mark.parametrize(
