@@ -5,6 +5,8 @@ random puts, updates, deletes, batches and transactions (some cancelled)."""
 from __future__ import annotations
 
 import random
+import sys
+import threading
 from typing import Any
 
 import boto3
@@ -167,3 +169,37 @@ def test_an_update_naming_the_table_by_its_arn_keeps_the_map(dynamodb: Any) -> N
     # Then the index answers with the item under its new value
     assert answered(dynamodb, "ByStatus", "status", {"S": "open"}) == {"T#1|#1"}
     assert answered(dynamodb, "ByStatus", "status", {"S": "new"}) == set()
+
+
+def test_a_reader_beside_a_writer_never_misses_an_item_whose_value_stays(dynamodb: Any) -> None:
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    # Given an item in the index, and a thread writing it again and again with the same value
+    # (the emulator serializes calls; the map must hold without that lock too)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    item = {**key(1), "status": {"S": "open"}, "at": {"S": "x"}}
+    dynamodb.put_item(TableName=TABLE, Item=item)
+    assert answered(dynamodb, "ByStatus", "status", {"S": "open"}) == {"T#1|#1"}
+    table = dynamodb_backends["123456789012"]["us-east-1"].get_table(TABLE)
+    stop = threading.Event()
+
+    def writer() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+            table.put_item({**item, "n": {"N": str(n)}})
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        # When a reader asks for the value many times meanwhile
+        value = [("status", DynamoType({"S": "open"}))]
+        empty = sum(not index_map.candidates(table, "ByStatus", value) for _ in range(50_000))
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(switch)
+    # Then it always found the item
+    assert empty == 0

@@ -24,7 +24,9 @@ an attribute of the table, so a snapshot keeps it with the items it describes. A
 each candidate against the table as it is (an item since removed or replaced is skipped, and moto
 compares the hash key of every candidate): the map may hold an entry too many, never one too
 few. ``tests/integration/test_index_map.py`` compares every index query with moto's full read
-after random puts, updates, deletes, batches and transactions.
+after random puts, updates, deletes, batches and transactions. Index key values are the types
+DynamoDB allows for keys (S, N, B); moto would also match an item holding a BOOL or a list
+under an index key, which DynamoDB refuses to store, and this map does not.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class IndexMap:
     holding it (a dict used as an ordered set)."""
 
     # Kept in snapshots: a map of another layout, from an older snapshot, is built again.
-    LAYOUT = 1
+    LAYOUT = 2
 
     def __init__(self, table: Any) -> None:
         self.layout = self.LAYOUT
@@ -61,26 +63,29 @@ class IndexMap:
             self.put(item_key(item), item)
 
     def put(self, key: Key, item: Any | None) -> None:
-        """Record ``item`` as the one stored under ``key`` (None: none is)."""
-        self.drop(key)
-        if item is None:
-            return
-        values = {}
-        for name, attribute in self.attributes.items():
-            value = scalar(item.attrs.get(attribute))
-            if value is not None:
-                self.partitions[name].setdefault(value, {})[key] = None
-                values[name] = value
+        """Record ``item`` as the one stored under ``key`` (None: none is). The new entries go
+        in before the old ones come out: a reader in between sees one too many, never one too
+        few (the emulator's lock serializes calls anyway; this holds without it)."""
+        values: dict[str, Value] = {}
+        if item is not None:
+            for name, attribute in self.attributes.items():
+                value = scalar(item.attrs.get(attribute))
+                if value is not None:
+                    self.partitions[name].setdefault(value, {})[key] = None
+                    values[name] = value
+        before = self.held.pop(key, {})
         if values:
             self.held[key] = values
+        for name, value in before.items():
+            if values.get(name) != value:
+                self._remove(name, value, key)
 
-    def drop(self, key: Key) -> None:
-        for name, value in self.held.pop(key, {}).items():
-            partition = self.partitions[name].get(value)
-            if partition is not None:
-                partition.pop(key, None)
-                if not partition:
-                    del self.partitions[name][value]
+    def _remove(self, name: str, value: Value, key: Key) -> None:
+        partition = self.partitions[name].get(value)
+        if partition is not None:
+            partition.pop(key, None)
+            if not partition:
+                self.partitions[name].pop(value, None)
 
     def candidates(self, table: Any, index_name: str, value: Any) -> list[Any]:
         """The stored items under ``value`` in the index, in no order."""
@@ -88,7 +93,7 @@ class IndexMap:
         if wanted is None:
             return []
         found = []
-        for hash_key, range_key in self.partitions[index_name].get(wanted, {}):
+        for hash_key, range_key in list(self.partitions[index_name].get(wanted, {})):
             stored = table.items.get(hash_key)
             if stored is not None and range_key is not None:
                 stored = stored.get(range_key)
@@ -105,8 +110,13 @@ def scalar(value: Any) -> Value | None:
     return (value.type, value.cast_value)
 
 
-def index_names(table: Any) -> tuple[str, ...]:
-    return tuple(index.name for index in table.all_indexes())
+def index_names(table: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each index's name and hash-key attributes: the map is built again when they change
+    (an index dropped and made again under its name with another key too)."""
+    return tuple(
+        (index.name, tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"))
+        for index in table.all_indexes()
+    )
 
 
 def stored_items(table: Any) -> list[Any]:
