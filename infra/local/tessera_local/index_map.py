@@ -51,13 +51,10 @@ class IndexMap:
     def __init__(self, table: Any) -> None:
         self.layout = self.LAYOUT
         self.names = index_names(table)
-        self.attributes: dict[str, str] = {}
-        self.partitions: dict[str, dict[Value, dict[Key, None]]] = {}
-        for index in table.all_indexes():
-            hashes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
-            if len(hashes) == 1:
-                self.attributes[index.name] = hashes[0]
-                self.partitions[index.name] = {}
+        self.attributes = {name: hashes[0] for name, hashes in self.names if len(hashes) == 1}
+        self.partitions: dict[str, dict[Value, dict[Key, None]]] = {
+            name: {} for name in self.attributes
+        }
         self.held: dict[Key, dict[str, Value]] = {}  # an item's key -> index name -> its value
         for item in stored_items(table):
             self.put(item_key(item), item)
@@ -94,11 +91,9 @@ class IndexMap:
             return []
         found = []
         for hash_key, range_key in list(self.partitions[index_name].get(wanted, {})):
-            stored = table.items.get(hash_key)
-            if stored is not None and range_key is not None:
-                stored = stored.get(range_key)
-            if stored is not None:
-                found.append(stored)
+            item = stored(table, hash_key, range_key)
+            if item is not None:
+                found.append(item)
         return found
 
 
@@ -117,6 +112,14 @@ def index_names(table: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
         (index.name, tuple(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"))
         for index in table.all_indexes()
     )
+
+
+def stored(table: Any, hash_key: Any, range_key: Any) -> Any | None:
+    """The item the table holds under the key now, if any."""
+    partition = table.items.get(hash_key)
+    if partition is None or range_key is None:
+        return partition
+    return partition.get(range_key)
 
 
 def stored_items(table: Any) -> list[Any]:
@@ -149,12 +152,8 @@ def of(table: Any) -> IndexMap:
 def reindex(table: Any, hash_key: Any, range_key: Any) -> None:
     """Bring the map up to date with what the table holds under the key now."""
     found = kept(table)
-    if found is None:
-        return
-    stored = table.items.get(hash_key)
-    if stored is not None and range_key is not None:
-        stored = stored.get(range_key)
-    found.put((hash_key, range_key), stored)
+    if found is not None:
+        found.put((hash_key, range_key), stored(table, hash_key, range_key))
 
 
 def candidates(table: Any, index_name: str, conditions: Any) -> list[Any] | None:
@@ -198,22 +197,23 @@ def updating(update_item: Callable[..., Any]) -> Callable[..., Any]:
     def update_item_kept(
         backend: Any, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
     ) -> Any:
-        from moto.dynamodb.models.dynamo_type import DynamoType
-
         try:
             return update_item(backend, table_name, key, *args, **kwargs)
         finally:
             # Changed in place, or made by put_item and then changed: index what is stored now,
             # even when the update failed half-way.
-            try:
-                table = backend.get_table(table_name)  # a name or an ARN
-            except Exception:  # no such table: the update failed, nothing was stored
-                table = None
-            if table is not None and kept(table) is not None and table.hash_key_attr in key:
-                range_attribute = table.range_key_attr
-                if range_attribute is None or range_attribute in key:
-                    hash_key = DynamoType(key[table.hash_key_attr])
-                    range_key = DynamoType(key[range_attribute]) if range_attribute else None
-                    reindex(table, hash_key, range_key)
+            _reindex_named(backend, table_name, key)
 
     return update_item_kept
+
+
+def _reindex_named(backend: Any, table_name: str, key: dict[str, Any]) -> None:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    try:
+        table = backend.get_table(table_name)  # a name or an ARN
+        hash_key = DynamoType(key[table.hash_key_attr])
+        range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+    except Exception:  # no such table or no such key: the update stored nothing
+        return
+    reindex(table, hash_key, range_key)

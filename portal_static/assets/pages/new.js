@@ -40,7 +40,7 @@ run(async () => {
       // Required is said in words beside the label, not only by the browser on submit.
       if (field.required) label.append(" ", el("span", { class: "required", text: t("new.required") }));
       const before = box.querySelector(`#${CSS.escape(id)}`);
-      const input = fieldInput(field, before);
+      const input = fieldInput(field, id, before);
       if (before && input !== before) input.value = before.value;
       input.required = Boolean(field.required);
       return [label, input];
@@ -54,8 +54,7 @@ run(async () => {
     showLimits($("new-limits"));
   }
   // The input for a field: the one on the form when it is still of the same kind, else a new one.
-  function fieldInput(field, existing) {
-    const id = `field-${field.key}`;
+  function fieldInput(field, id, existing) {
     if (field.type !== "select") {
       return existing?.tagName === "INPUT" ? existing : el("input", { id, name: field.key, dir: "auto" });
     }
