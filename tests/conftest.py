@@ -36,6 +36,16 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.fixture
+def moto_as_local(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process moto with the local stack's replacements of its costs
+    (tessera_local.moto_costs), undone after the test."""
+    from tessera_local import moto_costs
+
+    for owner, name, replacement in moto_costs.replacements():
+        monkeypatch.setattr(owner, name, replacement)
+
+
+@pytest.fixture
 def tickets_table(aws: None) -> str:
     """The tickets table exactly as template.yaml declares it (keys and indexes); its name."""
     template = Template.load()

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from tessera_local import index_map, moto_costs
+from tessera_local import index_map
 from tests.integration.dynamodb_writes import NUMBERS, STATUSES, create_table, key, random_writes
 
 pytestmark = pytest.mark.integration
@@ -21,10 +21,7 @@ TABLE = "index-map-test"
 
 
 @pytest.fixture
-def dynamodb(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """moto in-process with the local stack's replacements (undone after the test)."""
-    for owner, name, replacement in moto_costs.replacements():
-        monkeypatch.setattr(owner, name, replacement)
+def dynamodb(moto_as_local: None) -> Any:
     client = boto3.client("dynamodb")
     create_table(client, TABLE)
     return client

@@ -23,10 +23,7 @@ TABLE = "costs-test"
 
 
 @pytest.fixture
-def dynamodb(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """moto in-process with the local stack's replacements (undone after the test)."""
-    for owner, name, replacement in moto_costs.replacements():
-        monkeypatch.setattr(owner, name, replacement)
+def dynamodb(moto_as_local: None) -> Any:
     client = boto3.client("dynamodb")
     client.create_table(
         TableName=TABLE,
@@ -208,7 +205,7 @@ def test_model_objects_are_not_kept_once_nothing_uses_them(dynamodb: Any) -> Non
 
 
 def test_a_finished_execution_keeps_its_history_and_drops_its_interpreter(
-    aws: None, monkeypatch: pytest.MonkeyPatch
+    moto_as_local: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import json
     import time
@@ -217,8 +214,6 @@ def test_a_finished_execution_keeps_its_history_and_drops_its_interpreter(
     from moto.stepfunctions.parser.models import stepfunctions_parser_backends
     from moto.stepfunctions.parser.utils import TMP_THREADS
 
-    for owner, name, replacement in moto_costs.replacements():
-        monkeypatch.setattr(owner, name, replacement)
     monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
     sfn = boto3.client("stepfunctions")
     # Given a state machine of two Pass states
