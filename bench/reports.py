@@ -8,7 +8,10 @@
    today's summary, the 50 newest CSAT comments) after ``--small`` and then ``--large`` tickets
    counted into the aggregates (spread over 30 days, 12 agents, 6 groups, 4 channels): DynamoDB
    calls and items read. It must not grow with tickets: it is bounded by hours x dimension values.
-3. Dollars per 1,000 tickets on DynamoDB on-demand (us-east-1 list prices stated below), from the
+3. A burst: ``--burst`` new tickets in one hour (a morning's mail), counted as one batch of the
+   change feed delivers them (written together, shared counters added up) and, for comparison,
+   one ticket at a time: items and write units per ticket.
+4. Dollars per 1,000 tickets on DynamoDB on-demand (us-east-1 list prices stated below), from the
    measured writes and reads per change and the changes per ticket of step 1.
 
 moto reads the whole table for every Query, so time says nothing here: calls and items do.
@@ -51,6 +54,10 @@ class Tally:
         elif operation == "GetItem":
             self.items_read += int("Item" in response)
             self.read_units += 1
+        elif operation == "BatchGetItem":  # consistent: one unit per item of up to 4 KB
+            found = sum(len(items) for items in response.get("Responses", {}).values())
+            self.items_read += found
+            self.read_units += found
         elif operation == "TransactWriteItems":
             for item in params["TransactItems"]:
                 self.items_written += 1
@@ -60,8 +67,9 @@ class Tally:
 
 
 @contextmanager
-def counting(client: Any) -> Iterator[Tally]:
-    tally = Tally()
+def counting(client: Any, tally: Tally | None = None) -> Iterator[Tally]:
+    """The DynamoDB calls ``client`` makes within the block, counted into ``tally``."""
+    tally = Tally() if tally is None else tally
 
     captured: dict[str, dict[str, Any]] = {}
 
@@ -94,28 +102,59 @@ def lifecycles(table: str, tickets: int) -> tuple[Tally, int]:
     builder = MonthBuilder(repo)
     config = sla_config()
     changes = 0
-    with counting(client("dynamodb")) as tally:
-        for n in range(tickets):
-            start = datetime(2026, 11, 2, 9, tzinfo=UTC) + timedelta(hours=7 * n)
-            at = [(start + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M") for h in range(7)]
-            ticket = builder.open(
-                at[0], requester=f"c{n}@x.test", channel=Channel.EMAIL, group="billing"
-            )
-            steps = [
-                lambda t, at=at: builder.change(t, at[0][:-2] + "12", assignee="alice@example.com"),
-                lambda t, at=at: builder.reply(t, at[2], "alice@example.com"),
-                lambda t, at=at: builder.reply(t, at[3], t.requester),
-                lambda t, at=at: builder.reply(t, at[4], "alice@example.com"),
-                lambda t, at=at: builder.change(t, at[5], status=Status.SOLVED),
-                lambda t, at=at: builder.rate(t, at[6], 5, "Thanks"),
-            ]
-            count_ticket(store, repo, config, ticket.id)
-            changes += 1
-            for step in steps:
+    tally = Tally()
+    for n in range(tickets):
+        start = datetime(2026, 11, 2, 9, tzinfo=UTC) + timedelta(hours=7 * n)
+        at = [(start + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M") for h in range(7)]
+        ticket = builder.open(
+            at[0], requester=f"c{n}@x.test", channel=Channel.EMAIL, group="billing"
+        )
+        steps = [
+            lambda t, at=at: builder.change(t, at[0][:-2] + "12", assignee="alice@example.com"),
+            lambda t, at=at: builder.reply(t, at[2], "alice@example.com"),
+            lambda t, at=at: builder.reply(t, at[3], t.requester),
+            lambda t, at=at: builder.reply(t, at[4], "alice@example.com"),
+            lambda t, at=at: builder.change(t, at[5], status=Status.SOLVED),
+            lambda t, at=at: builder.rate(t, at[6], 5, "Thanks"),
+        ]
+        for step in [None, *steps]:
+            if step is not None:
                 step(repo.get(ticket.id))
+            with counting(client("dynamodb"), tally):  # the reports' calls only
                 count_ticket(store, repo, config, ticket.id)
-                changes += 1
+            changes += 1
     return tally, changes
+
+
+def burst(table: str, tickets: int, *, together: bool, day: int) -> Tally:
+    """``tickets`` new tickets in one hour of ``day`` (November), counted in one batch
+    (``together``) or one at a time."""
+    from tessera.adapters.clients import client
+    from tessera.adapters.dynamodb.reports import DynamoAggregateStore
+    from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
+    from tessera.reports.aggregates import count_ticket, count_tickets
+    from tessera.tickets.model import Channel
+    from tests.reports_month import MonthBuilder, sla_config
+
+    repo = DynamoTicketRepository(table)
+    store = DynamoAggregateStore(table)
+    builder = MonthBuilder(repo)
+    ids = [
+        builder.open(
+            f"2026-11-{day:02d}T09:{n % 60:02d}",
+            requester=f"burst{day}-{n}@x{n % 7}.test",
+            channel=Channel.EMAIL,
+            group=("billing", "tech")[n % 2],
+        ).id
+        for n in range(tickets)
+    ]
+    with counting(client("dynamodb")) as tally:
+        if together:
+            count_tickets(store, repo, sla_config(), ids)
+        else:
+            for ticket_id in ids:
+                count_ticket(store, repo, sla_config(), ticket_id)
+    return tally
 
 
 def fill(table: str, tickets: int, seed: int, memory: Any) -> None:
@@ -194,6 +233,7 @@ def main() -> int:
     parser.add_argument("--small", type=int, default=2_000)
     parser.add_argument("--large", type=int, default=20_000)
     parser.add_argument("--lifecycles", type=int, default=20)
+    parser.add_argument("--burst", type=int, default=50)
     args = parser.parse_args()
     for name, value in {
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -223,13 +263,19 @@ def main() -> int:
             f"{tally.write_units / per:.1f} write units, {tally.items_read / per:.1f} items read; "
             f"calls: {calls(tally)}"
         )
-        print(
-            "  plus one Query of the ticket's partition per change (its thread, through "
-            "pynamodb's own client: not counted above; priced below as 1 read unit)"
-        )
-        read_units = tally.read_units + changes  # the thread: one strongly consistent 4 KB read
-        dollars = (tally.write_units * WRITE_PRICE + read_units * READ_PRICE) / args.lifecycles
+        print("  (the items read include the ticket's thread: one Query of its partition)")
+        dollars = (
+            tally.write_units * WRITE_PRICE + tally.read_units * READ_PRICE
+        ) / args.lifecycles
         print(f"  $ per 1,000 tickets (reports only, on-demand): {dollars * 1000:.4f}")
+        print(f"a burst of {args.burst} new tickets in one hour (one batch of the change feed):")
+        for together, day in ((False, 23), (True, 24)):
+            t = burst(table, args.burst, together=together, day=day)
+            print(
+                f"  {'together  ' if together else 'one by one'}: "
+                f"{t.items_written / args.burst:.1f} items written, "
+                f"{t.write_units / args.burst:.1f} write units a ticket; calls: {calls(t)}"
+            )
 
         from tests.fakes.reports import InMemoryAggregateStore
 

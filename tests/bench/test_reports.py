@@ -1,5 +1,6 @@
 """bench/reports.py runs, prints its figures, and a dashboard load makes the same calls at both
-small table sizes and reads within its bound (hours x dimension values, never tickets)."""
+small table sizes and reads within its bound (hours x dimension values, never tickets); a burst of
+new tickets counted as one batch writes fewer items a ticket than counted one at a time."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def test_reports_bench_prints_its_figures_and_the_calls_stay_flat() -> None:
             "300",
             "--lifecycles",
             "2",
+            "--burst",
+            "12",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -40,3 +43,10 @@ def test_reports_bench_prints_its_figures_and_the_calls_stay_flat() -> None:
     assert len(loads) == 2
     assert loads[0].split(":", 1)[1].split(",")[0] == loads[1].split(":", 1)[1].split(",")[0]
     assert "a load reads within the bound" in out
+    # a burst counted together writes fewer items a ticket than one ticket at a time
+    alone, together = (
+        float(line.split(":", 1)[1].split(" items")[0])
+        for line in out.splitlines()
+        if line.startswith(("  one by one:", "  together  :"))
+    )
+    assert together < alone

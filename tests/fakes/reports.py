@@ -5,12 +5,13 @@ tests/integration/test_reports_store.py runs against both)."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from tessera.errors import Conflict
-from tessera.reports.aggregates import Applied
-from tessera.reports.metrics import Contributions
+from tessera.reports.aggregates import Applied, TicketWrite, added, items
+
+DYNAMODB_TRANSACTION = 100  # items
 
 
 class InMemoryAggregateStore:
@@ -19,33 +20,31 @@ class InMemoryAggregateStore:
         self.documents: dict[str, dict[str, Any]] = {}
         self.tickets: dict[str, Applied] = {}
         self.writes = 0
+        self.transactions: list[int] = []  # the items of each write, in order
 
-    def applied(self, ticket_id: str) -> Applied | None:
-        return copy.deepcopy(self.tickets.get(ticket_id))
+    def applied(self, ticket_ids: Sequence[str]) -> Mapping[str, Applied]:
+        return {t: copy.deepcopy(self.tickets[t]) for t in ticket_ids if t in self.tickets}
 
-    def write(
-        self,
-        ticket_id: str,
-        *,
-        seen: int | None,
-        applied: Contributions,
-        counters: Mapping[str, Mapping[str, int]],
-        put: Mapping[str, Mapping[str, Any]],
-        delete: Iterable[str],
-    ) -> None:
-        current = self.tickets.get(ticket_id)
-        if (current.revision if current else None) != seen:
-            raise Conflict(f"reports of ticket {ticket_id}")
+    def write(self, writes: Sequence[TicketWrite]) -> None:
+        assert len({w.ticket_id for w in writes}) == len(writes), "one write per ticket"
+        assert items(writes) <= DYNAMODB_TRANSACTION, "more than one transaction holds"
+        for change in writes:
+            current = self.tickets.get(change.ticket_id)
+            if (current.revision if current else None) != change.seen:
+                raise Conflict(f"reports of ticket {change.ticket_id}")
         self.writes += 1
-        for key, counts in counters.items():
+        self.transactions.append(items(writes))
+        for key, counts in added(writes).items():
             bucket = self.counters.setdefault(key, {})
             for name, n in counts.items():
                 bucket[name] = bucket.get(name, 0) + n
-        for key in delete:
-            self.documents.pop(key, None)
-        for key, doc in put.items():
-            self.documents[key] = dict(doc)
-        self.tickets[ticket_id] = Applied((seen or 0) + 1, copy.deepcopy(applied))
+        for change in writes:
+            for key in change.delete:
+                self.documents.pop(key, None)
+            for key, doc in change.put.items():
+                self.documents[key] = dict(doc)
+            after = Applied((change.seen or 0) + 1, copy.deepcopy(change.applied))
+            self.tickets[change.ticket_id] = after
 
     def hours(
         self, dimension: str, start: str, end: str

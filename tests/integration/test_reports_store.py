@@ -12,7 +12,7 @@ from tessera.adapters.dynamodb.reports import DynamoAggregateStore
 from tessera.adapters.dynamodb.tickets import DynamoTicketRepository
 from tessera.errors import Conflict
 from tessera.ports import TicketRepository
-from tessera.reports.aggregates import AggregateStore, count_ticket, rebuild
+from tessera.reports.aggregates import AggregateStore, TicketWrite, count_ticket, rebuild
 from tessera.reports.metrics import Contributions
 from tessera.reports.summary import comments, summary, ticket_list_csv, window
 from tests.fakes.memory import InMemoryTicketRepository
@@ -54,13 +54,60 @@ def test_the_golden_month_reads_the_same_from_either_store(stores: Any) -> None:
 
 def test_a_write_from_a_stale_revision_is_a_conflict(stores: Any) -> None:
     _, store = stores
-    store.write("T1", seen=None, applied=Contributions(), counters={}, put={}, delete=[])
+    store.write([TicketWrite("T1", None, Contributions())])
     with pytest.raises(Conflict):
-        store.write("T1", seen=None, applied=Contributions(), counters={}, put={}, delete=[])
-    store.write("T1", seen=1, applied=Contributions(), counters={}, put={}, delete=[])
-    applied = store.applied("T1")
-    assert applied is not None
-    assert applied.revision == 2
+        store.write([TicketWrite("T1", None, Contributions())])
+    store.write([TicketWrite("T1", 1, Contributions())])
+    applied = store.applied(["T1", "T9"])
+    assert set(applied) == {"T1"}
+    assert applied["T1"].revision == 2
+
+
+def test_tickets_written_together_add_their_counters_all_or_nothing(stores: Any) -> None:
+    # Given two tickets counted into the same hour's counter, written in one transaction
+    _, store = stores
+    hour = "2026-11-03T09|channel|email"
+    one = Contributions(counters={hour: {"created": 1}}, docs={f"L|created|{hour[:13]}|A": {}})
+    two = Contributions(counters={hour: {"created": 1}}, docs={f"L|created|{hour[:13]}|B": {}})
+    store.write(
+        [
+            TicketWrite("A", None, one, one.counters, one.docs),
+            TicketWrite("B", None, two, two.counters, two.docs),
+        ]
+    )
+    assert counted(store, hour) == 2
+    assert {r.revision for r in store.applied(["A", "B"]).values()} == {1}
+    # When one of three tickets is written from a stale revision
+    three = Contributions(counters={hour: {"created": 1}})
+    with pytest.raises(Conflict):
+        store.write(
+            [
+                TicketWrite("C", None, three, three.counters),
+                TicketWrite("A", None, one, one.counters),
+            ]
+        )
+    # Then nothing of the transaction was written: not C's record, not the counter
+    assert counted(store, hour) == 2
+    assert set(store.applied(["A", "B", "C"])) == {"A", "B"}
+    assert len(list(store.docs("L|created", "2026-11-03T00", "2026-11-04T00"))) == 2
+
+
+def test_revisions_of_more_tickets_than_one_read_holds_are_all_read(stores: Any) -> None:
+    _, store = stores
+    ids = [f"T{i:03d}" for i in range(130)]
+    for start in range(0, 130, 50):
+        store.write([TicketWrite(i, None, Contributions()) for i in ids[start : start + 50]])
+    found = store.applied([*ids, "absent", ids[0]])
+    assert sorted(found) == ids
+    assert {a.revision for a in found.values()} == {1}
+
+
+def counted(store: AggregateStore, key: str) -> int:
+    hour, dimension, value = key.split("|")
+    next_hour = hour[:11] + f"{int(hour[11:]) + 1:02d}"
+    return sum(
+        n.get("created", 0) for _, v, n in store.hours(dimension, hour, next_hour) if v == value
+    )
 
 
 def test_hours_across_months_are_read_by_their_range(stores: Any) -> None:
@@ -70,7 +117,7 @@ def test_hours_across_months_are_read_by_their_range(stores: Any) -> None:
         "2026-11-01T00|channel|email": {"created": 2},
         "2026-12-01T00|channel|email": {"created": 4},
     }
-    store.write("T2", seen=None, applied=Contributions(), counters=counters, put={}, delete=[])
+    store.write([TicketWrite("T2", None, Contributions(), counters)])
     got = [
         (h, n["created"]) for h, _, n in store.hours("channel", "2026-10-31T23", "2026-12-01T00")
     ]

@@ -232,7 +232,7 @@ def test_a_large_difference_is_written_in_two_transactions(
 ) -> None:
     # Given a limit so small that moving t1 to another agent needs the two-step write
     tickets, store, named = month
-    monkeypatch.setattr(aggregates, "MAX_WRITE", 3)
+    monkeypatch.setattr(aggregates, "MAX_ITEMS", 4)
     from tests.reports_month import MonthBuilder
 
     MonthBuilder(tickets).change(named["t1"], "2026-11-12T10:00", assignee="eleni@example.com")
@@ -244,6 +244,71 @@ def test_a_large_difference_is_written_in_two_transactions(
     fresh = InMemoryAggregateStore()
     rebuild(fresh, tickets, sla_config())
     assert fresh.nonzero() == store.nonzero()
+
+
+def changed_keys(named: dict[str, Any]) -> list[dict[str, str]]:
+    return [{"pk": f"T#{t.id}", "sk": "#TICKET"} for t in named.values()]
+
+
+def test_a_batchs_tickets_are_written_together_and_count_as_one_by_one(month: Any) -> None:
+    # Given the golden month counted one ticket at a time, and an empty store
+    tickets, one_by_one, named = month
+    together = InMemoryAggregateStore()
+    # When one batch of the change feed names all five tickets
+    moved = update_from_changes(together, tickets, sla_config(), changed_keys(named))
+    assert moved == 5
+    # Then they were written in fewer transactions than tickets (t1 and t2 count in many hours:
+    # 44 and 49 items alone), none larger than DynamoDB takes, fewer items in all
+    assert one_by_one.transactions == [44, 49, 20, 11, 11]
+    assert together.transactions == [93, 42]
+    # and the aggregates are the same as counting each ticket alone
+    assert together.nonzero() == one_by_one.nonzero()
+    assert together.documents == one_by_one.documents
+    assert {t: a.revision for t, a in together.tickets.items()} == {t.id: 1 for t in named.values()}
+
+
+def test_a_batch_larger_than_a_transaction_is_split(
+    month: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tickets, one_by_one, named = month
+    monkeypatch.setattr(aggregates, "MAX_ITEMS", 50)
+    together = InMemoryAggregateStore()
+    assert update_from_changes(together, tickets, sla_config(), changed_keys(named)) == 5
+    assert together.transactions == [44, 49, 42]  # t3, t4 and t5 still fit in one
+    assert together.nonzero() == one_by_one.nonzero()
+    assert together.documents == one_by_one.documents
+
+
+class CountedMeanwhile(InMemoryAggregateStore):
+    """A store on which another writer counts ``ticket_id`` between the batch's read of the
+    revisions and its write (as a replayed batch running at once would)."""
+
+    def __init__(self, tickets: InMemoryTicketRepository, ticket_id: str) -> None:
+        super().__init__()
+        self.other = (tickets, ticket_id)
+
+    def applied(self, ticket_ids: Any) -> Any:
+        found = super().applied(ticket_ids)
+        if len(ticket_ids) > 1 and self.other is not None:
+            tickets, ticket_id = self.other
+            self.other = None
+            count_ticket(self, tickets, sla_config(), ticket_id)
+        return found
+
+
+def test_a_ticket_counted_meanwhile_sends_the_batch_ticket_by_ticket(month: Any) -> None:
+    # Given another writer that counts t3 after the batch read the revisions
+    tickets, one_by_one, named = month
+    store = CountedMeanwhile(tickets, named["t3"].id)
+    # When the batch of all five is counted
+    moved = update_from_changes(store, tickets, sla_config(), changed_keys(named))
+    # Then its transaction was refused, and each ticket was counted on its own: t3 (counted
+    # already) moved nothing, the others once; the figures are those of counting one by one
+    assert moved == 4
+    assert len(store.transactions) > 2
+    assert store.nonzero() == one_by_one.nonzero()
+    assert store.documents == one_by_one.documents
+    assert {a.revision for a in store.tickets.values()} == {1}
 
 
 def test_csat_comments_newest_first_and_per_agent(month: Any) -> None:

@@ -7,12 +7,18 @@ revision conditional on the one read, in one transaction. A replayed or duplicat
 therefore changes nothing (the difference is empty), records out of order end in the same state
 (the thread is read as it is now), and a rebuild is the same operation over every ticket: the
 incremental aggregates and a rebuild cannot disagree.
+
+The tickets of one batch of the change feed (or one page of a rebuild) are written together:
+their revisions read in one call, and as many tickets as fit in one transaction, the increments
+of a counter they share added up into one update (a burst of new tickets mostly shares its
+hour's counters). A ticket whose revision moved meanwhile cancels its transaction; each ticket of
+it is then counted alone, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -21,11 +27,11 @@ from tessera.ports import TicketRepository
 from tessera.reports.metrics import Contributions, contributions, difference, facts, ticket_ids
 from tessera.sla.policies import SlaConfig
 
-# One transaction holds at most 100 items: the ticket's own record and 99 others. A larger
-# difference is written as two transactions: take all of the old out, then put all of the new in
-# (each within the limit: a ticket counts in at most MAX_HOURS hours of 8 dimensions and
-# MAX_TAGS tags, tessera.reports.metrics).
-MAX_WRITE = 99
+# One transaction holds at most 100 items (:func:`items`). A ticket whose difference is larger is
+# written as two transactions: take all of the old out, then put all of the new in (each within
+# the limit: a ticket counts in at most MAX_HOURS hours of its dimensions and MAX_TAGS tags,
+# tessera.reports.metrics).
+MAX_ITEMS = 100
 ATTEMPTS = 5
 
 
@@ -35,26 +41,52 @@ class Applied:
     contributions: Contributions
 
 
+@dataclass(frozen=True)
+class TicketWrite:
+    """One ticket's change of the aggregates: ``counters`` added (``<hour>|<dimension>|<value>``
+    -> name -> n), documents put and deleted, and ``applied`` recorded as what is counted of the
+    ticket at revision ``seen + 1``, on condition that it is still at ``seen``."""
+
+    ticket_id: str
+    seen: int | None
+    applied: Contributions
+    counters: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    put: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    delete: Sequence[str] = ()
+
+
+def added(writes: Iterable[TicketWrite]) -> dict[str, dict[str, int]]:
+    """The counter increments of ``writes`` added up, one entry per counter; what adds up to
+    nothing is left out."""
+    total: dict[str, dict[str, int]] = {}
+    for write in writes:
+        for key, counts in write.counters.items():
+            bucket = total.setdefault(key, {})
+            for name, n in counts.items():
+                bucket[name] = bucket.get(name, 0) + n
+    kept = {key: {n: v for n, v in counts.items() if v} for key, counts in total.items()}
+    return {key: counts for key, counts in kept.items() if counts}
+
+
+def items(writes: Sequence[TicketWrite]) -> int:
+    """How many items one transaction of ``writes`` writes: each ticket's own record, each
+    counter they change, each document."""
+    return len(writes) + len(added(writes)) + sum(len(w.put) + len(w.delete) for w in writes)
+
+
 class AggregateStore(Protocol):
     """Where the aggregates live (the tickets table: tessera.adapters.dynamodb.reports)."""
 
-    def applied(self, ticket_id: str) -> Applied | None:
-        """What the reports last counted of the ticket, and its revision."""
+    def applied(self, ticket_ids: Sequence[str]) -> Mapping[str, Applied]:
+        """What the reports last counted of each ticket, and its revision (a ticket never
+        counted is left out)."""
 
-    def write(
-        self,
-        ticket_id: str,
-        *,
-        seen: int | None,
-        applied: Contributions,
-        counters: Mapping[str, Mapping[str, int]],
-        put: Mapping[str, Mapping[str, Any]],
-        delete: Iterable[str],
-    ) -> None:
-        """Atomically: add ``counters`` (``<hour>|<dimension>|<value>`` -> name -> n), put and
-        delete listed documents, and record ``applied`` as the ticket's contributions at
-        revision ``seen + 1``. :class:`Conflict` if the ticket's revision is no longer ``seen``
-        (None: none recorded)."""
+    def write(self, writes: Sequence[TicketWrite]) -> None:
+        """Atomically, for every write (at most one per ticket): add its ``counters``, put and
+        delete its listed documents, and record ``applied`` as the ticket's contributions at
+        revision ``seen + 1``. The caller keeps :func:`items` within one transaction.
+        :class:`Conflict` if any ticket's revision is no longer its ``seen`` (None: none
+        recorded); then nothing is written."""
 
     def hours(
         self, dimension: str, start: str, end: str
@@ -74,54 +106,95 @@ def _negated(counters: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, i
     return {key: {name: -n for name, n in counts.items()} for key, counts in counters.items()}
 
 
+def _change(ticket_id: str, stored: Applied | None, new: Contributions) -> TicketWrite | None:
+    """What brings the aggregates from ``stored`` to ``new`` for one ticket; None: nothing."""
+    seen = stored.revision if stored else None
+    old = stored.contributions if stored else Contributions()
+    delta = difference(old, new)
+    put = {key: doc for key, doc in new.docs.items() if old.docs.get(key) != doc}
+    delete = [key for key in old.docs if key not in new.docs]
+    if not delta and not put and not delete:
+        return None
+    return TicketWrite(ticket_id, seen, new, delta, put, delete)
+
+
 def apply(store: AggregateStore, new: Contributions, ticket_id: str) -> bool:
     """Bring the aggregates to ``new`` for one ticket; True if anything changed."""
     for _ in range(ATTEMPTS):
-        stored = store.applied(ticket_id)
-        seen = stored.revision if stored else None
-        old = stored.contributions if stored else Contributions()
-        delta = difference(old, new)
-        put = {key: doc for key, doc in new.docs.items() if old.docs.get(key) != doc}
-        delete = [key for key in old.docs if key not in new.docs]
-        if not delta and not put and not delete:
+        stored = store.applied([ticket_id]).get(ticket_id)
+        change = _change(ticket_id, stored, new)
+        if change is None:
             return False
         try:
-            if len(delta) + len(put) + len(delete) <= MAX_WRITE:
+            if items([change]) <= MAX_ITEMS:
+                store.write([change])
+            else:  # too large for one transaction: all of the old out, then all of the new in
+                old = stored.contributions if stored else Contributions()
+                out = _negated(old.counters)
                 store.write(
-                    ticket_id, seen=seen, applied=new, counters=delta, put=put, delete=delete
+                    [TicketWrite(ticket_id, change.seen, Contributions(), out, {}, [*old.docs])]
                 )
-            else:
-                store.write(
-                    ticket_id,
-                    seen=seen,
-                    applied=Contributions(),
-                    counters=_negated(old.counters),
-                    put={},
-                    delete=list(old.docs),
-                )
-                store.write(
-                    ticket_id,
-                    seen=(seen or 0) + 1,
-                    applied=new,
-                    counters=new.counters,
-                    put=new.docs,
-                    delete=[],
-                )
+                after = (change.seen or 0) + 1
+                store.write([TicketWrite(ticket_id, after, new, new.counters, new.docs)])
             return True
         except Conflict:
             continue  # another writer counted the ticket meanwhile: read again
     raise Conflict(f"the reports of ticket {ticket_id} kept changing")
 
 
+def apply_all(store: AggregateStore, news: Mapping[str, Contributions]) -> int:
+    """Bring the aggregates to ``news`` (ticket id -> contributions) for many tickets: their
+    revisions read at once, then as many tickets in each transaction as fit. Returns how many
+    tickets' numbers moved."""
+    stored = store.applied(list(news))
+    changes = [c for i, new in news.items() if (c := _change(i, stored.get(i), new)) is not None]
+    moved = 0
+    group: list[TicketWrite] = []
+    for change in changes:
+        if items([change]) > MAX_ITEMS:
+            moved += apply(store, change.applied, change.ticket_id)
+        elif items([*group, change]) <= MAX_ITEMS:
+            group.append(change)
+        else:
+            moved += _write_together(store, group)
+            group = [change]
+    if group:
+        moved += _write_together(store, group)
+    return moved
+
+
+def _write_together(store: AggregateStore, group: Sequence[TicketWrite]) -> int:
+    try:
+        store.write(group)
+    except Conflict:
+        # One of them was counted meanwhile by another writer: each ticket on its own.
+        return sum(apply(store, change.applied, change.ticket_id) for change in group)
+    return len(group)
+
+
+def count_tickets(
+    store: AggregateStore,
+    tickets: TicketRepository,
+    config: SlaConfig | None,
+    ticket_ids: Iterable[str],
+) -> int:
+    """Count tickets as they are now (each thread read once), written together
+    (:func:`apply_all`); a ticket that no longer exists is left alone. Returns how many
+    tickets' numbers moved."""
+    news: dict[str, Contributions] = {}
+    for ticket_id in ticket_ids:
+        try:
+            news[ticket_id] = contributions(facts(tickets.thread(ticket_id), config))
+        except NotFound:
+            continue
+    return apply_all(store, news) if news else 0
+
+
 def count_ticket(
     store: AggregateStore, tickets: TicketRepository, config: SlaConfig | None, ticket_id: str
 ) -> bool:
-    """Count one ticket as it is now (its thread read once)."""
-    try:
-        thread = tickets.thread(ticket_id)
-    except NotFound:
-        return False
-    return apply(store, contributions(facts(thread, config)), ticket_id)
+    """Count one ticket as it is now (its thread read once); True if its numbers moved."""
+    return count_tickets(store, tickets, config, [ticket_id]) > 0
 
 
 def update_from_changes(
@@ -131,9 +204,10 @@ def update_from_changes(
     keys: Iterable[Mapping[str, Any]],
 ) -> int:
     """The reports' side of the change feed: every ticket whose items a batch changed (``keys``:
-    the changed items' keys, tessera.adapters.change_feed) counted again, once per batch.
+    the changed items' keys, tessera.adapters.change_feed) counted again, once per batch, and
+    written together (:func:`count_tickets`).
     Returns how many tickets' numbers moved."""
-    return sum(count_ticket(store, tickets, config, i) for i in ticket_ids(keys))
+    return count_tickets(store, tickets, config, ticket_ids(keys))
 
 
 @dataclass(frozen=True)
@@ -157,11 +231,11 @@ def rebuild(
     cursor: str | None = None
     while True:
         page = tickets.recent(limit=page_size, cursor=cursor)
-        for ticket in page.items:
-            if since is not None and ticket.created_at < since:
-                return RebuildResult(read, changed)
-            read += 1
-            changed += count_ticket(store, tickets, config, ticket.id)
+        newer = [t.id for t in page.items if since is None or t.created_at >= since]
+        read += len(newer)
+        changed += count_tickets(store, tickets, config, newer)
+        if len(newer) < len(page.items):  # newest first: the rest is older still
+            return RebuildResult(read, changed)
         if progress is not None:
             progress(read, changed)
         cursor = page.cursor

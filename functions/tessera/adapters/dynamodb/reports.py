@@ -8,23 +8,25 @@
 - ``pk=RPTD#<kind>#<YYYY-MM>``, ``sk=<DDTHH>|<ticket id>``: listed documents (CSAT comments;
   the tickets behind created, solved and reopened), ``doc`` as JSON.
 
-One change of a ticket is one ``TransactWriteItems``: the ``#APPLIED`` item (conditional on the
-revision read) with every counter ``ADD`` and document put or delete, so the aggregates never
-hold half a change. A failed condition becomes :class:`~tessera.errors.Conflict`.
+The changes of a few tickets are one ``TransactWriteItems``: each ticket's ``#APPLIED`` item
+(conditional on the revision read) and documents, and one ``ADD`` per counter with the tickets'
+increments added up, so the aggregates never hold half a change. A failed condition becomes
+:class:`~tessera.errors.Conflict`. The revisions are read with ``BatchGetItem`` (consistent).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from tessera.adapters.clients import client
 from tessera.errors import Conflict
-from tessera.reports.aggregates import Applied
+from tessera.reports.aggregates import Applied, TicketWrite, added
 from tessera.reports.metrics import Contributions
 
 APPLIED_SK = "#APPLIED"
+BATCH_GET = 100  # keys in one BatchGetItem
 
 
 def _months(start: str, end: str) -> list[str]:
@@ -57,43 +59,47 @@ class DynamoAggregateStore:
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
 
-    def applied(self, ticket_id: str) -> Applied | None:
-        found = client("dynamodb").get_item(
-            TableName=self.table_name,
-            Key={"pk": {"S": f"RPTT#{ticket_id}"}, "sk": {"S": APPLIED_SK}},
-            ConsistentRead=True,
-        )
-        item = found.get("Item")
-        if item is None:
-            return None
-        return Applied(int(item["rev"]["N"]), Contributions.load(json.loads(item["applied"]["S"])))
+    def applied(self, ticket_ids: Sequence[str]) -> Mapping[str, Applied]:
+        found: dict[str, Applied] = {}
+        dynamodb = client("dynamodb")
+        for start in range(0, len(ticket_ids), BATCH_GET):
+            keys = [
+                {"pk": {"S": f"RPTT#{t}"}, "sk": {"S": APPLIED_SK}}
+                for t in dict.fromkeys(ticket_ids[start : start + BATCH_GET])
+            ]
+            wanted: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
+            while wanted:
+                answer = dynamodb.batch_get_item(RequestItems=wanted)
+                for item in answer.get("Responses", {}).get(self.table_name, []):
+                    applied = Contributions.load(json.loads(item["applied"]["S"]))
+                    found[item["pk"]["S"][5:]] = Applied(int(item["rev"]["N"]), applied)
+                wanted = answer.get("UnprocessedKeys") or {}
+        return found
 
-    def write(
-        self,
-        ticket_id: str,
-        *,
-        seen: int | None,
-        applied: Contributions,
-        counters: Mapping[str, Mapping[str, int]],
-        put: Mapping[str, Mapping[str, Any]],
-        delete: Iterable[str],
-    ) -> None:
-        own: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Item": {
-                "pk": {"S": f"RPTT#{ticket_id}"},
-                "sk": {"S": APPLIED_SK},
-                "rev": {"N": str((seen or 0) + 1)},
-                "applied": {"S": json.dumps(applied.dump(), sort_keys=True)},
-            },
-        }
-        if seen is None:
-            own["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            own["ConditionExpression"] = "rev = :seen"
-            own["ExpressionAttributeValues"] = {":seen": {"N": str(seen)}}
-        items: list[dict[str, Any]] = [{"Put": own}]
-        for key, counts in counters.items():
+    def write(self, writes: Sequence[TicketWrite]) -> None:
+        items: list[dict[str, Any]] = []
+        for change in writes:
+            own: dict[str, Any] = {
+                "TableName": self.table_name,
+                "Item": {
+                    "pk": {"S": f"RPTT#{change.ticket_id}"},
+                    "sk": {"S": APPLIED_SK},
+                    "rev": {"N": str((change.seen or 0) + 1)},
+                    "applied": {"S": json.dumps(change.applied.dump(), sort_keys=True)},
+                },
+            }
+            if change.seen is None:
+                own["ConditionExpression"] = "attribute_not_exists(pk)"
+            else:
+                own["ConditionExpression"] = "rev = :seen"
+                own["ExpressionAttributeValues"] = {":seen": {"N": str(change.seen)}}
+            items.append({"Put": own})
+            for key, doc in change.put.items():
+                item = {**_doc_key(key), "doc": {"S": json.dumps(dict(doc), sort_keys=True)}}
+                items.append({"Put": {"TableName": self.table_name, "Item": item}})
+            for key in change.delete:
+                items.append({"Delete": {"TableName": self.table_name, "Key": _doc_key(key)}})
+        for key, counts in added(writes).items():
             names = {f"#c{i}": name for i, name in enumerate(counts)}
             values = {f":c{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
             items.append(
@@ -108,18 +114,14 @@ class DynamoAggregateStore:
                     }
                 }
             )
-        for key, doc in put.items():
-            item = {**_doc_key(key), "doc": {"S": json.dumps(dict(doc), sort_keys=True)}}
-            items.append({"Put": {"TableName": self.table_name, "Item": item}})
-        for key in delete:
-            items.append({"Delete": {"TableName": self.table_name, "Key": _doc_key(key)}})
         dynamodb = client("dynamodb")
         try:
             dynamodb.transact_write_items(TransactItems=items)
         except dynamodb.exceptions.TransactionCanceledException as error:
             reasons = error.response.get("CancellationReasons") or []
             if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                raise Conflict(f"the reports of ticket {ticket_id} moved meanwhile") from None
+                moved = ", ".join(w.ticket_id for w in writes)
+                raise Conflict(f"the reports of ticket {moved} moved meanwhile") from None
             raise
 
     def _query(
