@@ -101,8 +101,9 @@ class TicketRepository(Protocol):
     def find_by_mail_message_id(self, mail_message_id: str) -> str | None:
         """The id of the ticket that holds the message with this Message-ID, if any."""
 
-    def thread(self, ticket_id: str) -> Thread:
-        """Raises NotFound."""
+    def thread(self, ticket_id: str, *, events: Sequence[str] | None = None) -> Thread:
+        """The ticket with its messages and audit events (``events``: only the events of these
+        actions, as the search index needs only a merge). Raises NotFound."""
 
     def save(self, ticket: Ticket, events: Sequence[Event]) -> None:
         """Store a changed ticket and its events, all or nothing, if nobody saved it since it

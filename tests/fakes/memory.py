@@ -131,11 +131,13 @@ class InMemoryTicketRepository:
     def find_by_mail_message_id(self, mail_message_id: str) -> str | None:
         return self._claims.get(mail_message_id)
 
-    def thread(self, ticket_id: str) -> Thread:
+    def thread(self, ticket_id: str, *, events: Sequence[str] | None = None) -> Thread:
         ticket = self.get(ticket_id)
         messages = sorted(self._messages[ticket_id], key=lambda m: (m.created_at, m.id))
-        events = sorted(self._events[ticket_id], key=lambda e: (e.at, e.id))
-        return Thread(ticket=ticket, messages=copy.deepcopy(messages), events=copy.deepcopy(events))
+        audit = sorted(self._events[ticket_id], key=lambda e: (e.at, e.id))
+        if events is not None:
+            audit = [e for e in audit if e.action in events]
+        return Thread(ticket=ticket, messages=copy.deepcopy(messages), events=copy.deepcopy(audit))
 
     def recent(self, *, limit: int, cursor: str | None = None) -> Page:
         return self._page("recent", lambda t: True, limit, cursor)

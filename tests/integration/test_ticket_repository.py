@@ -169,6 +169,27 @@ def test_the_thread_holds_ticket_messages_and_events_oldest_first(
     assert thread.events[1].changes == {"status": ("new", "open")}
 
 
+def test_a_thread_read_for_some_events_has_every_message_and_only_those(
+    repository: TicketRepository,
+) -> None:
+    # Given a ticket with three events (created, updated, merged) and two messages
+    ticket = store_ticket(repository)
+    repository.add_message(ticket, first_message(ticket, text="a reply", created_at=minutes(3)), [])
+    merged = Event(
+        ticket.id, "agent:x", "ticket.merged", "dup", changes={"merged_into": (None, "T2")}
+    )
+    repository.record(ticket.id, [change(ticket, status="open"), merged])
+    # When the thread is read for the merge events alone
+    thread = repository.thread(ticket.id, events=("ticket.merged",))
+    # Then it holds the ticket, every message and only the merge
+    assert thread.ticket.id == ticket.id
+    assert [m.text for m in thread.messages] == ["It is on fire.", "a reply"]
+    assert [e.action for e in thread.events] == ["ticket.merged"]
+    assert thread.events[0].changes == {"merged_into": (None, "T2")}
+    assert len(repository.thread(ticket.id).events) == 3
+    assert repository.thread(ticket.id, events=()).events == []
+
+
 def test_a_mail_message_id_finds_its_ticket(repository: TicketRepository) -> None:
     # Given a ticket created from a mail
     ticket = store_ticket(repository, mail_message_id="<first@mail.example.com>")

@@ -12,7 +12,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from tessera.errors import NotFound
 from tessera.ports import TicketRepository
-from tessera.search.model import IndexStats, SearchDocument, SearchIndex, document
+from tessera.search.model import (
+    DOCUMENT_EVENTS,
+    IndexStats,
+    SearchDocument,
+    SearchIndex,
+    document,
+)
 
 TICKET_PREFIX = "T#"
 
@@ -36,7 +42,7 @@ def refresh(tickets: TicketRepository, index: SearchIndex, ticket_ids: Sequence[
     removed: list[str] = []
     for ticket_id in ticket_ids:
         try:
-            found = document(tickets.thread(ticket_id))
+            found = document(tickets.thread(ticket_id, events=DOCUMENT_EVENTS))
         except NotFound:
             found = None
         if found is None:
@@ -61,7 +67,7 @@ def every_document(
     while True:
         page = tickets.recent(limit=page_size, cursor=cursor)
         for ticket in page.items:
-            found = document(tickets.thread(ticket.id))
+            found = document(tickets.thread(ticket.id, events=DOCUMENT_EVENTS))
             if found is not None:
                 yield found
             done += 1

@@ -46,9 +46,14 @@ class SearchDocument:
     texts: tuple[Text, ...]
 
 
+# The only audit events a document depends on: a thread read for the index reads these alone.
+DOCUMENT_EVENTS = ("ticket.merged",)
+
+
 def document(thread: Thread) -> SearchDocument | None:
     """The thread as a search document; None for a ticket merged into another (it leaves the
-    index: its conversation continues, and is found, in the target)."""
+    index: its conversation continues, and is found, in the target). Of the thread's events
+    only :data:`DOCUMENT_EVENTS` matter."""
     if any(e.action == "ticket.merged" for e in thread.events):
         return None
     ticket = thread.ticket
