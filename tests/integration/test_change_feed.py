@@ -176,6 +176,35 @@ def test_changes_reach_the_subscribed_function_in_order_in_lambdas_shape(
         stack.stop()
 
 
+def test_a_batch_waits_while_foreground_work_runs_and_at_most_its_longest_wait(
+    template: Template, tmp_path: Path
+) -> None:
+    # Given a running feed whose batches wait at most 1.5 s for foreground work
+    stack = Running(template, tmp_path / "data", fresh=True)
+    stack.feed.max_defer = 1.5
+    functions = stack.feed.functions
+    try:
+        # When changes are made while foreground work (a mail's routing, say) runs
+        with functions.foreground():
+            stack.put("a", "b")
+            time.sleep(0.6)
+            # Then they are not delivered yet (the consumers keep derived views: they wait)
+            assert change_consumer.received == []
+            assert functions.busy(0.5)
+        # and they are once it ended
+        wait_for(lambda: keys(change_consumer.received) == ["a", "b"], seconds=5)
+        # When foreground work goes on and on
+        with functions.foreground():
+            started = time.monotonic()
+            stack.put("c")
+            wait_for(lambda: len(change_consumer.received) == 3, seconds=10)
+            # Then the change waited its longest wait, and no longer
+            assert 1.2 <= time.monotonic() - started < 6
+        assert keys(change_consumer.received) == ["a", "b", "c"]
+    finally:
+        stack.stop()
+
+
 @pytest.mark.parametrize("crash", [False, True], ids=["restart", "crash"])
 def test_a_restart_loses_no_change_and_repeats_none_it_checkpointed(
     template: Template, tmp_path: Path, crash: bool

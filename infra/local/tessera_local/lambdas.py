@@ -6,6 +6,12 @@ handler its ``Handler`` property names. Step Functions tasks reach moto's simple
 server and the clock call :meth:`Functions.invoke_async` the way SES and EventBridge would:
 retried as the function's ``EventInvokeConfig`` says (Lambda's default: twice), then sent to its
 ``DeadLetterQueue`` (or the schedule's ``DeadLetterConfig``) with the error, as Lambda does.
+
+On Lambda every invocation has a processor of its own; here they share one interpreter. The
+change feed's consumers (search, reports) keep derived views and can wait: they are invoked as
+*background* work, and :meth:`Functions.busy` tells the feed whether foreground work (a mail's
+intake and routing, an API request, a schedule) is running or queued, so that it can let it go
+first (tessera_local.streams).
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +64,8 @@ class Functions:
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="lambda-async")
         self.failures: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._foreground = 0  # foreground invocations running or queued
+        self._foreground_ended = 0.0  # time.monotonic() when the last one ended
         # Set by the stack once the emulator runs: sends a message to an SQS queue by ARN.
         self.send_to_queue: Callable[[str, str, dict[str, str]], None] | None = None
         for logical_id in template.of_type("AWS::Serverless::Function"):
@@ -81,8 +90,33 @@ class Functions:
                 merged[name] = str(value)
         return merged
 
-    def invoke(self, name: str, event: dict[str, Any]) -> Any:
-        """Call a function synchronously (RequestResponse); exceptions propagate."""
+    def busy(self, quiet: float) -> bool:
+        """Whether foreground work runs or waits, or ended less than ``quiet`` seconds ago (the
+        next step of a workflow follows its last within that)."""
+        with self._lock:
+            return self._foreground > 0 or time.monotonic() - self._foreground_ended < quiet
+
+    @contextmanager
+    def foreground(self) -> Iterator[None]:
+        """Foreground work runs within the block (every invocation but the feed's is)."""
+        with self._lock:
+            self._foreground += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._foreground -= 1
+                self._foreground_ended = time.monotonic()
+
+    def invoke(self, name: str, event: dict[str, Any], *, background: bool = False) -> Any:
+        """Call a function synchronously (RequestResponse); exceptions propagate.
+        ``background``: work that lets foreground work go first (:meth:`busy` ignores it)."""
+        if background:
+            return self._call(name, event)
+        with self.foreground():
+            return self._call(name, event)
+
+    def _call(self, name: str, event: dict[str, Any]) -> Any:
         function_name = name.rsplit(":", 1)[-1]
         logical_id, handler = self._handler(name)
         props = self.template.function_properties(logical_id)
@@ -109,9 +143,26 @@ class Functions:
         """Call a function as an Event invocation: returns at once; retried on error, then the
         event goes to the dead-letter queue (``dead_letter_arn``, else the function's own).
         ``on_done`` runs when the invocation succeeded or its event is in the queue."""
+        with self._lock:
+            self._foreground += 1  # queued: foreground work waiting for a worker
         self._pool.submit(self._run_async, name, event, on_done, dead_letter_arn, retries)
 
     def _run_async(
+        self,
+        name: str,
+        event: dict[str, Any],
+        on_done: Callable[[], None] | None,
+        dead_letter_arn: str | None,
+        retries: int | None,
+    ) -> None:
+        try:
+            self._invoke_with_retries(name, event, on_done, dead_letter_arn, retries)
+        finally:
+            with self._lock:
+                self._foreground -= 1
+                self._foreground_ended = time.monotonic()
+
+    def _invoke_with_retries(
         self,
         name: str,
         event: dict[str, Any],

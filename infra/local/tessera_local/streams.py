@@ -11,6 +11,13 @@ the stream, not the records) and the feed moves on. ``FilterCriteria`` patterns 
 against each record as Lambda's event filtering does: a record no pattern matches is never
 delivered, and the checkpoint moves past it.
 
+The consumers keep derived views (search, reports); on Lambda they run beside the rest, here they
+share one interpreter with it. So a batch ready to go waits while foreground work runs (a mail's
+intake and routing, an API request: :meth:`~tessera_local.lambdas.Functions.busy`), for at most
+``MAX_DEFER_SECONDS``: a burst of mail is routed and acknowledged first, and its tickets reach
+search and reports in a few large batches after it (each ticket counted once, in its routed
+state), or every ``MAX_DEFER_SECONDS`` while the burst lasts.
+
 Durable: each subscription's checkpoint (the sequence number of the last record handled) is
 written and flushed after its batch, so a restart or a crash delivers from there: nothing is lost,
 and what was delivered but not checkpointed comes again (consumers are idempotent). The stream
@@ -42,6 +49,8 @@ CHECKPOINTS = "stream-checkpoints.json"
 POLL_SECONDS = 1.0
 RETRY_DELAY = 0.5  # seconds before the first retry of a failed batch, doubled each time
 MAX_RETRY_DELAY = 10.0
+MAX_DEFER_SECONDS = 15.0  # the longest a ready batch waits for foreground work to end
+QUIET_SECONDS = 0.5  # foreground work ended this long ago is over (a workflow's steps are closer)
 
 _SUPPORTED = {
     "Stream",
@@ -269,11 +278,13 @@ class ChangeFeed:
         *,
         fresh: bool = False,
         poll_seconds: float = POLL_SECONDS,
+        max_defer: float = MAX_DEFER_SECONDS,
     ) -> None:
         self.subscriptions = subscriptions(template)
         self.functions = functions
         self.lock = lock
         self.poll_seconds = poll_seconds
+        self.max_defer = max_defer
         self.checkpoints = Checkpoints(data_dir / CHECKPOINTS)
         if fresh:
             self.checkpoints.discard()
@@ -351,16 +362,26 @@ class ChangeFeed:
 
     # -- delivering ----------------------------------------------------------------------------
     def _run(self, subscription: Subscription) -> None:
-        waited = 0.0
+        waited = 0.0  # seconds the records read have waited
+        deferred = False
         while not self.stopped.is_set():
             try:
+                if deferred and waited < self.max_defer and self.functions.busy(QUIET_SECONDS):
+                    waited += self.poll_seconds  # still waiting: not read again meanwhile
+                    self.stopped.wait(self.poll_seconds)
+                    continue
                 batch, through = self.read(subscription, subscription.batch_size)
-                if batch and (
+                ready = batch and (
                     len(batch) >= subscription.batch_size or waited >= subscription.window_seconds
-                ):
-                    waited = 0.0
+                )
+                deferred = bool(ready) and self.functions.busy(QUIET_SECONDS)
+                if deferred and waited < self.max_defer:
+                    ready = False  # foreground work first
+                if ready:
                     self._deliver(subscription, batch)
                     self.trim(subscription.table)
+                    if len(batch) < subscription.batch_size:
+                        waited = 0.0  # caught up; a full batch means more waited as long
                     continue
                 if not batch and through != self.checkpoints.get(subscription.key):
                     self.checkpoints.set(subscription.key, through)  # none passed the filters
@@ -380,7 +401,7 @@ class ChangeFeed:
             if self.stopped.is_set():
                 raise _Stopping
             try:
-                self.functions.invoke(subscription.function, {"Records": batch})
+                self.functions.invoke(subscription.function, {"Records": batch}, background=True)
             except Exception as error:
                 log.error(
                     "%s failed on %d records (attempt %d): %s",
