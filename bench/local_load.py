@@ -12,6 +12,9 @@ acknowledged. It prints:
 - p50 / p95 / max seconds from a mail's ``250`` to its acknowledgement,
 - the stack process's CPU time (user + system) from the first send to the last
   acknowledgement, in all and per mail (steadier than the rates on a shared machine),
+- how long after the last acknowledgement staff search found every ticket of the run (the
+  change feed's consumers, search and reports, wait while mail is being routed), and the CPU
+  time by then,
 - the stack process's PSS idle (before), when every mail was acknowledged (after), and after
   ``--idle`` more seconds (after idle), from ``/proc/<pid>/smaps_rollup``,
 - the data directory's size.
@@ -105,6 +108,19 @@ def watch_acknowledgements(
     return seen
 
 
+def watch_search(stack: RunningStack, run: str, total: int, timeout: float) -> float | None:
+    """When staff search first found all ``total`` tickets of the run (the search indexer is
+    the change feed's consumer, as the reports are: both wait while mail is being routed)."""
+    token = stack.login()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, page = stack.request("GET", f"/api/tickets?q={run}&limit=1", token=token)
+        if status == 200 and int(page.get("total", 0)) >= total:
+            return time.monotonic()
+        time.sleep(0.5)
+    return None
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -128,6 +144,10 @@ def run(mails: int, connections: int, idle: float, timeout: float, interval: flo
                 sender.join(timeout=5)
             after = pss_bytes(stack.process.pid)
             cpu = cpu_seconds(stack.process.pid) - cpu_before
+            last_ack = max(acknowledged.values(), default=time.monotonic())
+            searchable = watch_search(stack, run_id, len(acknowledged), timeout)
+            caught_up = (searchable - last_ack) if searchable is not None else None
+            cpu_all = cpu_seconds(stack.process.pid) - cpu_before
             time.sleep(idle)
             after_idle = pss_bytes(stack.process.pid)
             size = directory_bytes(data_dir)
@@ -162,6 +182,14 @@ def run(mails: int, connections: int, idle: float, timeout: float, interval: flo
     print(
         f"stack CPU        {cpu:8.1f} s  ({per_mail_ms:.0f} ms a mail, from first send to last ack)"
     )
+    if caught_up is None:
+        print("search and reports  did not catch up with the acknowledged tickets")
+    else:
+        all_ms = cpu_all * 1000 / max(mails, 1)
+        print(
+            f"search and reports  caught up {caught_up:.1f} s after the last ack "
+            f"(stack CPU by then {cpu_all:.1f} s, {all_ms:.0f} ms a mail)"
+        )
     print(f"PSS before       {before / MIB:8.1f} MiB")
     per_mail = growth * 1024 / max(mails, 1)
     print(f"PSS after        {after / MIB:8.1f} MiB  (+{growth:.1f} MiB, {per_mail:.1f} KiB/mail)")

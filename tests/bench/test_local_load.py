@@ -37,5 +37,6 @@ def test_local_load_bench_prints_rates_latencies_memory_and_data_size() -> None:
     assert line("accepted").split()[1] == "6", result.stdout
     assert line("routed + acknowledged").split()[3] == "6", result.stdout
     assert "p95" in line("accept -> acknowledged")
+    assert "caught up" in line("search and reports"), result.stdout
     for figure in ("PSS before", "PSS after", "PSS after idle", "data directory"):
         assert " MiB" in line(figure), result.stdout

@@ -8,10 +8,12 @@ retried as the function's ``EventInvokeConfig`` says (Lambda's default: twice), 
 ``DeadLetterQueue`` (or the schedule's ``DeadLetterConfig``) with the error, as Lambda does.
 
 On Lambda every invocation has a processor of its own; here they share one interpreter. The
-change feed's consumers (search, reports) keep derived views and can wait: they are invoked as
-*background* work, and :meth:`Functions.busy` tells the feed whether foreground work (a mail's
-intake and routing, an API request, a schedule) is running or queued, so that it can let it go
-first (tessera_local.streams).
+change feed's consumers (search, reports) keep derived views and can wait: :meth:`Functions.busy`
+tells the feed whether *foreground* work runs or is queued, so that it can let it go first
+(tessera_local.streams). Foreground is what a burst of mail is made of: the asynchronous
+invocations (SES's intake of each mail, the schedules) and the Step Functions tasks (routing,
+assignment, the acknowledgement). API requests are not: a team's consoles ask all day, and
+search must not wait for them to stop.
 """
 
 from __future__ import annotations
@@ -108,10 +110,10 @@ class Functions:
                 self._foreground -= 1
                 self._foreground_ended = time.monotonic()
 
-    def invoke(self, name: str, event: dict[str, Any], *, background: bool = False) -> Any:
+    def invoke(self, name: str, event: dict[str, Any], *, foreground: bool = False) -> Any:
         """Call a function synchronously (RequestResponse); exceptions propagate.
-        ``background``: work that lets foreground work go first (:meth:`busy` ignores it)."""
-        if background:
+        ``foreground``: work the change feed lets go first (:meth:`busy`)."""
+        if not foreground:
             return self._call(name, event)
         with self.foreground():
             return self._call(name, event)
@@ -235,7 +237,7 @@ def install(functions: Functions) -> None:
     ) -> bytes:
         event = json.loads(body) if body else {}
         try:
-            result = functions.invoke(function_name, event)
+            result = functions.invoke(function_name, event, foreground=True)  # a workflow's step
         except Exception as error:
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(

@@ -13,7 +13,7 @@ delivered, and the checkpoint moves past it.
 
 The consumers keep derived views (search, reports); on Lambda they run beside the rest, here they
 share one interpreter with it. So a batch ready to go waits while foreground work runs (a mail's
-intake and routing, an API request: :meth:`~tessera_local.lambdas.Functions.busy`), for at most
+intake and routing, a schedule: :meth:`~tessera_local.lambdas.Functions.busy`), for at most
 ``MAX_DEFER_SECONDS``: a burst of mail is routed and acknowledged first, and its tickets reach
 search and reports in a few large batches after it (each ticket counted once, in its routed
 state), or every ``MAX_DEFER_SECONDS`` while the burst lasts.
@@ -401,7 +401,7 @@ class ChangeFeed:
             if self.stopped.is_set():
                 raise _Stopping
             try:
-                self.functions.invoke(subscription.function, {"Records": batch}, background=True)
+                self.functions.invoke(subscription.function, {"Records": batch})
             except Exception as error:
                 log.error(
                     "%s failed on %d records (attempt %d): %s",

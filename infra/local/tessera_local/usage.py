@@ -332,10 +332,10 @@ def install(template: Template, functions: Any) -> Meter:
 
     invoke = functions.invoke
 
-    def metered_invoke(name: str, event: dict[str, Any], *, background: bool = False) -> Any:
+    def metered_invoke(name: str, event: dict[str, Any], *, foreground: bool = False) -> Any:
         started, cpu = time.perf_counter(), time.thread_time()
         try:
-            return invoke(name, event, background=background)
+            return invoke(name, event, foreground=foreground)
         finally:
             elapsed = time.perf_counter() - started
             meter.invoked(name, event, elapsed, time.thread_time() - cpu)
