@@ -412,6 +412,32 @@ def test_requests_arriving_together_share_one_router_made_once(
     assert "rest-json" in routers[0]._routers
 
 
+def test_a_response_classs_methods_are_listed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import inspect
+
+    from moto.core import utils
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.s3.responses import S3Response
+
+    # Given moto's listing of a class's methods, counting its walks of the class
+    walks: list[object] = []
+    getmembers = inspect.getmembers
+
+    def counted(owner: object, predicate: Any = None) -> Any:
+        walks.append(owner)
+        return getmembers(owner, predicate)
+
+    monkeypatch.setattr(inspect, "getmembers", counted)
+    listed = moto_costs.listed_once(utils.method_names_from_class)
+    # When two classes' methods are asked for three times each
+    answers = [listed(c) for c in (DynamoHandler, S3Response) * 3]
+    # Then each class was walked once, and the answers are moto's own
+    assert walks == [DynamoHandler, S3Response]
+    assert answers[0] == answers[2] == answers[4] == utils.method_names_from_class(DynamoHandler)
+    assert "transact_write_items" in answers[0]
+    assert answers[1] == utils.method_names_from_class(S3Response)
+
+
 def test_an_update_expression_is_parsed_once_and_its_tree_never_changed_by_an_update(
     dynamodb: Any,
 ) -> None:
