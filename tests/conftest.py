@@ -24,13 +24,19 @@ from tests.localstack import RunningStack, start_stack, stop_stack
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """In-process AWS (moto) with fake credentials: never a real account, never the local stack."""
+    """In-process AWS (moto) with fake credentials: never a real account, never the local stack;
+    with DynamoDB's rules moto does not keep (tessera_local.dynamodb_rules)."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
     for name in ("AWS_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
         monkeypatch.delenv(name, raising=False)
+    from tessera_local import dynamodb_rules
+
+    # What DynamoDB refuses and moto lets through is refused in every test too.
+    for owner, name, replacement in dynamodb_rules.replacements():
+        monkeypatch.setattr(owner, name, replacement)
     with moto.mock_aws():
         yield
 

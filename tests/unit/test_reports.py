@@ -311,6 +311,38 @@ def test_a_ticket_counted_meanwhile_sends_the_batch_ticket_by_ticket(month: Any)
     assert {a.revision for a in store.tickets.values()} == {1}
 
 
+class ChangedAndCountedMeanwhile(InMemoryAggregateStore):
+    """A store on which, just before the batch's first write, the ticket changes and another
+    writer counts its new state: the batch's threads are older than that count."""
+
+    def __init__(self, tickets: InMemoryTicketRepository, ticket: Any) -> None:
+        super().__init__()
+        self.other: tuple[InMemoryTicketRepository, Any] | None = (tickets, ticket)
+
+    def write(self, writes: Any) -> None:
+        if self.other is not None:
+            tickets, ticket = self.other
+            self.other = None
+            MonthBuilder(tickets).change(ticket, "2026-11-20T10:00", group="sales")
+            count_ticket(self, tickets, sla_config(), ticket.id)
+        super().write(writes)
+
+
+def test_a_batch_never_writes_a_state_older_than_one_counted_meanwhile(month: Any) -> None:
+    # Given a batch of all five tickets, and t3 moved to sales and counted by another writer
+    # after the batch read its thread but before it wrote
+    tickets, _, named = month
+    store = ChangedAndCountedMeanwhile(tickets, named["t3"])
+    update_from_changes(store, tickets, sla_config(), changed_keys(named))
+    # Then the aggregates are those of the tickets as they are now (t3 in sales), not of the
+    # batch's older read of t3
+    fresh = InMemoryAggregateStore()
+    rebuild(fresh, tickets, sla_config())
+    assert store.nonzero() == fresh.nonzero()
+    assert store.documents == fresh.documents
+    assert any(k.endswith("|group|sales") for k in store.nonzero())
+
+
 def test_csat_comments_newest_first_and_per_agent(month: Any) -> None:
     _, store, _ = month
     w = window(*NOVEMBER, "UTC")

@@ -9,10 +9,11 @@ therefore changes nothing (the difference is empty), records out of order end in
 incremental aggregates and a rebuild cannot disagree.
 
 The tickets of one batch of the change feed (or one page of a rebuild) are written together:
-their revisions read in one call, and as many tickets as fit in one transaction, the increments
-of a counter they share added up into one update (a burst of new tickets mostly shares its
-hour's counters). A ticket whose revision moved meanwhile cancels its transaction; each ticket of
-it is then counted alone, as before.
+their revisions read in one call, then their threads, and as many tickets as fit in one
+transaction, the increments of a counter they share added up into one update (a burst of new
+tickets mostly shares its hour's counters). Revisions are read before threads, so a ticket
+whose revision moved meanwhile was counted by another writer from a thread at least as new;
+it cancels its transaction, and each ticket of it is counted alone again, thread and all.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from tessera.sla.policies import SlaConfig
 # One transaction holds at most 100 items (:func:`items`). A ticket whose difference is larger is
 # written as two transactions: take all of the old out, then put all of the new in (each within
 # the limit: a ticket counts in at most MAX_HOURS hours of its dimensions and MAX_TAGS tags,
-# tessera.reports.metrics).
+# tessera.reports.metrics). Its other limit, 4 MB, is out of reach: an #APPLIED record is at most
+# a few tens of KB, and tickets that large fill the 100 items first.
 MAX_ITEMS = 100
 ATTEMPTS = 5
 
@@ -102,6 +104,10 @@ class AggregateStore(Protocol):
         reads no further)."""
 
 
+# A ticket's contributions as it is now (its thread read); None: the ticket is gone.
+Counting = Callable[[str], Contributions | None]
+
+
 def _negated(counters: Mapping[str, Mapping[str, int]]) -> dict[str, dict[str, int]]:
     return {key: {name: -n for name, n in counts.items()} for key, counts in counters.items()}
 
@@ -118,57 +124,79 @@ def _change(ticket_id: str, stored: Applied | None, new: Contributions) -> Ticke
     return TicketWrite(ticket_id, seen, new, delta, put, delete)
 
 
-def apply(store: AggregateStore, new: Contributions, ticket_id: str) -> bool:
-    """Bring the aggregates to ``new`` for one ticket; True if anything changed."""
+def _write_one(store: AggregateStore, stored: Applied | None, change: TicketWrite) -> None:
+    """One ticket's change; too large for one transaction, in two: all of the old out, then all
+    of the new in."""
+    if items([change]) <= MAX_ITEMS:
+        store.write([change])
+        return
+    old = stored.contributions if stored else Contributions()
+    out = _negated(old.counters)
+    store.write([TicketWrite(change.ticket_id, change.seen, Contributions(), out, {}, [*old.docs])])
+    new = change.applied
+    store.write(
+        [TicketWrite(change.ticket_id, (change.seen or 0) + 1, new, new.counters, new.docs)]
+    )
+
+
+def _count_alone(store: AggregateStore, ticket_id: str, now: Counting) -> bool:
+    """Count one ticket: its revision read, then its thread, and the difference written on
+    condition of the revision; on a conflict all of it again. True if its numbers moved."""
     for _ in range(ATTEMPTS):
         stored = store.applied([ticket_id]).get(ticket_id)
-        change = _change(ticket_id, stored, new)
+        new = now(ticket_id)
+        change = None if new is None else _change(ticket_id, stored, new)
         if change is None:
             return False
         try:
-            if items([change]) <= MAX_ITEMS:
-                store.write([change])
-            else:  # too large for one transaction: all of the old out, then all of the new in
-                old = stored.contributions if stored else Contributions()
-                out = _negated(old.counters)
-                store.write(
-                    [TicketWrite(ticket_id, change.seen, Contributions(), out, {}, [*old.docs])]
-                )
-                after = (change.seen or 0) + 1
-                store.write([TicketWrite(ticket_id, after, new, new.counters, new.docs)])
+            _write_one(store, stored, change)
             return True
         except Conflict:
             continue  # another writer counted the ticket meanwhile: read again
     raise Conflict(f"the reports of ticket {ticket_id} kept changing")
 
 
-def apply_all(store: AggregateStore, news: Mapping[str, Contributions]) -> int:
-    """Bring the aggregates to ``news`` (ticket id -> contributions) for many tickets: their
-    revisions read at once, then as many tickets in each transaction as fit. Returns how many
-    tickets' numbers moved."""
-    stored = store.applied(list(news))
-    changes = [c for i, new in news.items() if (c := _change(i, stored.get(i), new)) is not None]
+def apply_all(store: AggregateStore, ticket_ids: Iterable[str], now: Counting) -> int:
+    """Bring the aggregates of many tickets to what ``now`` says each contributes: their
+    revisions read at once (before ``now`` reads their threads, so that a conflict means
+    another writer counted a state at least as new as ours), then as many tickets in each
+    transaction as fit. A conflict sends the transaction's tickets through
+    :func:`_count_alone`, each read again. Returns how many tickets' numbers moved."""
+    ids = list(dict.fromkeys(ticket_ids))
+    stored = store.applied(ids)
     moved = 0
     group: list[TicketWrite] = []
-    for change in changes:
+    for ticket_id in ids:
+        new = now(ticket_id)
+        change = None if new is None else _change(ticket_id, stored.get(ticket_id), new)
+        if change is None:
+            continue
         if items([change]) > MAX_ITEMS:
-            moved += apply(store, change.applied, change.ticket_id)
+            moved += _write_together(store, [change], now, stored.get(ticket_id))
         elif items([*group, change]) <= MAX_ITEMS:
             group.append(change)
         else:
-            moved += _write_together(store, group)
+            moved += _write_together(store, group, now)
             group = [change]
     if group:
-        moved += _write_together(store, group)
+        moved += _write_together(store, group, now)
     return moved
 
 
-def _write_together(store: AggregateStore, group: Sequence[TicketWrite]) -> int:
+def _write_together(
+    store: AggregateStore,
+    group: Sequence[TicketWrite],
+    now: Counting,
+    stored: Applied | None = None,
+) -> int:
     try:
-        store.write(group)
+        if len(group) == 1:
+            _write_one(store, stored, group[0])
+        else:
+            store.write(group)
     except Conflict:
-        # One of them was counted meanwhile by another writer: each ticket on its own.
-        return sum(apply(store, change.applied, change.ticket_id) for change in group)
+        # One of them was counted meanwhile by another writer: each ticket on its own, anew.
+        return sum(_count_alone(store, change.ticket_id, now) for change in group)
     return len(group)
 
 
@@ -181,13 +209,14 @@ def count_tickets(
     """Count tickets as they are now (each thread read once), written together
     (:func:`apply_all`); a ticket that no longer exists is left alone. Returns how many
     tickets' numbers moved."""
-    news: dict[str, Contributions] = {}
-    for ticket_id in ticket_ids:
+
+    def now(ticket_id: str) -> Contributions | None:
         try:
-            news[ticket_id] = contributions(facts(tickets.thread(ticket_id), config))
+            return contributions(facts(tickets.thread(ticket_id), config))
         except NotFound:
-            continue
-    return apply_all(store, news) if news else 0
+            return None
+
+    return apply_all(store, ticket_ids, now)
 
 
 def count_ticket(

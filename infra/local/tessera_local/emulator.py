@@ -369,11 +369,11 @@ DYNAMODB_TARGET = "DynamoDB_20120810."  # (DynamoDB Streams' calls are DynamoDBS
 
 def dynamodb_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
     """A DynamoDB call served by moto's DynamoDB handler as its server app would serve it (the
-    same request class, handler, answer, headers and errors), without the app around it: the
-    dispatch by host and target, Flask's request context, URL map and hooks took more of the
-    stack's CPU than the intake's DynamoDB work itself (the CORS hook answers only requests
-    with an ``Origin``, which botocore never sends). ``tests/integration/test_emulator_dynamodb``
-    compares the two answer by answer."""
+    same request class, handler, answer and errors), without the app around it: the dispatch by
+    host and target, Flask's request context, URL map and hooks took more of the stack's CPU
+    than the intake's DynamoDB work itself. What the app adds and this does not: its CORS
+    headers (for browsers; botocore ignores them) and moto's request recorder (off).
+    ``tests/integration/test_emulator_dynamodb`` compares the two answer by answer."""
     from botocore.exceptions import ClientError
     from flask import Response
     from moto.core.request import normalize_request

@@ -147,7 +147,12 @@ class Functions:
         ``on_done`` runs when the invocation succeeded or its event is in the queue."""
         with self._lock:
             self._foreground += 1  # queued: foreground work waiting for a worker
-        self._pool.submit(self._run_async, name, event, on_done, dead_letter_arn, retries)
+        try:
+            self._pool.submit(self._run_async, name, event, on_done, dead_letter_arn, retries)
+        except BaseException:  # not queued (the pool is shut down): not waiting either
+            with self._lock:
+                self._foreground -= 1
+            raise
 
     def _run_async(
         self,

@@ -17,6 +17,7 @@ from typing import IO, Any
 from tessera_local import (
     cognito,
     demo,
+    dynamodb_rules,
     iam,
     lambdas,
     moto_costs,
@@ -140,6 +141,7 @@ class LocalStack:
             {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
         )
         moto_costs.install()
+        dynamodb_rules.install()
         self.emulator = Emulator(self.settings.data_dir)
         if self.settings.fresh or not self.emulator.has_state():
             self.emulator.discard()  # a first start cut short left nothing worth keeping

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -362,35 +363,37 @@ class ChangeFeed:
 
     # -- delivering ----------------------------------------------------------------------------
     def _run(self, subscription: Subscription) -> None:
-        waited = 0.0  # seconds the records read have waited
+        since: float | None = None  # when the records read began to wait (None: none waits)
         deferred = False
         while not self.stopped.is_set():
             try:
+                waited = 0.0 if since is None else time.monotonic() - since
                 if deferred and waited < self.max_defer and self.functions.busy(QUIET_SECONDS):
-                    waited += self.poll_seconds  # still waiting: not read again meanwhile
-                    self.stopped.wait(self.poll_seconds)
+                    self.stopped.wait(self.poll_seconds)  # still waiting: not read meanwhile
                     continue
                 batch, through = self.read(subscription, subscription.batch_size)
-                ready = batch and (
-                    len(batch) >= subscription.batch_size or waited >= subscription.window_seconds
-                )
-                deferred = bool(ready) and self.functions.busy(QUIET_SECONDS)
-                if deferred and waited < self.max_defer:
-                    ready = False  # foreground work first
-                if ready:
+                if not batch:
+                    since, deferred = None, False
+                    if through != self.checkpoints.get(subscription.key):
+                        self.checkpoints.set(subscription.key, through)  # none passed the filters
+                        self.trim(subscription.table)
+                    self.stopped.wait(self.poll_seconds)
+                    continue
+                if since is None:
+                    since, waited = time.monotonic(), 0.0
+                full = len(batch) >= subscription.batch_size
+                ready = full or waited >= subscription.window_seconds
+                deferred = ready and self.functions.busy(QUIET_SECONDS)
+                if ready and not (deferred and waited < self.max_defer):
                     self._deliver(subscription, batch)
                     self.trim(subscription.table)
-                    if len(batch) < subscription.batch_size:
-                        waited = 0.0  # caught up; a full batch means more waited as long
+                    if not full:
+                        since = None  # caught up; after a full batch the next waited as long
                     continue
-                if not batch and through != self.checkpoints.get(subscription.key):
-                    self.checkpoints.set(subscription.key, through)  # none passed the filters
-                    self.trim(subscription.table)
             except _Stopping:
                 return
             except Exception:
                 log.exception("%s: reading the stream failed", subscription.key)
-            waited = waited + self.poll_seconds if batch else 0.0
             self.stopped.wait(self.poll_seconds)
 
     def _deliver(self, subscription: Subscription, batch: list[dict[str, Any]]) -> None:

@@ -17,6 +17,8 @@ increments added up, so the aggregates never hold half a change. A failed condit
 from __future__ import annotations
 
 import json
+import random
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +29,7 @@ from tessera.reports.metrics import Contributions
 
 APPLIED_SK = "#APPLIED"
 BATCH_GET = 100  # keys in one BatchGetItem
+BATCH_GET_ATTEMPTS = 6  # reads of what DynamoDB left unread, backing off (0.1 s to 1.6 s)
 
 
 def _months(start: str, end: str) -> list[str]:
@@ -68,12 +71,18 @@ class DynamoAggregateStore:
                 for t in dict.fromkeys(ticket_ids[start : start + BATCH_GET])
             ]
             wanted: dict[str, Any] = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
-            while wanted:
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                if attempt:  # DynamoDB left some keys unread (throttled): back off, ask again
+                    time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311 - jitter
                 answer = dynamodb.batch_get_item(RequestItems=wanted)
                 for item in answer.get("Responses", {}).get(self.table_name, []):
                     applied = Contributions.load(json.loads(item["applied"]["S"]))
                     found[item["pk"]["S"][5:]] = Applied(int(item["rev"]["N"]), applied)
                 wanted = answer.get("UnprocessedKeys") or {}
+                if not wanted:
+                    break
+            else:
+                raise RuntimeError(f"DynamoDB left keys unread {BATCH_GET_ATTEMPTS} times")
         return found
 
     def write(self, writes: Sequence[TicketWrite]) -> None:

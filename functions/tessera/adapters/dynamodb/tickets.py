@@ -698,10 +698,11 @@ class DynamoTicketRepository:
         messages: list[Message] = []
         audit: list[Event] = []
         # Only some events: the others are left out by the Query's filter (DynamoDB still reads
-        # them; they are not sent, nor turned into objects, and a thread is mostly events).
+        # them; they are not sent, nor turned into objects, and a thread is mostly events). A
+        # filter may not name a key (sk): it names the item's type.
         only = None
         if events is not None:
-            only = ~TableItem.sk.startswith("E#")
+            only = TableItem.item_type != EventItem
             for action in events:  # equalities: moto's parser refused pynamodb's IN here
                 only = only | (EventItem.action == action)
         # One partition, ordered by sort key: #TICKET, then E#<at>..., then M#<created>...
