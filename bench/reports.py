@@ -163,11 +163,12 @@ def fill(table: str, tickets: int, seed: int, memory: Any) -> None:
     over the 30 days before 2026-12-01. No ticket items: the dashboard never reads them."""
     from tessera.adapters.clients import client
     from tessera.adapters.dynamodb.reports import _counter_key, _doc_key
-    from tessera.reports.aggregates import apply
+    from tessera.reports.aggregates import apply_all
     from tessera.reports.metrics import Facts, Rating, contributions
 
     rng = random.Random(seed)
     store = memory
+    made: dict[str, Any] = {}
     end = datetime(2026, 12, 1, tzinfo=UTC)
     for n in range(tickets):
         created = end - timedelta(seconds=rng.randrange(30 * 86400))
@@ -193,7 +194,8 @@ def fill(table: str, tickets: int, seed: int, memory: Any) -> None:
             public_replies=1,
             rating=Rating(rng.randrange(1, 6), "ok", solved) if rng.random() < 0.1 else None,
         )
-        apply(store, contributions(facts), facts.ticket_id)
+        made[facts.ticket_id] = contributions(facts)
+    apply_all(store, made, made.get)
     requests = [
         {"PutRequest": {"Item": {**_counter_key(k), **{n: {"N": str(v)} for n, v in c.items()}}}}
         for k, c in store.nonzero().items()
