@@ -100,15 +100,18 @@ class Functions:
 
     @contextmanager
     def foreground(self) -> Iterator[None]:
-        """Foreground work runs within the block (every invocation but the feed's is)."""
+        """Foreground work runs within the block (a workflow's step; see the module's doc)."""
         with self._lock:
             self._foreground += 1
         try:
             yield
         finally:
-            with self._lock:
-                self._foreground -= 1
-                self._foreground_ended = time.monotonic()
+            self._foreground_over()
+
+    def _foreground_over(self) -> None:
+        with self._lock:
+            self._foreground -= 1
+            self._foreground_ended = time.monotonic()
 
     def invoke(self, name: str, event: dict[str, Any], *, foreground: bool = False) -> Any:
         """Call a function synchronously (RequestResponse); exceptions propagate.
@@ -163,43 +166,31 @@ class Functions:
         retries: int | None,
     ) -> None:
         try:
-            self._invoke_with_retries(name, event, on_done, dead_letter_arn, retries)
-        finally:
-            with self._lock:
-                self._foreground -= 1
-                self._foreground_ended = time.monotonic()
-
-    def _invoke_with_retries(
-        self,
-        name: str,
-        event: dict[str, Any],
-        on_done: Callable[[], None] | None,
-        dead_letter_arn: str | None,
-        retries: int | None,
-    ) -> None:
-        logical_id, _ = self._handler(name)
-        props = self.template.function_properties(logical_id)
-        if retries is None:
-            retries = int(
-                props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", ASYNC_RETRIES)
+            logical_id, _ = self._handler(name)
+            props = self.template.function_properties(logical_id)
+            if retries is None:
+                retries = int(
+                    props.get("EventInvokeConfig", {}).get("MaximumRetryAttempts", ASYNC_RETRIES)
+                )
+            dead_letter_arn = dead_letter_arn or self.template.resolve(
+                props.get("DeadLetterQueue", {}).get("TargetArn")
             )
-        dead_letter_arn = dead_letter_arn or self.template.resolve(
-            props.get("DeadLetterQueue", {}).get("TargetArn")
-        )
-        for attempt in range(retries + 1):
-            try:
-                self.invoke(name, event)
-            except Exception as error:
-                log.error("%s failed (attempt %d): %s", name, attempt + 1, error)
-                log.debug("%s", traceback.format_exc())
-                if attempt == retries:
-                    self._dead_letter(name, event, error, dead_letter_arn)
+            for attempt in range(retries + 1):
+                try:
+                    self.invoke(name, event)
+                except Exception as error:
+                    log.error("%s failed (attempt %d): %s", name, attempt + 1, error)
+                    log.debug("%s", traceback.format_exc())
+                    if attempt == retries:
+                        self._dead_letter(name, event, error, dead_letter_arn)
+                    else:
+                        time.sleep(RETRY_DELAY * 2**attempt)
                 else:
-                    time.sleep(RETRY_DELAY * 2**attempt)
-            else:
-                break
-        if on_done is not None:
-            on_done()
+                    break
+            if on_done is not None:
+                on_done()
+        finally:
+            self._foreground_over()  # queued by invoke_async as foreground work, and now done
 
     def _dead_letter(
         self, name: str, event: dict[str, Any], error: Exception, queue_arn: str | None
