@@ -172,14 +172,14 @@ def apply_all(store: AggregateStore, ticket_ids: Iterable[str], now: Counting) -
         if change is None:
             continue
         if items([change]) > MAX_ITEMS:
-            moved += _write_together(store, [change], now, stored.get(ticket_id))
+            moved += _write_together(store, [change], now, stored)
         elif items([*group, change]) <= MAX_ITEMS:
             group.append(change)
         else:
-            moved += _write_together(store, group, now)
+            moved += _write_together(store, group, now, stored)
             group = [change]
     if group:
-        moved += _write_together(store, group, now)
+        moved += _write_together(store, group, now, stored)
     return moved
 
 
@@ -187,11 +187,13 @@ def _write_together(
     store: AggregateStore,
     group: Sequence[TicketWrite],
     now: Counting,
-    stored: Applied | None = None,
+    stored: Mapping[str, Applied],
 ) -> int:
+    """``group`` in one transaction (a ticket alone: :func:`_write_one`, in two if it must);
+    ``stored``: what the batch read of their revisions."""
     try:
         if len(group) == 1:
-            _write_one(store, stored, group[0])
+            _write_one(store, stored.get(group[0].ticket_id), group[0])
         else:
             store.write(group)
     except Conflict:
