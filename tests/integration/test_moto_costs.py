@@ -311,7 +311,7 @@ def test_item_answers_are_the_json_the_shape_walk_makes(
 
     # Given every item-level answer also made the way moto makes it (the shape walk)
     fast = DynamoHandler.serialized
-    walk = moto_costs._original(fast)
+    walk = moto_costs.unwrapped(fast)
     compared: dict[str, int] = {}
 
     def both(handler: Any, action_result: Any) -> Any:
@@ -381,7 +381,7 @@ def test_requests_arriving_together_share_one_router_made_once(
     from moto.core import routing
 
     # Given a fresh stack's router lookup, and moto's REST router counting what it compiles
-    router_for = moto_costs.service_router(moto_costs._original(routing.get_service_router))
+    router_for = moto_costs.service_router(moto_costs.unwrapped(routing.get_service_router))
     made: list[str] = []
     compile_map = routing.RestRouter.__init__
 

@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from tessera_local.moto_costs import unwrapped
+
 # A name in an expression: ``#name`` or a plain attribute, not a value (``:v``), not a nested
 # member (``a.b``: only ``a`` is top level), not a function (followed by ``(``).
 _NAME = re.compile(r"(?<![:\w#.])(#\w+|[A-Za-z_]\w*)(?!\w|\s*\()")
@@ -26,7 +28,7 @@ def replacements() -> list[tuple[Any, str, Any]]:
     """``(class, attribute, replacement)`` for each rule."""
     from moto.dynamodb.responses import DynamoHandler
 
-    return [(DynamoHandler, "query", keys_not_filtered(_original(DynamoHandler.query)))]
+    return [(DynamoHandler, "query", keys_not_filtered(unwrapped(DynamoHandler.query)))]
 
 
 def install() -> None:
@@ -68,7 +70,3 @@ def filtered_names(expression: str, names: dict[str, str]) -> set[str]:
             continue
         found.add(names.get(token, token) if token.startswith("#") else token)
     return found
-
-
-def _original(function: Callable[..., Any]) -> Callable[..., Any]:
-    return getattr(function, "__wrapped__", function)

@@ -101,28 +101,28 @@ def replacements() -> list[tuple[Any, str, Any]]:
 
     return [
         (AmazonStateLanguageParser, "parse", staticmethod(parse_definition)),
-        (DynamoHandler, "serialized", json_serialized(_original(DynamoHandler.serialized))),
+        (DynamoHandler, "serialized", json_serialized(unwrapped(DynamoHandler.serialized))),
         (
             DomainDispatcherApplication,
             "get_backend_for_host",
-            backend_for_host(_original(DomainDispatcherApplication.get_backend_for_host)),
+            backend_for_host(unwrapped(DomainDispatcherApplication.get_backend_for_host)),
         ),
         (BaseModel, "__new__", _untracked),
         (
             BaseExecutionWorkerCommunication,
             "terminated",
-            _keeping_history_only(_original(BaseExecutionWorkerCommunication.terminated)),
+            _keeping_history_only(unwrapped(BaseExecutionWorkerCommunication.terminated)),
         ),
         (DynamoDBBackend, "transact_write_items", transact_write_items),
-        (Table, "query", _partition_query(_original(Table.query))),
-        (Table, "put_item", index_map.putting(_original(Table.put_item))),
-        (Table, "delete_item", index_map.deleting(_original(Table.delete_item))),
+        (Table, "query", _partition_query(unwrapped(Table.query))),
+        (Table, "put_item", index_map.putting(unwrapped(Table.put_item))),
+        (Table, "delete_item", index_map.deleting(unwrapped(Table.delete_item))),
         (
             DynamoDBBackend,
             "update_item",
-            index_map.updating(_original(DynamoDBBackend.update_item)),
+            index_map.updating(unwrapped(DynamoDBBackend.update_item)),
         ),
-        (Table, "all_items", _partition_items(_original(Table.all_items))),
+        (Table, "all_items", _partition_items(unwrapped(Table.all_items))),
         (lambda_eval_utils, "boto_client_for", task_client),
         (state_task_service_dynamodb, "boto_client_for", task_client),
         (UpdateExpressionParser, "make", parsed_once(UpdateExpressionParser.__dict__["make"])),
@@ -130,7 +130,7 @@ def replacements() -> list[tuple[Any, str, Any]]:
         (
             responses,
             "get_service_router",
-            service_router(_original(routing.get_service_router)),
+            service_router(unwrapped(routing.get_service_router)),
         ),
         (responses, "method_names_from_class", listed_once(utils.method_names_from_class)),
     ]
@@ -139,7 +139,7 @@ def replacements() -> list[tuple[Any, str, Any]]:
 def listed_once(list_methods: Callable[[object], list[str]]) -> Callable[[object], list[str]]:
     """``list_methods`` (moto's ``method_names_from_class``) once per class: the same list
     for every later call (moto only asks whether an action is in it)."""
-    original = _original(list_methods)
+    original = unwrapped(list_methods)
     listed: dict[object, list[str]] = {}
 
     @functools.wraps(original)
@@ -285,7 +285,8 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def _original(function: Callable[..., Any]) -> Callable[..., Any]:
+def unwrapped(function: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's own ``function``, when a replacement of it (``__wrapped__``) is installed."""
     return getattr(function, "__wrapped__", function)
 
 
