@@ -1,7 +1,7 @@
 """Random writes to a DynamoDB table with two secondary indexes, every way a table changes:
 puts, updates (SET, REMOVE, ADD, creating the item or not), deletes, batches and transactions
 (some cancelled), for tests of what the local stack changes in moto's storage
-(test_index_map)."""
+(test_index_map); its table also serves the tests of the emulator's DynamoDB path and rules."""
 
 from __future__ import annotations
 
@@ -13,8 +13,14 @@ STATUSES = ["new", "open", "solved"]
 NUMBERS = ["1", "2", "3"]
 
 
-def create_table(client: Any, table: str) -> None:
+def create_table(client: Any, table: str, *, stream: bool = False) -> None:
+    """``table``: keys ``pk``/``sk``, index ByStatus (``status``/``at``), index ByNumber
+    (``number``); with ``stream``, a stream of new and old images."""
+    streamed = {
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    }
     client.create_table(
+        **(streamed if stream else {}),
         TableName=table,
         KeySchema=[
             {"AttributeName": "pk", "KeyType": "HASH"},

@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tessera_local.dynamodb_rules import filtered_names
+from tests.integration.dynamodb_writes import create_table
 
 pytestmark = pytest.mark.integration
 
@@ -17,36 +18,25 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def table(aws: None) -> Any:
     client = boto3.client("dynamodb")
-    client.create_table(
-        TableName="rules",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "g", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "ByG",
-                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_table(client, "rules")
     for sk in ("#TICKET", "E#1", "M#1"):
-        item = {"pk": {"S": "T#1"}, "sk": {"S": sk}, "g": {"S": "x"}, "type": {"S": sk[:2]}}
+        item = {
+            "pk": {"S": "T#1"},
+            "sk": {"S": sk},
+            "status": {"S": "x"},
+            "at": {"S": sk},
+            "type": {"S": sk[:2]},
+        }
         client.put_item(TableName="rules", Item=item)
     return client
 
 
 def query(client: Any, expression: str, names: dict[str, str], index: str | None = None) -> Any:
-    keys = "g = :g" if index else "pk = :p"
+    keys = "#status = :g" if index else "pk = :p"
     values = {":g": {"S": "x"}} if index else {":p": {"S": "T#1"}}
     values[":e"] = {"S": "E#"}
+    if index:
+        names = {**names, "#status": "status"}
     extra = {"IndexName": index} if index else {}
     return client.query(
         TableName="rules",
@@ -64,7 +54,8 @@ def query(client: Any, expression: str, names: dict[str, str], index: str | None
         ("NOT begins_with(sk, :e)", {}, None, "sk"),
         ("NOT begins_with(#s, :e)", {"#s": "sk"}, None, "sk"),
         ("#t <> :e OR attribute_exists(pk)", {"#t": "type"}, None, "pk"),
-        ("g <> :e", {}, "ByG", "g"),
+        ("#status <> :e", {}, "ByStatus", "status"),
+        ("#at > :e", {"#at": "at"}, "ByStatus", "at"),
     ],
 )
 def test_a_query_filter_naming_a_key_is_refused_as_dynamodb_refuses_it(

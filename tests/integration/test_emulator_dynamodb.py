@@ -19,6 +19,7 @@ from tessera_local import emulator as emulator_module
 from tessera_local import transport
 from tessera_local.emulator import Emulator
 from tessera_local.stack import free_port
+from tests.integration.dynamodb_writes import create_table
 
 pytestmark = pytest.mark.integration
 
@@ -43,34 +44,15 @@ def running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[E
 def script(dynamodb: Any) -> None:
     """Calls of every kind the functions make, and the errors they meet."""
     table = "Script"
-    dynamodb.create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "g", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "ByG",
-                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
+    create_table(dynamodb, table, stream=True)
     for n in range(5):
         dynamodb.put_item(
             TableName=table,
             Item={
                 "pk": {"S": "T#1"},
                 "sk": {"S": f"M#{n}"},
-                "g": {"S": f"g{n % 2}"},
+                "status": {"S": f"s{n % 2}"},
+                "at": {"S": f"2026-12-0{n + 1}"},
                 "n": {"N": str(n)},
                 "b": {"B": bytes([n, 255])},
                 "tags": {"SS": ["a", f"t{n}"]},
@@ -96,9 +78,10 @@ def script(dynamodb: Any) -> None:
     )
     dynamodb.query(
         TableName=table,
-        IndexName="ByG",
-        KeyConditionExpression="g = :g",
-        ExpressionAttributeValues={":g": {"S": "g0"}},
+        IndexName="ByStatus",
+        KeyConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "s0"}},
     )
     dynamodb.scan(
         TableName=table,
