@@ -46,15 +46,16 @@ class SearchDocument:
     texts: tuple[Text, ...]
 
 
+MERGED = "ticket.merged"
 # The only audit events a document depends on: a thread read for the index reads these alone.
-DOCUMENT_EVENTS = ("ticket.merged",)
+DOCUMENT_EVENTS = (MERGED,)
 
 
 def document(thread: Thread) -> SearchDocument | None:
     """The thread as a search document; None for a ticket merged into another (it leaves the
     index: its conversation continues, and is found, in the target). Of the thread's events
     only :data:`DOCUMENT_EVENTS` matter."""
-    if any(e.action == "ticket.merged" for e in thread.events):
+    if any(e.action == MERGED for e in thread.events):
         return None
     ticket = thread.ticket
     texts = [Text("subject", "", ticket.subject, True)]

@@ -15,7 +15,7 @@ The consumers keep derived views (search, reports); on Lambda they run beside th
 share one interpreter with it. So a batch ready to go waits while foreground work runs (a mail's
 intake and routing, a schedule: :meth:`~tessera_local.lambdas.Functions.busy`), for at most
 ``MAX_DEFER_SECONDS``: a burst of mail is routed and acknowledged first, and its tickets reach
-search and reports in a few large batches after it (each ticket counted once, in its routed
+search and reports in a few large batches after it (most tickets counted once, in their routed
 state), or every ``MAX_DEFER_SECONDS`` while the burst lasts.
 
 Durable: each subscription's checkpoint (the sequence number of the last record handled) is
