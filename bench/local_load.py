@@ -39,7 +39,14 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.localstack import RunningStack, load_mail, pss_bytes, start_stack, stop_stack
+from tests.localstack import (
+    RunningStack,
+    load_mail,
+    process_tree,
+    pss_bytes,
+    start_stack,
+    stop_stack,
+)
 
 GOAL_ACCEPTED_PER_S = 11.0
 GOAL_ROUTED_PER_S = 11.0
@@ -49,9 +56,16 @@ MIB = 1024 * 1024
 
 
 def cpu_seconds(pid: int) -> float:
-    """The CPU time (user + system) a process has used so far, from ``/proc/<pid>/stat``."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The CPU time (user + system) a process and the processes below it have used so far, those
+    that ended included (``/proc/<pid>/stat``: its own and its waited-for children's)."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11 : 15 if member == pid else 13])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def directory_bytes(directory: Path) -> int:

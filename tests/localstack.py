@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -180,13 +181,30 @@ def load_mail(run: str, index: int) -> EmailMessage:
     return message
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (the stack and its worker processes)."""
+    found, at = [pid], 0
+    while at < len(found):
+        for task in Path(f"/proc/{found[at]}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                found += [int(child) for child in (task / "children").read_text().split()]
+        at += 1
+    return found
+
+
 def pss_bytes(pid: int) -> int:
-    """A process's proportional set size: the memory it holds, shared pages divided among
-    the processes sharing them (Linux's ``/proc/<pid>/smaps_rollup``)."""
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) * 1024
-    raise RuntimeError(f"no Pss line for process {pid}")
+    """The memory a process and the processes below it hold: their proportional set size,
+    shared pages divided among the processes sharing them (``/proc/<pid>/smaps_rollup``)."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            lines = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
+        except OSError:  # ended meanwhile (a worker replaced)
+            continue
+        total += next(int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:"))
+    if total == 0:
+        raise RuntimeError(f"no Pss line for process {pid}")
+    return total
 
 
 def wait_for(predicate: Any, *, timeout: float, interval: float = 0.2) -> Any:

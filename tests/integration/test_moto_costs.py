@@ -526,3 +526,37 @@ def test_a_snapshot_is_taken_once_enough_calls_are_journaled_and_never_when_idle
         autosave.stopped.set()
         autosave.join()
         emulator.close()
+
+
+def test_an_item_is_sized_once_and_the_size_limit_still_holds(dynamodb: Any) -> None:
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+
+    # Given moto's per-attribute size check, counting the attributes it sizes
+    sized: list[str] = []
+    size = DynamoType.size
+
+    def counted(value: DynamoType) -> int:
+        sized.append(value.type)
+        return size(value)
+
+    DynamoType.size = counted  # type: ignore[method-assign]
+    try:
+        # When an item of 40 attributes is put
+        attributes = {f"a{i}": {"S": "x" * 10} for i in range(40)}
+        dynamodb.put_item(TableName=TABLE, Item={**key("SIZED"), **attributes})
+        puts = len(sized)
+    finally:
+        DynamoType.size = size  # type: ignore[method-assign]
+    # Then each attribute was sized about once (moto's own check sizes 40 * 41 / 2 of them)
+    assert puts < 3 * 42, puts
+    assert item(dynamodb, "SIZED") == {**key("SIZED"), **attributes}
+    # And an item over DynamoDB's limit is still refused, as moto refuses it, and not stored
+    with pytest.raises(dynamodb.exceptions.ClientError, match="maximum allowed size"):
+        dynamodb.put_item(TableName=TABLE, Item={**key("HUGE"), "big": {"S": "x" * 410_000}})
+    assert item(dynamodb, "HUGE") is None
+    # And a later write to a stored item is still checked attribute by attribute
+    stored = LimitedSizeDict()
+    stored["b0"] = stored["b1"] = DynamoType({"S": "y" * 200_000})
+    with pytest.raises(ItemSizeTooLarge):
+        stored["b2"] = DynamoType({"S": "y" * 200_000})

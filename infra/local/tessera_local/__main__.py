@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
+import time
 
 from tessera_local.stack import LocalStack, Settings, StackInUse
 
@@ -15,16 +15,20 @@ def main() -> int:
     for noisy in ("werkzeug", "botocore", "urllib3", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     stack = LocalStack(Settings.from_env())
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # The handler only notes the signal: a handler that took a lock (Event.set) could be
+    # interrupted by a second signal (Ctrl-C twice, a second SIGTERM) while holding it, and the
+    # second would wait for the first for ever.
+    signals: list[int] = []
+    signal.signal(signal.SIGTERM, lambda number, _: signals.append(number))
+    signal.signal(signal.SIGINT, lambda number, _: signals.append(number))
     try:
         stack.start()
     except StackInUse as refused:
         print(f"Tessera local stack not started: {refused}", file=sys.stderr, flush=True)
         return 1
     print(stack.ready_line(), flush=True)
-    stop.wait()
+    while not signals:
+        time.sleep(0.2)
     stack.stop()
     print("Tessera local stack stopped; data kept in", stack.settings.data_dir, flush=True)
     return 0

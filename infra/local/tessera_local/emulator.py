@@ -44,6 +44,8 @@ SERVICES = (
     "sqs",
     "secretsmanager",
 )
+# The header a worker process's requests name their function in (tessera_local.workers).
+FUNCTION_HEADER = "HTTP_X_TESSERA_FUNCTION"
 READ_PREFIXES = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "TransactGet", "Head")
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -207,6 +209,9 @@ class Emulator:
         # served (tessera_local.cognito: a generated temporary password), so the journal keeps
         # it and a replay makes the same state as the call did.
         self.fill_in: dict[str, Callable[[bytes], bytes]] = {}
+        # Around a DynamoDB call a function in a worker process sent (tessera_local.usage meters
+        # it here, where the stored items are): (function, operation, body, serve) -> answer.
+        self.around_worker_call: Callable[[str, str, bytes, Callable[[], Any]], Any] | None = None
 
     # -- state on disk ------------------------------------------------------------------------
     @property
@@ -280,8 +285,15 @@ class Emulator:
         if name in self.fill_in:
             body = self.fill_in[name](body)
             environ = _with_body(environ, body)  # its Content-Length journaled with it
+        app, served = self._app_for(environ), _with_body(environ, body)
+        function = environ.get(FUNCTION_HEADER)  # a function in a worker process sent it
         with self.lock:
-            status, headers, chunks = call_wsgi(self._app_for(environ), _with_body(environ, body))
+            if function and app is dynamodb_app and self.around_worker_call is not None:
+                status, headers, chunks = self.around_worker_call(
+                    str(function), name, body, lambda: call_wsgi(app, served)
+                )
+            else:
+                status, headers, chunks = call_wsgi(app, served)
             journal = self.journal
             if changes and journal is not None and int(status.split(" ", 1)[0]) < 400:
                 journal.append(_record(environ, body))

@@ -64,6 +64,18 @@ class Recorder:
         with self._lock:
             self._calls |= calls
 
+    def take(self) -> set[Call]:
+        """The calls recorded so far, and start again (a worker process's, sent to the stack's
+        recorder with an invocation's answer: tessera_local.workers)."""
+        with self._lock:
+            taken, self._calls = self._calls, set()
+        return taken
+
+    def add(self, calls: Iterable[Call]) -> None:
+        """Calls recorded elsewhere."""
+        with self._lock:
+            self._calls |= set(calls)
+
     @property
     def calls(self) -> list[Call]:
         with self._lock:

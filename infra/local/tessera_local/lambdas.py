@@ -28,11 +28,14 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from tessera_local import iam
 from tessera_local.template import Template
+
+if TYPE_CHECKING:
+    from tessera_local.workers import WorkerPool
 
 log = logging.getLogger("tessera.local.lambda")
 
@@ -40,6 +43,24 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 ASYNC_RETRIES = 2  # as Lambda does for asynchronous invocations
 RETRY_DELAY = 0.5  # seconds before the first retry, doubled each time (Lambda: about a minute)
+
+
+class FunctionError(Exception):
+    """A function run in a worker process raised: its exception's type name and message (the
+    exception itself stays in the worker, as Lambda reports only these), and the CPU it used."""
+
+    def __init__(self, error_type: str, message: str, cpu_seconds: float = 0.0) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.cpu_seconds = cpu_seconds
+
+    def __repr__(self) -> str:
+        return f"{self.error_type}({str(self)!r})"
+
+
+def error_type(error: BaseException) -> str:
+    """The name Lambda reports for an error (``errorType``)."""
+    return error.error_type if isinstance(error, FunctionError) else type(error).__name__
 
 
 @dataclass
@@ -70,6 +91,10 @@ class Functions:
         self._foreground_ended = 0.0  # time.monotonic() when the last one ended
         # Set by the stack once the emulator runs: sends a message to an SQS queue by ARN.
         self.send_to_queue: Callable[[str, str, dict[str, str]], None] | None = None
+        # Told of every invocation: (name, event, wall seconds, CPU seconds) (tessera_local.usage).
+        self.on_invoked: Callable[[str, dict[str, Any], float, float], None] | None = None
+        # Set by the stack to run the handlers in worker processes (tessera_local.workers).
+        self.workers: WorkerPool | None = None
         for logical_id in template.of_type("AWS::Serverless::Function"):
             handler_path = template.function_properties(logical_id)["Handler"]
             module_name, _, attribute = handler_path.rpartition(".")
@@ -117,24 +142,51 @@ class Functions:
         """Call a function synchronously (RequestResponse); exceptions propagate.
         ``foreground``: work the change feed lets go first (:meth:`busy`)."""
         if not foreground:
-            return self._call(name, event)
+            return self._timed(name, event)
         with self.foreground():
-            return self._call(name, event)
+            return self._timed(name, event)
 
-    def _call(self, name: str, event: dict[str, Any]) -> Any:
-        function_name = name.rsplit(":", 1)[-1]
-        logical_id, handler = self._handler(name)
+    def _timed(self, name: str, event: dict[str, Any]) -> Any:
+        """One invocation, reported to :attr:`on_invoked` with its wall time and CPU time (this
+        thread's, and a worker process's when one ran it)."""
+        started, cpu = time.perf_counter(), time.thread_time()
+        elsewhere = 0.0
+        try:
+            if self.workers is None:
+                return self._call(name, event)
+            result, elsewhere = self._call_in_worker(name, event)
+            return result
+        except FunctionError as error:
+            elsewhere = error.cpu_seconds
+            raise
+        finally:
+            if self.on_invoked is not None:
+                seconds = time.perf_counter() - started
+                self.on_invoked(name, event, seconds, time.thread_time() - cpu + elsewhere)
+
+    def _context(self, name: str, logical_id: str) -> LambdaContext:
         props = self.template.function_properties(logical_id)
-        context = LambdaContext(
-            function_name=function_name,
+        return LambdaContext(
+            function_name=name.rsplit(":", 1)[-1],
             invoked_function_arn=self.template.get_att(logical_id, "Arn"),
             memory_limit_in_mb=int(props.get("MemorySize", 128)),
             aws_request_id=str(uuid.uuid4()),
             timeout_seconds=int(props.get("Timeout", 3)),
             started=time.monotonic(),
         )
+
+    def _call(self, name: str, event: dict[str, Any]) -> Any:
+        logical_id, handler = self._handler(name)
+        context = self._context(name, logical_id)
         with iam.running(logical_id):
             return handler(event, context)
+
+    def _call_in_worker(self, name: str, event: dict[str, Any]) -> tuple[Any, float]:
+        assert self.workers is not None
+        logical_id, _ = self._handler(name)
+        handler_path = self.template.function_properties(logical_id)["Handler"]
+        context = asdict(self._context(name, logical_id))
+        return self.workers.run(handler_path, logical_id, event, context)
 
     def invoke_async(
         self,
@@ -200,7 +252,7 @@ class Functions:
         if not queue_arn or self.send_to_queue is None:
             log.error("%s: retries exhausted and no dead-letter queue; the event is dropped", name)
             return
-        attributes = {"ErrorCode": "200", "ErrorMessage": f"{type(error).__name__}: {error}"}
+        attributes = {"ErrorCode": "200", "ErrorMessage": f"{error_type(error)}: {error}"}
         self.send_to_queue(queue_arn, json.dumps(event), attributes)
         log.warning("%s: retries exhausted; the event is in %s", name, queue_arn)
 
@@ -220,7 +272,9 @@ class Functions:
 
 
 def install(functions: Functions) -> None:
-    """Route moto's simple Lambda backend (used by Step Functions tasks) to ``functions``."""
+    """Route moto's simple Lambda backend (Step Functions tasks, a function's ``Invoke``) to
+    ``functions``: a ``RequestResponse`` invocation answers the result, an ``Event`` one is
+    queued (:meth:`Functions.invoke_async`, retried and dead-lettered) and answered at once."""
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
     def invoke(
@@ -232,13 +286,34 @@ def install(functions: Functions) -> None:
         response_headers: dict[str, str],
     ) -> bytes:
         event = json.loads(body) if body else {}
+        if headers.get("X-Amz-Invocation-Type") == "Event":  # Lambda queues it and answers 202
+            functions.invoke_async(function_name, event)
+            return b""
         try:
             result = functions.invoke(function_name, event, foreground=True)  # a workflow's step
         except Exception as error:
             response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps(
-                {"errorType": type(error).__name__, "errorMessage": str(error)}
-            ).encode()
+            return json.dumps({"errorType": error_type(error), "errorMessage": str(error)}).encode()
         return json.dumps(result, default=str).encode()
 
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign,assignment]
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    def invoke_for_task(parameters: dict[str, Any], region: str, state_credentials: Any) -> Any:
+        """A Step Functions task's ``lambda:invoke``, handed to the function as moto's client
+        call would hand it (through the emulator's Lambda API, to :func:`invoke` above), without
+        the client: the answer Lambda's ``Invoke`` gives, its payload parsed."""
+        payload = parameters.get("Payload")
+        event = json.loads(payload) if payload else {}
+        answer: dict[str, Any] = {"StatusCode": 200, "ExecutedVersion": "$LATEST"}
+        try:
+            result = functions.invoke(str(parameters["FunctionName"]), event, foreground=True)
+        except Exception as error:
+            answer["FunctionError"] = "Unhandled"
+            answer["Payload"] = {"errorType": error_type(error), "errorMessage": str(error)}
+            return answer
+        answer["Payload"] = json.loads(json.dumps(result, default=str))  # as it went over JSON
+        return answer
+
+    lambda_eval_utils._invoke_lambda_function = invoke_for_task

@@ -43,6 +43,10 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   the response class with ``inspect.getmembers`` on every call (a walk of the class's every
   attribute, sorted: 3 % of the stack's CPU under load). A class's methods do not change while
   the stack runs: each class is listed once.
+- :func:`item_sized_once`: moto checks an item's 400 KB limit as each attribute goes in, by
+  adding up the size of every attribute already there: a put of an item with n attributes
+  sizes n²/2 of them (a ticket has dozens: a seventh of the emulator's CPU under load once the
+  functions ran in worker processes). The item is sized once, with the same limit.
 - An index query reads the items under its hash-key value, not every item of the table
   (:mod:`tessera_local.index_map`, whose map these replacements keep).
 """
@@ -85,6 +89,7 @@ def replacements() -> list[tuple[Any, str, Any]]:
     from moto.core import responses, routing, utils
     from moto.core.common_models import BaseModel
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import Table
     from moto.dynamodb.parsing import validators
     from moto.dynamodb.parsing.expressions import (  # type: ignore[attr-defined]
@@ -133,7 +138,26 @@ def replacements() -> list[tuple[Any, str, Any]]:
             service_router(unwrapped(routing.get_service_router)),
         ),
         (responses, "method_names_from_class", listed_once(utils.method_names_from_class)),
+        (Item, "__init__", item_sized_once),
     ]
+
+
+ITEM_SIZE_LIMIT = 405_000  # moto's: DynamoDB's 400 KB, as measured between 409 and 410 KB
+
+
+def item_sized_once(item: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+    """moto's ``Item.__init__``, the attributes' sizes added up once (see the module's doc)."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge
+    from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+    from moto.dynamodb.models.utilities import bytesize
+
+    item.hash_key = hash_key
+    item.range_key = range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    item.attrs = LimitedSizeDict()
+    dict.update(item.attrs, values)  # checked above; later writes go through its own check
 
 
 def listed_once(list_methods: Callable[[object], list[str]]) -> Callable[[object], list[str]]:

@@ -7,7 +7,9 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from tessera_local import (
     streams,
     transport,
     usage,
+    workers,
 )
 from tessera_local.clock import Clock
 from tessera_local.emulator import Autosave, Emulator, EmulatorServer
@@ -48,6 +51,7 @@ class Settings:
     demo: bool = True
     password: str = DEFAULT_PASSWORD
     clock_speed: float = 1.0
+    workers: int = 1  # processes running the functions; 0: in the stack's own process
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -68,6 +72,7 @@ class Settings:
             demo=boolean("TESSERA_DEMO", cls.demo),
             password=env.get("TESSERA_LOCAL_PASSWORD", cls.password),
             clock_speed=float(env.get("TESSERA_CLOCK_SPEED", cls.clock_speed)),
+            workers=int(env.get("TESSERA_LOCAL_WORKERS", cls.workers)),
         )
 
 
@@ -188,6 +193,8 @@ class LocalStack:
         self.publish_portal()
         self.publish_kb()
 
+        if self.settings.workers > 0:  # the environment is complete: the workers inherit it
+            self._start_workers()
         s3 = self.session.client("s3")
         from moto.ses.models import ses_backends
 
@@ -233,6 +240,28 @@ class LocalStack:
             if self.settings.demo:
                 demo.send_customer_mail(self.settings.smtp_port)
             self.emulator.save()  # from now on the stack has state to restart from
+
+    def _start_workers(self) -> None:
+        """Run the functions in worker processes (tessera_local.workers), their AWS calls
+        metered and checked as in this process."""
+
+        def report(counted: workers.Report) -> None:
+            usage_counts, iam_calls, _ = counted
+            self.meter.merge(usage_counts)
+            self.recorder.add(iam_calls)
+
+        self.emulator.around_worker_call = usage.meter_worker_calls(self.meter)
+        self._channel_dir = tempfile.mkdtemp(prefix="tessera-local-")  # a short socket path
+        self.channel = transport.Channel(self.emulator, os.path.join(self._channel_dir, "aws"))
+        self.channel.start()
+        pool = workers.WorkerPool(
+            self.settings.workers,
+            channel=self.channel.address,
+            port=self.moto_port,
+            on_report=report,
+        )
+        pool.start()
+        self.functions.workers = pool
 
     def _prepare_environment(self) -> None:
         self.moto_port = free_port()
@@ -369,5 +398,9 @@ class LocalStack:
         self.functions.shutdown()
         self.emulator.save()
         self.moto.stop()
+        if self.functions.workers is not None:
+            self.functions.workers.stop()
+            self.channel.close()
+            shutil.rmtree(self._channel_dir, ignore_errors=True)
         self.emulator.close()
         self._data_dir_lock.close()

@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tessera_local.lambdas import Functions
+from tessera_local.lambdas import Functions, error_type
 from tessera_local.template import ACCOUNT_ID, REGION, Template, TemplateError
 
 log = logging.getLogger("tessera.local.streams")
@@ -463,7 +463,7 @@ class ChangeFeed:
                 "streamArn": subscription.stream_arn,
             },
         }
-        attributes = {"ErrorMessage": f"{type(error).__name__}: {error}"}
+        attributes = {"ErrorMessage": f"{error_type(error)}: {error}"}
         self.send_to_queue(subscription.on_failure_arn, json.dumps(message), attributes)
         log.warning(
             "%s: retries exhausted; the batch is described in %s",

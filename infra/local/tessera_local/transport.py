@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import logging
 import sys
+import threading
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
@@ -41,17 +42,109 @@ def install(emulator: Emulator, port: int) -> None:
 
 def serve(app: Any, request: Any) -> Any:
     """One botocore request (an ``AWSPreparedRequest``) answered by the WSGI ``app``."""
+    return response_of(request, answer(app, environ_of(request)))
+
+
+Answer = tuple[str, list[tuple[str, str]], bytes]  # status line, headers, body
+
+
+def answer(app: Any, environ: dict[str, Any]) -> Answer:
+    """``app``'s answer to one request, as the server would send it."""
+    try:
+        return call_wsgi(app, environ)
+    except Exception:  # as the server answers a failing app: 500, which botocore retries
+        log.exception("the emulator failed on %s %s", environ["REQUEST_METHOD"], environ["RAW_URI"])
+        return "500 INTERNAL SERVER ERROR", [], b""
+
+
+def response_of(request: Any, served: Answer) -> Any:
+    """The botocore response to ``request`` of an answer."""
     from botocore.awsrequest import AWSResponse
     from moto.core.botocore_stubber import MockRawResponse
 
-    try:
-        status_line, header_list, body = call_wsgi(app, environ_of(request))
-    except Exception:  # as the server answers a failing app: 500, which botocore retries
-        log.exception("the emulator failed on %s %s", request.method, request.url)
-        status_line, header_list, body = "500 INTERNAL SERVER ERROR", [], b""
+    status_line, header_list, body = served
     status = int(status_line.split(" ", 1)[0])
     headers: Any = dict(header_list)  # AWSResponse makes its case-insensitive dict of it
     return AWSResponse(request.url, status, headers, MockRawResponse(body))
+
+
+# ------------------------------------------------------------------ from another process
+class Channel:
+    """The emulator for other processes of this stack (tessera_local.workers), on a Unix socket:
+    each connection sends WSGI environs (the body in place of the stream) and receives the
+    answers, one at a time. A worker's thread keeps one connection, so its calls pay neither
+    HTTP's parsing nor a new connection (the emulator's HTTP server spent more of the stack's
+    CPU on that than on the calls); calls from different connections are served concurrently,
+    under the emulator's lock as over HTTP."""
+
+    def __init__(self, app: Any, address: str) -> None:
+        from multiprocessing.connection import Listener
+
+        self.app = app
+        self.address = address
+        self._listener = Listener(address, family="AF_UNIX")
+        self._thread = threading.Thread(target=self._accept, name="aws-channel", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection = self._listener.accept()
+            except OSError:  # closed: the stack stops
+                return
+            threading.Thread(
+                target=self._serve, args=(connection,), name="aws-channel-call", daemon=True
+            ).start()
+
+    def _serve(self, connection: Any) -> None:
+        with connection:
+            while True:
+                try:
+                    environ, body = connection.recv()
+                except (EOFError, OSError):
+                    return
+                environ.update({"wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr})
+                try:
+                    connection.send(answer(self.app, environ))
+                except OSError:
+                    return
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def connect(address: str, port: int) -> None:
+    """Send this process's botocore requests to ``127.0.0.1:port`` over the :class:`Channel` at
+    ``address`` (a connection per thread) instead of HTTP."""
+    from multiprocessing.connection import Client
+
+    from botocore import endpoint as botocore_endpoint
+
+    endpoint_class: Any = botocore_endpoint.Endpoint
+    origins = (f"http://127.0.0.1:{port}/", f"http://localhost:{port}/")
+    send_over_http = getattr(endpoint_class._send, "__wrapped__", endpoint_class._send)
+    local = threading.local()
+
+    def send(endpoint: Any, request: Any) -> Any:
+        if not str(request.url).startswith(origins):
+            return send_over_http(endpoint, request)
+        if getattr(local, "connection", None) is None:
+            local.connection = Client(address, family="AF_UNIX")
+        environ = environ_of(request)
+        body = environ.pop("wsgi.input").getvalue()
+        del environ["wsgi.errors"]
+        try:
+            local.connection.send((environ, body))
+            served = local.connection.recv()
+        except (EOFError, OSError) as error:  # the stack is gone
+            local.connection = None
+            raise ConnectionError(f"the local stack's emulator is gone: {error}") from None
+        return response_of(request, served)
+
+    send.__wrapped__ = send_over_http  # type: ignore[attr-defined]
+    endpoint_class._send = send
 
 
 def environ_of(request: Any) -> dict[str, Any]:

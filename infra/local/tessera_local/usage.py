@@ -2,16 +2,19 @@
 
 The meter sits where the local stack hands work to the emulated AWS:
 
-- every botocore call in this process (boto3's and PynamoDB's clients), by the function that
+- every botocore call in this process and in the worker processes (boto3's and PynamoDB's
+  clients; a worker meters its calls with a :class:`Meter` of its own and sends what it counted
+  with each answer, :meth:`Meter.take` and :meth:`Meter.merge`, but for its DynamoDB calls,
+  which the emulator meters, :func:`meter_worker_calls`), by the function that
   made it (or ``(stack)``: the stack itself, e.g. SES's S3 action storing inbound mail), with the
   DynamoDB capacity units it costs (1 KB per write unit, 4 KB per read unit, halved for an
   eventually consistent read, doubled in a transaction; item sizes from the request, the answer,
   or the stored item), S3 bytes in and out, SES messages and bytes, SMS published;
-- every Lambda invocation (``Functions.invoke``): its in-process duration as the proxy for the
-  billed duration (and the handler thread's CPU time beside it: a busy machine stretches the
-  wall time, not the CPU time), the template's memory size, whether API Gateway sent it,
-  whether it starts an X-Ray trace (an entry point of a function with ``Tracing: Active``), and
-  the log lines Lambda itself would write (START, END, REPORT);
+- every Lambda invocation (``Functions.invoke``): its duration as the proxy for the
+  billed duration (and the handler thread's CPU time beside it, in its worker: a busy machine
+  stretches the wall time, not the CPU time), the template's memory size, whether API Gateway
+  sent it, whether it starts an X-Ray trace (an entry point of a function with
+  ``Tracing: Active``), and the log lines Lambda itself would write (START, END, REPORT);
 - every log record a function emitted at INFO or above (the template's ``LOG_LEVEL``), as the
   bytes CloudWatch Logs would ingest;
 - every mail the SMTP server (SES inbound) delivered, and its size.
@@ -21,11 +24,14 @@ The meter sits where the local stack hands work to the emulated AWS:
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from tessera_local import iam
@@ -118,6 +124,25 @@ class Meter:
                 "invocations": {name: dict(v) for name, v in sorted(self.invocations.items())},
                 "log_bytes": dict(sorted(self.log_bytes.items())),
             }
+
+    def take(self) -> dict[str, Any]:
+        """The counts so far as plain data, and start from zero (a worker's share, sent to the
+        stack's meter with an invocation's answer)."""
+        with self._lock:
+            taken = {
+                "calls": dict(self.calls),
+                "amounts": dict(self.amounts),
+                "log_bytes": dict(self.log_bytes),
+            }
+            self.calls, self.amounts, self.log_bytes = Counter(), Counter(), Counter()
+        return taken
+
+    def merge(self, taken: dict[str, Any]) -> None:
+        """Add counts :meth:`take` made elsewhere."""
+        with self._lock:
+            self.calls.update(taken["calls"])
+            self.amounts.update(taken["amounts"])
+            self.log_bytes.update(taken["log_bytes"])
 
     def _add(self, name: str, amount: float) -> None:
         self.amounts[name] += amount  # type: ignore[assignment]
@@ -314,33 +339,37 @@ class _LogCounter(logging.Handler):
         self.meter.logged(len(text.format(record).encode()) + 1)
 
 
-def install(template: Template, functions: Any) -> Meter:
-    """Meter every botocore call in this process and every invocation of ``functions``."""
+def meter_calls(meter: Meter, *, skip: Callable[[str, str], bool] | None = None) -> None:
+    """Meter every botocore call this process makes, but those ``skip(service, operation)``
+    says another meters."""
     from botocore.client import BaseClient
 
-    meter = Meter(template)
     client_class: Any = BaseClient
     original = client_class._make_api_call
 
     def make_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
         service = client.meta.service_model.service_name
+        if skip is not None and skip(service, operation):
+            return original(client, operation, params)
         return meter.around_call(
             service, operation, params, lambda: original(client, operation, params)
         )
 
     client_class._make_api_call = make_api_call
 
-    invoke = functions.invoke
 
-    def metered_invoke(name: str, event: dict[str, Any], *, foreground: bool = False) -> Any:
-        started, cpu = time.perf_counter(), time.thread_time()
-        try:
-            return invoke(name, event, foreground=foreground)
-        finally:
-            elapsed = time.perf_counter() - started
-            meter.invoked(name, event, elapsed, time.thread_time() - cpu)
+# The DynamoDB calls whose capacity depends on the item stored before (or after) them: metered
+# where the stored items are (the emulator) when a worker process makes them.
+STORED_SIZE_OPERATIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
 
-    functions.invoke = metered_invoke
+
+def metered_by_emulator(service: str, operation: str) -> bool:
+    """Whether the emulator meters this call of a worker's function (:func:`meter_worker_calls`)."""
+    return service == "dynamodb" and operation in STORED_SIZE_OPERATIONS
+
+
+def count_logs(meter: Meter) -> None:
+    """Count the bytes of what the functions log in this process."""
     # Powertools' logger ("tessera", LOG_LEVEL) does not propagate to the root, whose level in
     # Lambda's Python runtime is WARNING. It is created first: powertools takes the logger's
     # first handler for its own (append_keys on its formatter), so the counter must come after.
@@ -349,7 +378,43 @@ def install(template: Template, functions: Any) -> Meter:
     logger()
     logging.getLogger("tessera").addHandler(_LogCounter(meter, LOG_LEVEL))
     logging.getLogger().addHandler(_LogCounter(meter, logging.WARNING))
+
+
+def install(template: Template, functions: Any) -> Meter:
+    """Meter every botocore call in this process and every invocation of ``functions``."""
+    meter = Meter(template)
+    meter_calls(meter)
+    functions.on_invoked = meter.invoked
+    count_logs(meter)
     return meter
+
+
+def meter_worker_calls(meter: Meter) -> Any:
+    """What the emulator calls around a request a worker process's function sent
+    (tessera_local.workers): the writes whose capacity depends on the item stored before them
+    are metered here, where the stored items are (:func:`metered_by_emulator`); the worker meters
+    its other calls itself and sends the counts with each invocation's answer."""
+
+    def around(function: str, operation: str, body: bytes, serve: Any) -> Any:
+        if not metered_by_emulator("dynamodb", operation):
+            return serve()
+        served: list[Any] = []
+
+        def call() -> Any:
+            served.append(serve())
+            if int(served[0][0].split(" ", 1)[0]) >= 400:
+                raise _NotServed  # as botocore raises: the call is not counted
+            return {}  # a write's units come from the request and the stored items
+
+        with iam.running(function), contextlib.suppress(_NotServed):
+            meter.around_call("dynamodb", operation, json.loads(body or b"{}"), call)
+        return served[0]
+
+    return around
+
+
+class _NotServed(Exception):
+    pass
 
 
 def watch_inbound(meter: Meter, inbound: Any) -> None:

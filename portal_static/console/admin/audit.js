@@ -51,7 +51,7 @@ export function AuditLog({ params }) {
       <button type="button" onClick=${download}>${t("admin.audit.csv")}</button>
     </form>
     <p class="error" role="alert">${error}</p>
-    ${entries && (entries.length === 0 ? html`<p class="empty">${t("admin.audit.none")}</p>` : html`<div class="table-wrap"><table class="data audit">
+    ${entries && (entries.length === 0 ? html`<p class="empty">${t("admin.audit.none")}</p>` : html`<div class="table-wrap" tabindex="0" role="region" aria-label=${t("admin.nav.audit")}><table class="data audit">
       <caption class="visually-hidden">${t("admin.nav.audit")}</caption>
       <thead><tr>${["at", "actor", "action", "target", "change"].map((c) => html`<th scope="col">${t(`admin.audit.${c}`)}</th>`)}</tr></thead>
       <tbody>${entries.map((e) => html`<tr>
