@@ -245,6 +245,69 @@ def test_a_finished_execution_keeps_its_history_and_drops_its_interpreter(
     assert not [t for t in TMP_THREADS if not t.is_alive()]
 
 
+def test_a_states_json_paths_are_parsed_once_and_still_pick_and_place_values(
+    moto_as_local: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from jsonpath_ng.parser import JsonPathParser
+    from moto.core.config import default_user_config
+
+    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+    parsers: list[str] = []
+    make_parser = JsonPathParser.__init__
+
+    def counted(parser: Any, *args: Any, **kwargs: Any) -> None:
+        parsers.append(type(parser).__name__)
+        make_parser(parser, *args, **kwargs)
+
+    monkeypatch.setattr(JsonPathParser, "__init__", counted)
+    sfn = boto3.client("stepfunctions")
+    # Given a state that picks its input, builds parameters from paths and places its result
+    nonce = uuid.uuid4().hex  # paths no earlier test parsed
+    definition = {
+        "StartAt": "Pick",
+        "States": {
+            "Pick": {
+                "Type": "Pass",
+                "InputPath": f"$.in_{nonce}",
+                "Parameters": {"ticket.$": "$.ticket", "who.$": "$.people[1]"},
+                "ResultPath": f"$.out_{nonce}",
+                "End": True,
+            }
+        },
+    }
+    machine = sfn.create_state_machine(
+        name=f"paths-{nonce[:8]}",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+
+    def run(name: str, ticket: str) -> tuple[dict[str, Any], int]:
+        made = len(parsers)
+        document = {f"in_{nonce}": {"ticket": ticket, "people": ["ann", "bo"]}}
+        arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(document))[
+            "executionArn"
+        ]
+        deadline = time.monotonic() + 30
+        while (described := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert described["status"] == "SUCCEEDED", described
+        return json.loads(described["output"]), len(parsers) - made
+
+    # When it runs twice
+    first, parsed_first = run("first", "T-1")
+    second, parsed_second = run("second", "T-2")
+
+    # Then each run placed its own values where the paths say
+    assert first[f"out_{nonce}"] == {"ticket": "T-1", "who": "bo"}
+    assert second[f"out_{nonce}"] == {"ticket": "T-2", "who": "bo"}
+    # and the paths were parsed by the first run only
+    assert parsed_first > 0
+    assert parsed_second == 0
+
+
 def test_concurrent_records_share_flushes_and_all_are_durable_in_order(tmp_path: Path) -> None:
     # Given a journal, and 8 threads each appending 25 records and waiting for each to be durable
     journal = Journal(tmp_path, 0)

@@ -47,6 +47,12 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   adding up the size of every attribute already there: a put of an item with n attributes
   sizes n²/2 of them (a ticket has dozens: a seventh of the emulator's CPU under load once the
   functions ran in worker processes). The item is sized once, with the same limit.
+- :func:`path_parsed_once`: moto's Step Functions interpreter parses a state's JSONPath
+  (``InputPath``, ``ResultPath``, each ``.$`` parameter) with a new ``jsonpath_ng`` parser for
+  every evaluation, and making the parser builds its LR tables again (ply's ``yacc``): a
+  twentieth of the stack's CPU under load once the functions ran in worker processes. The paths
+  are the definitions' few strings: each is parsed once (the parsed path is only read: finding
+  and updating change the document, not the path).
 - An index query reads the items under its hash-key value, not every item of the table
   (:mod:`tessera_local.index_map`, whose map these replacements keep).
 """
@@ -97,11 +103,13 @@ def replacements() -> list[tuple[Any, str, Any]]:
     )
     from moto.dynamodb.responses import DynamoHandler
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_dynamodb,
     )
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.asl.utils import json_path
     from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
 
     return [
@@ -139,6 +147,9 @@ def replacements() -> list[tuple[Any, str, Any]]:
         ),
         (responses, "method_names_from_class", listed_once(utils.method_names_from_class)),
         (Item, "__init__", item_sized_once),
+        # both modules import jsonpath_ng's parse under that name
+        (json_path, "parse", path_parsed_once(unwrapped(json_path.parse))),  # type: ignore[attr-defined]
+        (result_path, "parse", path_parsed_once(unwrapped(result_path.parse))),  # type: ignore[attr-defined]
     ]
 
 
@@ -247,6 +258,12 @@ def parsed_once(make: Any) -> Any:
         original = original.__wrapped__
     tree: Any = functools.lru_cache(maxsize=256)(original)
     return classmethod(tree)
+
+
+def path_parsed_once(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``jsonpath_ng``'s ``parse`` as moto's interpreter imports it: each path parsed once (a
+    path that does not parse raises, and is parsed again the next time)."""
+    return functools.lru_cache(maxsize=512)(parse)
 
 
 def tree_copy(value: Any) -> Any:
