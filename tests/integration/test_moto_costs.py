@@ -242,6 +242,9 @@ def test_a_finished_execution_keeps_its_history_and_drops_its_interpreter(
     backend = stepfunctions_parser_backends["123456789012"]["us-east-1"]
     (execution,) = [e for m in backend.state_machines for e in m.executions]
     assert isinstance(execution.exec_worker.env, moto_costs.FinishedEnvironment)
+    # kept packed, one bytes object, and read again as often as asked
+    assert isinstance(execution.exec_worker.env.event_manager.packed, bytes)
+    assert sfn.get_execution_history(executionArn=arn)["events"] == events
     assert not [t for t in TMP_THREADS if not t.is_alive()]
 
 
@@ -589,6 +592,58 @@ def test_a_snapshot_is_taken_once_enough_calls_are_journaled_and_never_when_idle
         autosave.stopped.set()
         autosave.join()
         emulator.close()
+
+
+def test_a_snapshot_leaves_stored_items_without_attribute_dicts_and_restores_them(
+    dynamodb: Any, tmp_path: Path
+) -> None:
+    import gc
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    from tessera_local.emulator import Emulator
+
+    def has_dict(value: object) -> bool:
+        """Whether ``value`` was given its own ``__dict__`` (asking for it would make it): a
+        dict among what it refers to whose keys are its attribute names (none for an
+        attribute map; no value here is an empty map)."""
+        made = ({"type", "value"}, {"hash_key", "range_key", "attrs"}, set())
+        return any(type(r) is dict and set(r) in made for r in gc.get_referents(value))
+
+    # Given stored items with plain, list and map attributes
+    emulator = Emulator(tmp_path)
+    emulator.start_journal()
+    stored = {
+        **key("snap"),
+        "status": {"S": "open"},
+        "tags": {"L": [{"S": "a"}, {"N": "2"}]},
+        "who": {"M": {"name": {"S": "Ann"}, "vip": {"BOOL": True}}},
+        "blob": {"B": b"\x00\x01"},
+    }
+    dynamodb.put_item(TableName=TABLE, Item=stored)
+    dynamodb.put_item(TableName=TABLE, Item={**key("snap", "B"), "status": {"S": "closed"}})
+    table = dynamodb_backends["123456789012"]["us-east-1"].tables[TABLE]
+    items = [i for partition in table.items.values() for i in partition.values()]
+    assert len(items) == 2
+    assert not any(has_dict(i) or has_dict(i.attrs) for i in items)
+    # When a snapshot is written
+    emulator.save()
+    # Then no item, attribute map or typed value was given a __dict__ by it
+    assert not any(has_dict(i) or has_dict(i.attrs) for i in items)
+    assert not any(has_dict(v) for i in items for v in i.attrs.values())
+    # and the snapshot restores them as they were, the size limit still checked on a write
+    dynamodb.delete_item(TableName=TABLE, Key=key("snap"))
+    emulator.restore()
+    assert item(dynamodb, "snap") == stored
+    assert item(dynamodb, "snap", "B") == {**key("snap", "B"), "status": {"S": "closed"}}
+    with pytest.raises(dynamodb.exceptions.ClientError, match="maximum allowed size"):
+        dynamodb.update_item(
+            TableName=TABLE,
+            Key=key("snap"),
+            UpdateExpression="SET big = :big",
+            ExpressionAttributeValues={":big": {"S": "x" * 410_000}},
+        )
+    emulator.close()
 
 
 def test_an_item_is_sized_once_and_the_size_limit_still_holds(dynamodb: Any) -> None:

@@ -453,6 +453,7 @@ def _pickle_backends(generation: int) -> bytes:
 def _register_picklers() -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
     from moto.stepfunctions.parser.backend.execution import Execution
 
     def reduce_rsa(key: rsa.RSAPrivateKey) -> tuple[Any, tuple[bytes]]:
@@ -467,6 +468,15 @@ def _register_picklers() -> None:
         state = {k: v for k, v in vars(execution).items() if k != "exec_worker"}
         return _load_execution, (type(execution), state)
 
+    # A stored DynamoDB item, its attribute map and each typed value are pickled from their
+    # attributes by name. Pickled the default way (``object.__getstate__``), each object's
+    # ``__dict__`` is made for the pickler and stays, 64 bytes or more on every one of the
+    # hundreds of thousands of objects a team's tables hold, made again at every snapshot for
+    # the items written since: CPython keeps an instance's attributes without a dict until
+    # something asks for it. (copy.deepcopy, which moto uses for stream images, asks too.)
+    copyreg.pickle(DynamoType, _reduce_dynamo_type)
+    copyreg.pickle(LimitedSizeDict, _reduce_attribute_map)
+    copyreg.pickle(Item, _reduce_item)
     probe = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     copyreg.pickle(type(probe), reduce_rsa)
     copyreg.pickle(type(threading.Lock()), lambda _lock: (threading.Lock, ()))
@@ -474,6 +484,36 @@ def _register_picklers() -> None:
     kinds: list[type[Any]] = [Execution, *Execution.__subclasses__()]
     for kind in kinds:
         copyreg.pickle(kind, reduce_execution)
+
+
+def _reduce_dynamo_type(value: Any) -> tuple[Any, tuple[Any, ...]]:
+    return _load_dynamo_type, (type(value), value.type, value.value)
+
+
+def _load_dynamo_type(kind: Any, type_name: str, value: Any) -> Any:
+    loaded = kind.__new__(kind)
+    loaded.type, loaded.value = type_name, value
+    return loaded
+
+
+def _reduce_attribute_map(attributes: Any) -> tuple[Any, tuple[Any, ...]]:
+    return _load_attribute_map, (type(attributes), dict(attributes))
+
+
+def _load_attribute_map(kind: Any, attributes: dict[str, Any]) -> Any:
+    loaded = kind.__new__(kind)
+    dict.update(loaded, attributes)  # stored before: its size was checked when it was written
+    return loaded
+
+
+def _reduce_item(item: Any) -> tuple[Any, tuple[Any, ...]]:
+    return _load_item, (type(item), item.hash_key, item.range_key, item.attrs)
+
+
+def _load_item(kind: Any, hash_key: Any, range_key: Any, attributes: Any) -> Any:
+    loaded = kind.__new__(kind)
+    loaded.hash_key, loaded.range_key, loaded.attrs = hash_key, range_key, attributes
+    return loaded
 
 
 def _load_rsa(pem: bytes) -> Any:

@@ -18,6 +18,9 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   with ANTLR for every execution it ran (about a tenth of the stack's CPU under load, two
   executions a ticket). The parse tree of each definition is kept; each execution still makes
   its own program from it (the program is not shared between executions that run at once).
+- :class:`FinishedEnvironment`: a finished execution kept its interpreter's whole environment
+  (states, frames, callback pools) for as long as the execution is listed. Here it keeps its
+  event history only, packed into one bytes object (``GetExecutionHistory`` unpacks a copy).
 - :func:`json_serialized`: moto turns each DynamoDB answer into JSON by walking botocore's
   shape model member by member, trying several spellings of every key (a fifth of the stack's
   CPU under load, most of it items in Query and GetItem answers). An item-level answer (GetItem,
@@ -67,6 +70,7 @@ import functools
 import json
 import pickle
 import threading
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -388,11 +392,17 @@ class _Nothing:
 
 
 class _History:
+    """A finished execution's events, packed: a history is read rarely (``GetExecutionHistory``)
+    and kept for every execution, each event a tree of dicts. A routing execution kept 21 KiB
+    of objects; with its history packed, 5.5 KiB."""
+
     def __init__(self, events: list[Any]) -> None:
-        self.events = events
+        self.packed = zlib.compress(pickle.dumps(events, pickle.HIGHEST_PROTOCOL), 1)
 
     def get_event_history(self) -> list[Any]:
-        return copy.deepcopy(self.events)
+        """A new copy of the events each time, as moto's event manager answers."""
+        events: list[Any] = pickle.loads(zlib.decompress(self.packed))  # noqa: S301 - ours
+        return events
 
 
 class FinishedEnvironment:
