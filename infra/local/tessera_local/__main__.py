@@ -7,10 +7,12 @@ import signal
 import sys
 import time
 
+from tessera_local import allocator
 from tessera_local.stack import LocalStack, Settings, StackInUse
 
 
 def main() -> int:
+    allocator.configure()  # before the stack allocates anything to keep
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("werkzeug", "botocore", "urllib3", "mail.log"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -307,7 +307,7 @@ def main(descriptor: int, channel: str, port: int) -> int:
     """A worker: run the handlers the stack sends until it says exit or goes away."""
     import importlib
 
-    from tessera_local import iam, transport, usage
+    from tessera_local import allocator, iam, transport, usage
     from tessera_local.lambdas import LambdaContext
     from tessera_local.template import Template
 
@@ -315,6 +315,7 @@ def main(descriptor: int, channel: str, port: int) -> int:
     for noisy in ("botocore", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the stack, which ends us
+    allocator.configure()
     connection = Connection(descriptor)
     send_lock = threading.Lock()
     recorder = iam.Recorder()
