@@ -646,6 +646,65 @@ def test_a_snapshot_leaves_stored_items_without_attribute_dicts_and_restores_the
     emulator.close()
 
 
+def test_stream_records_are_kept_packed_and_read_as_dynamodb_streams_answers_them(
+    moto_as_local: None, tmp_path: Path
+) -> None:
+    from moto.dynamodb.models import dynamodb_backends
+
+    from tessera_local.emulator import Emulator
+
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName="streamed",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    # Given an item put, then changed
+    client.put_item(TableName="streamed", Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    client.update_item(
+        TableName="streamed",
+        Key={"pk": {"S": "a"}},
+        UpdateExpression="SET n = :two, tags = :tags",
+        ExpressionAttributeValues={":two": {"N": "2"}, ":tags": {"SS": ["x", "y"]}},
+    )
+    # Then the shard holds two packed records
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables["streamed"].stream_shard
+    assert [type(r).__name__ for r in shard.items] == ["PackedStreamRecord"] * 2
+
+    def images() -> list[tuple[str, Any, Any]]:
+        streams = boto3.client("dynamodbstreams")
+        arn = client.describe_table(TableName="streamed")["Table"]["LatestStreamArn"]
+        shard_id = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard_id["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records = streams.get_records(ShardIterator=iterator)["Records"]
+        return [
+            (r["eventName"], r["dynamodb"].get("OldImage"), r["dynamodb"].get("NewImage"))
+            for r in records
+        ]
+
+    # and DynamoDB Streams answers them as the records moto made
+    expected = [
+        ("INSERT", None, {"pk": {"S": "a"}, "n": {"N": "1"}}),
+        (
+            "MODIFY",
+            {"pk": {"S": "a"}, "n": {"N": "1"}},
+            {"pk": {"S": "a"}, "n": {"N": "2"}, "tags": {"SS": ["x", "y"]}},
+        ),
+    ]
+    assert images() == expected
+    # and so after a snapshot and a restore
+    emulator = Emulator(tmp_path)
+    emulator.start_journal()
+    emulator.save()
+    emulator.restore()
+    assert images() == expected
+    emulator.close()
+
+
 def test_an_item_is_sized_once_and_the_size_limit_still_holds(dynamodb: Any) -> None:
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
