@@ -29,7 +29,7 @@ from tessera.errors import (
     ValidationFailed,
 )
 from tessera.identity.access import Principal, Role
-from tessera.observability import logger
+from tessera.observability import set_correlation
 from tessera.safeguards.rate_limits import RateLimited
 
 View = Callable[..., Any]
@@ -234,7 +234,7 @@ def make_endpoint_decorator(
             def guarded(**params: str) -> Any:
                 # The ticket a request is about is the correlation id of all it logs (None
                 # clears the previous request's on a warm container).
-                logger().set_correlation_id(params.get("ticket_id"))
+                set_correlation(params.get("ticket_id"))
                 try:
                     request = app.current_request
                     assert request is not None

@@ -47,7 +47,7 @@ class _OneRequestPerThread(Chalice):
 
 # Chalice's own log handler would sit on the "tessera" logger that the powertools Logger
 # (tessera.observability, same service name) owns; created first, it left the Logger with a
-# plain Formatter and every request's set_correlation_id failed. The Logger alone configures it.
+# plain Formatter and setting every request's correlation id failed. The Logger alone configures it.
 app = _OneRequestPerThread(app_name="tessera", configure_logs=False)
 
 

@@ -1,7 +1,10 @@
 """Logs, metrics and traces of every function, in one module (docs/operations.md).
 
 - :func:`logger`: one structured (JSON) powertools Logger. :func:`observed` wraps each handler:
-  the Lambda context's keys and the ticket id as ``correlation_id`` on every line it logs.
+  the Lambda context's keys and the ticket id as ``correlation_id`` on every line it logs. The
+  keys are the invocation's thread's (powertools' thread-safe keys): on Lambda an environment
+  runs one invocation at a time, but the local stack runs several at once in one process, and
+  with the logger's shared keys one invocation's lines carried another's function and ticket.
 - :func:`count`: one CloudWatch metric as an EMF log line (no API call, nothing to flush), in
   the ``Tessera`` namespace with the ``service`` dimension the template's alarms and dashboard
   read. :data:`METRICS` lists every name emitted (a template test keeps the dashboard in step).
@@ -80,7 +83,18 @@ def count(name: str, value: float = 1, *, ticket_id: str | None = None) -> None:
 def correlate(ticket_id: str | None) -> None:
     """Make ``ticket_id`` the correlation id of what the current invocation logs from now on."""
     if ticket_id:
-        logger().set_correlation_id(ticket_id)
+        logger().thread_safe_append_keys(correlation_id=ticket_id)
+
+
+def set_correlation(ticket_id: str | None) -> None:
+    """The correlation id of what the current invocation logs from now on; None: none."""
+    logger().thread_safe_append_keys(correlation_id=ticket_id)
+
+
+def correlation_id() -> str | None:
+    """The correlation id the current invocation logs with."""
+    value = logger().thread_safe_get_current_keys().get("correlation_id")
+    return str(value) if value is not None else None
 
 
 def observed(ticket_id_of: Callable[[Any], str | None]) -> Callable[[Handler], Handler]:
@@ -92,9 +106,8 @@ def observed(ticket_id_of: Callable[[Any], str | None]) -> Callable[[Handler], H
 
         @functools.wraps(handler)
         def run(event: Any, context: Any) -> Any:
-            log = logger()
-            log.set_correlation_id(ticket_id_of(event))
-            log.append_keys(
+            logger().thread_safe_append_keys(
+                correlation_id=ticket_id_of(event),
                 function_name=getattr(context, "function_name", None),
                 function_request_id=getattr(context, "aws_request_id", None),
                 cold_start=cold[0],

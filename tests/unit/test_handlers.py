@@ -131,7 +131,7 @@ def test_a_routing_failure_is_a_metric_and_logs_carry_the_ticket_id(
     assert document["service"] == "tessera"
     assert document["ticket_id"] == ticket_id
     # And what the invocation logs is correlated by that ticket id
-    assert observability.logger().get_correlation_id() == ticket_id
+    assert observability.correlation_id() == ticket_id
 
 
 def test_every_sweep_reports_its_lag(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,7 +144,7 @@ def test_every_sweep_reports_its_lag(world: World, capsys: pytest.CaptureFixture
     document = emitted(capsys.readouterr().out)["SweepLag"]
     assert document["SweepLag"] == [0.0]
     assert document["_directive"]["Metrics"] == [{"Name": "SweepLag", "Unit": "Seconds"}]
-    assert observability.logger().get_correlation_id() is None
+    assert observability.correlation_id() is None
 
 
 @pytest.fixture
