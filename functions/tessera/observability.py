@@ -83,7 +83,7 @@ def count(name: str, value: float = 1, *, ticket_id: str | None = None) -> None:
 def correlate(ticket_id: str | None) -> None:
     """Make ``ticket_id`` the correlation id of what the current invocation logs from now on."""
     if ticket_id:
-        logger().thread_safe_append_keys(correlation_id=ticket_id)
+        set_correlation(ticket_id)
 
 
 def set_correlation(ticket_id: str | None) -> None:

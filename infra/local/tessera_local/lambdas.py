@@ -63,6 +63,11 @@ def error_type(error: BaseException) -> str:
     return error.error_type if isinstance(error, FunctionError) else type(error).__name__
 
 
+def error_payload(error: BaseException) -> dict[str, str]:
+    """The payload Lambda's ``Invoke`` answers for a function's unhandled error."""
+    return {"errorType": error_type(error), "errorMessage": str(error)}
+
+
 @dataclass
 class LambdaContext:
     """The attributes of the context object Lambda passes that handlers may read."""
@@ -293,7 +298,7 @@ def install(functions: Functions) -> None:
             result = functions.invoke(function_name, event, foreground=True)  # a workflow's step
         except Exception as error:
             response_headers["x-amz-function-error"] = "Unhandled"
-            return json.dumps({"errorType": error_type(error), "errorMessage": str(error)}).encode()
+            return json.dumps(error_payload(error)).encode()
         return json.dumps(result, default=str).encode()
 
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign,assignment]
@@ -311,7 +316,7 @@ def install(functions: Functions) -> None:
             result = functions.invoke(str(parameters["FunctionName"]), event, foreground=True)
         except Exception as error:
             answer["FunctionError"] = "Unhandled"
-            answer["Payload"] = {"errorType": error_type(error), "errorMessage": str(error)}
+            answer["Payload"] = error_payload(error)
             return answer
         answer["Payload"] = json.loads(json.dumps(result, default=str))  # as it went over JSON
         return answer

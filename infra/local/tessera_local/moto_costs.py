@@ -157,8 +157,8 @@ def replacements() -> list[tuple[Any, str, Any]]:
         ),
         (responses, "method_names_from_class", listed_once(utils.method_names_from_class)),
         (Item, "__init__", item_sized_once),
-        # both modules import jsonpath_ng's parse under that name
         (StreamShard, "add", stream_records_packed(unwrapped(StreamShard.add))),
+        # both modules import jsonpath_ng's parse under that name
         (json_path, "parse", path_parsed_once(unwrapped(json_path.parse))),  # type: ignore[attr-defined]
         (result_path, "parse", path_parsed_once(unwrapped(result_path.parse))),  # type: ignore[attr-defined]
     ]
@@ -277,16 +277,26 @@ def path_parsed_once(parse: Callable[[str], Any]) -> Callable[[str], Any]:
     return functools.lru_cache(maxsize=512)(parse)
 
 
+def _pack(value: Any) -> bytes:
+    """What the stack keeps but rarely reads, as one bytes object instead of a tree of objects."""
+    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _unpack(packed: bytes) -> Any:
+    """A new copy of what :func:`_pack` packed."""
+    return pickle.loads(zlib.decompress(packed))  # noqa: S301 - our own bytes
+
+
 class PackedStreamRecord:
     """A stream record moto made, packed; ``to_json`` unpacks a copy, as moto's answers it."""
 
     __slots__ = ("packed",)
 
     def __init__(self, record: dict[str, Any]) -> None:
-        self.packed = zlib.compress(pickle.dumps(record, pickle.HIGHEST_PROTOCOL), 1)
+        self.packed = _pack(record)
 
     def to_json(self) -> dict[str, Any]:
-        record: dict[str, Any] = pickle.loads(zlib.decompress(self.packed))  # noqa: S301 - ours
+        record: dict[str, Any] = _unpack(self.packed)
         return record
 
 
@@ -431,11 +441,11 @@ class _History:
     of objects; with its history packed, 5.5 KiB."""
 
     def __init__(self, events: list[Any]) -> None:
-        self.packed = zlib.compress(pickle.dumps(events, pickle.HIGHEST_PROTOCOL), 1)
+        self.packed = _pack(events)
 
     def get_event_history(self) -> list[Any]:
         """A new copy of the events each time, as moto's event manager answers."""
-        events: list[Any] = pickle.loads(zlib.decompress(self.packed))  # noqa: S301 - ours
+        events: list[Any] = _unpack(self.packed)
         return events
 
 

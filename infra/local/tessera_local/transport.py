@@ -25,6 +25,12 @@ log = logging.getLogger("tessera.local.transport")
 
 def install(emulator: Emulator, port: int) -> None:
     """Serve this process's botocore requests to ``127.0.0.1:port`` (or ``localhost``) in it."""
+    _send_to_port(port, lambda request: serve(emulator, request))
+
+
+def _send_to_port(port: int, send_there: Any) -> None:
+    """botocore's requests to ``127.0.0.1:port`` (or ``localhost``) go to ``send_there(request)``
+    (its answer is the botocore response); the others, over HTTP as before."""
     from botocore import endpoint as botocore_endpoint
 
     endpoint_class: Any = botocore_endpoint.Endpoint  # its _send is replaced
@@ -34,7 +40,7 @@ def install(emulator: Emulator, port: int) -> None:
     def send(endpoint: Any, request: Any) -> Any:
         if not str(request.url).startswith(origins):
             return send_over_http(endpoint, request)
-        return serve(emulator, request)
+        return send_there(request)
 
     send.__wrapped__ = send_over_http  # type: ignore[attr-defined]
     endpoint_class._send = send
@@ -120,16 +126,9 @@ def connect(address: str, port: int) -> None:
     ``address`` (a connection per thread) instead of HTTP."""
     from multiprocessing.connection import Client
 
-    from botocore import endpoint as botocore_endpoint
-
-    endpoint_class: Any = botocore_endpoint.Endpoint
-    origins = (f"http://127.0.0.1:{port}/", f"http://localhost:{port}/")
-    send_over_http = getattr(endpoint_class._send, "__wrapped__", endpoint_class._send)
     local = threading.local()
 
-    def send(endpoint: Any, request: Any) -> Any:
-        if not str(request.url).startswith(origins):
-            return send_over_http(endpoint, request)
+    def over_channel(request: Any) -> Any:
         if getattr(local, "connection", None) is None:
             local.connection = Client(address, family="AF_UNIX")
         environ = environ_of(request)
@@ -143,8 +142,7 @@ def connect(address: str, port: int) -> None:
             raise ConnectionError(f"the local stack's emulator is gone: {error}") from None
         return response_of(request, served)
 
-    send.__wrapped__ = send_over_http  # type: ignore[attr-defined]
-    endpoint_class._send = send
+    _send_to_port(port, over_channel)
 
 
 def environ_of(request: Any) -> dict[str, Any]:
