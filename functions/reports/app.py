@@ -8,11 +8,12 @@ from typing import Any
 
 from tessera import bootstrap
 from tessera.adapters.change_feed import changes
-from tessera.observability import logger
+from tessera.observability import logger, no_ticket, observed
 from tessera.reports.aggregates import update_from_changes
 from tessera.sla import clocks
 
 
+@observed(no_ticket)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Count again the tickets of the batch's records (ticket, message and audit items alike);
     a replayed batch changes nothing."""

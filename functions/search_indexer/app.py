@@ -6,10 +6,11 @@ from typing import Any
 
 from tessera import bootstrap
 from tessera.adapters.change_feed import changes
-from tessera.observability import logger
+from tessera.observability import logger, no_ticket, observed
 from tessera.search.indexing import refresh, touched_tickets
 
 
+@observed(no_ticket)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Put the current document of every ticket the batch changed. An exception makes Lambda
     retry the batch (bisected); putting a ticket again is harmless."""

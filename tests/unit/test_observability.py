@@ -79,3 +79,22 @@ def test_a_request_without_a_ticket_clears_the_previous_correlation_id() -> None
     assert observability.correlation_id() == "T-9"
     observability.set_correlation(None)
     assert observability.correlation_id() is None
+
+
+def test_every_function_but_the_api_logs_with_its_own_invocation_keys() -> None:
+    # (a handler that is not observed logs with whatever keys its thread last had: locally,
+    # another function's invocation's)
+    import importlib
+
+    from tessera_local.template import Template
+
+    template = Template.load()
+    unobserved = []
+    for logical_id in template.of_type("AWS::Serverless::Function"):
+        module_name, _, attribute = template.function_properties(logical_id)["Handler"].rpartition(
+            "."
+        )
+        handler = getattr(importlib.import_module(module_name), attribute)
+        if module_name != "api.app" and not hasattr(handler, "__wrapped__"):
+            unobserved.append(logical_id)
+    assert unobserved == []
