@@ -10,6 +10,9 @@ started has finished — done, or after the last retry in the function's dead-le
 the calls that did it are durable (tessera_local.emulator). A mail still in the spool when the
 stack stops is delivered again, under the same SES message id, when it starts: intake is
 idempotent on that id, so a mail is never lost and never makes two tickets.
+
+While the stack's backlog is at its limit, a mail waits before it is taken, so senders are paced
+to the rate the stack routes at (tessera_local.admission).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tessera_local.admission import Admission
 from tessera_local.lambdas import Functions
 from tessera_local.template import Template
 
@@ -127,11 +131,22 @@ class Spool:
 class InboundMail:
     """The aiosmtpd handler: SES receipt rules, performed locally, on spooled mail."""
 
-    def __init__(self, template: Template, functions: Functions, s3: Any, spool: Spool) -> None:
+    def __init__(
+        self,
+        template: Template,
+        functions: Functions,
+        s3: Any,
+        spool: Spool,
+        admission: Admission | None = None,
+    ) -> None:
         self.rules = receipt_rules(template)
         self.functions = functions
         self.s3 = s3
         self.spool = spool
+        # Mails spooled whose receipt rules' actions have not all finished (by SES message id).
+        self.unfinished: set[str] = set()
+        # Paces senders while the stack's backlog is at its limit (tessera_local.admission).
+        self.admission = admission
         self._delivering = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ses-receipt")
 
     async def handle_RCPT(
@@ -143,6 +158,8 @@ class InboundMail:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.admission is not None:
+            await self.admission.admit()
         raw = envelope.original_content or b""
         mail = Spooled(
             message_id=ses_message_id(),
@@ -152,12 +169,14 @@ class InboundMail:
             # SES records the envelope sender as Return-Path at the top of the stored message.
             raw=f"Return-Path: <{envelope.mail_from or ''}>\r\n".encode() + raw,
         )
+        self.unfinished.add(mail.message_id)  # at once: the next mail's admission counts it
         try:
             # The write and its fsync run beside the event loop, so the other connections'
             # commands go on while this mail reaches the disk; the 250 still waits for it.
             await asyncio.get_running_loop().run_in_executor(None, self.spool.put, mail)
         except OSError as error:
             log.error("spooling mail failed: %s", error)
+            self._forget(mail.message_id)
             return "451 4.3.0 Mail not stored; try again later"
         self._delivering.submit(self.deliver, mail)
         return f"250 2.0.0 Ok: queued as {mail.message_id}"
@@ -165,14 +184,25 @@ class InboundMail:
     def deliver(self, mail: Spooled) -> None:
         """Perform the matching rules' actions; the mail leaves the spool when all are done."""
         try:
-            deliver(self.rules, self.functions, self.s3, mail, on_done=self.spool.done)
+            deliver(self.rules, self.functions, self.s3, mail, on_done=self._done)
         except Exception:
             log.exception("delivering %s failed; it stays in the spool", mail.message_id)
+            self._forget(mail.message_id)  # till the next start: not a backlog
+
+    def _done(self, message_id: str) -> None:
+        self.spool.done(message_id)
+        self._forget(message_id)
+
+    def _forget(self, message_id: str) -> None:
+        self.unfinished.discard(message_id)
+        if self.admission is not None:
+            self.admission.changed()
 
     def redeliver_pending(self) -> int:
         """Deliver again what the spool still holds (after a stop or a crash)."""
         pending = self.spool.pending()
         for mail in pending:
+            self.unfinished.add(mail.message_id)
             self._delivering.submit(self.deliver, mail)
         if pending:
             log.info("delivering %d spooled mail(s) again", len(pending))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tessera_local import (
+    admission,
     cognito,
     demo,
     dynamodb_rules,
@@ -52,6 +53,7 @@ class Settings:
     password: str = DEFAULT_PASSWORD
     clock_speed: float = 1.0
     workers: int = 1  # processes running the functions; 0: in the stack's own process
+    smtp_backlog: int = admission.DEFAULT_LIMIT  # mails in intake + routing before SMTP paces
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -73,6 +75,7 @@ class Settings:
             password=env.get("TESSERA_LOCAL_PASSWORD", cls.password),
             clock_speed=float(env.get("TESSERA_CLOCK_SPEED", cls.clock_speed)),
             workers=int(env.get("TESSERA_LOCAL_WORKERS", cls.workers)),
+            smtp_backlog=int(env.get("TESSERA_SMTP_BACKLOG", cls.smtp_backlog)),
         )
 
 
@@ -146,6 +149,7 @@ class LocalStack:
             {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
         )
         moto_costs.install()
+        self.routing_runs = admission.running_executions()
         dynamodb_rules.install()
         self.emulator = Emulator(self.settings.data_dir)
         if self.settings.fresh or not self.emulator.has_state():
@@ -214,6 +218,12 @@ class LocalStack:
         self.inbound = smtp.InboundMail(
             self.template, self.functions, s3, smtp.Spool(self.settings.data_dir / "spool")
         )
+        # Senders are paced while mails in intake and routing executions reach the limit.
+        self.inbound.admission = admission.Admission(
+            lambda: len(self.inbound.unfinished) + self.routing_runs.count(),
+            limit=self.settings.smtp_backlog,
+        )
+        self.routing_runs.on_ended = self.inbound.admission.changed
         usage.watch_inbound(self.meter, self.inbound)
         self.inbound.redeliver_pending()
         self.smtp = smtp.start(self.inbound, self.settings.smtp_port)
