@@ -207,6 +207,34 @@ def test_a_batch_waits_while_foreground_work_runs_and_at_most_its_longest_wait(
         stack.stop()
 
 
+def test_each_record_is_made_into_lambdas_form_once_however_long_it_waits(
+    template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[str] = []
+    make = streams.lambda_record
+
+    def counted(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+        made.append(record["dynamodb"]["SequenceNumber"])
+        return make(record, stream_arn)
+
+    monkeypatch.setattr(streams, "lambda_record", counted)
+    # Given a running feed whose batch waits while foreground work runs
+    stack = Running(template, tmp_path / "data", fresh=True)
+    functions = stack.feed.functions
+    try:
+        # When changes wait through several polls before they are delivered
+        with functions.foreground():
+            stack.put("a", "b", "c")
+            time.sleep(0.5)  # ten polls of the feed
+        wait_for(lambda: keys(change_consumer.received) == ["a", "b", "c"], seconds=5)
+        # Then each was read from the shard and converted once (moto's record to Lambda's form
+        # was most of the feed's CPU under a burst of mail: a record was read again at each poll)
+        assert len(made) == 3
+        assert len(set(made)) == 3
+    finally:
+        stack.stop()
+
+
 @pytest.mark.parametrize("crash", [False, True], ids=["restart", "crash"])
 def test_a_restart_loses_no_change_and_repeats_none_it_checkpointed(
     template: Template, tmp_path: Path, crash: bool

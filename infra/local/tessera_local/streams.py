@@ -287,6 +287,9 @@ class ChangeFeed:
         self.poll_seconds = poll_seconds
         self.max_defer = max_defer
         self.checkpoints = Checkpoints(data_dir / CHECKPOINTS)
+        # Per subscription: records read (in Lambda's form) and not yet delivered, and the
+        # sequence number read through (ChangeFeed.read).
+        self._read_ahead: dict[str, tuple[list[dict[str, Any]], int]] = {}
         if fresh:
             self.checkpoints.discard()
         self.stopped = threading.Event()
@@ -324,23 +327,34 @@ class ChangeFeed:
     def read(self, subscription: Subscription, limit: int) -> tuple[list[dict[str, Any]], int]:
         """Up to ``limit`` records after the checkpoint that pass the subscription's filters,
         and the sequence number read through: the last of them, or when fewer pass, the last
-        record held (those filtered out are never delivered, as Lambda drops them)."""
+        record held (those filtered out are never delivered, as Lambda drops them).
+
+        Each record is made into Lambda's form once per subscription: what was read and not yet
+        delivered (a batch waiting for its window, or for the mail before it) is kept, and the
+        next read goes on after it."""
         after = self.checkpoints.get(subscription.key)
         assert after is not None
-        with self.lock:
-            shard = _shard(subscription.table)
-            skip = max(0, after + 1 - int(shard.starting_sequence_number))
-            held = shard.items[skip:]  # records are never changed once in the shard
-        batch: list[dict[str, Any]] = []
-        through = after
-        for item in held:
-            record = lambda_record(item.to_json(), subscription.stream_arn)
-            through = _sequence(record)
-            if subscription.wants(record):
-                batch.append(record)
-                if len(batch) == limit:
-                    break
-        return batch, through
+        kept, read_through = self._read_ahead.get(subscription.key, ([], after))
+        if read_through < after:  # the checkpoint moved on by other means: start from it
+            kept, read_through = [], after
+        pending = [r for r in kept if _sequence(r) > after]  # delivered ones leave
+        if len(pending) < limit:
+            with self.lock:
+                shard = _shard(subscription.table)
+                skip = max(0, read_through + 1 - int(shard.starting_sequence_number))
+                held = shard.items[skip:]  # records are never changed once in the shard
+            for item in held:
+                record = lambda_record(item.to_json(), subscription.stream_arn)
+                read_through = _sequence(record)
+                if subscription.wants(record):
+                    pending.append(record)
+                    if len(pending) == limit:
+                        break
+        self._read_ahead[subscription.key] = (pending, read_through)
+        if len(pending) >= limit:
+            batch = pending[:limit]
+            return batch, _sequence(batch[-1])
+        return pending, read_through
 
     def trim(self, table: str) -> int:
         """Drop from the shard what every subscriber of ``table`` has handled; how many."""
