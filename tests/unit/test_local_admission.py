@@ -6,10 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 
 from tessera_local.admission import Admission
+
+T = TypeVar("T")
+
+
+def run(scenario: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own, as the SMTP server's loop runs (and apart from any
+    loop the test session's browser keeps running in the main thread)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, scenario).result(timeout=60)
 
 
 class Backlog:
@@ -25,7 +37,7 @@ class Backlog:
 def test_a_mail_under_the_limit_is_let_in_at_once() -> None:
     admission = Admission(Backlog(2), limit=3, max_wait=5)
 
-    waited = asyncio.run(admission.admit())
+    waited = run(admission.admit())
 
     assert waited == 0.0
     assert admission.paused == 0
@@ -34,7 +46,7 @@ def test_a_mail_under_the_limit_is_let_in_at_once() -> None:
 def test_a_limit_of_zero_never_paces() -> None:
     admission = Admission(Backlog(1000), limit=0, max_wait=5)
 
-    assert asyncio.run(admission.admit()) == 0.0
+    assert run(admission.admit()) == 0.0
     assert admission.paused == 0
 
 
@@ -55,7 +67,7 @@ def test_a_mail_at_the_limit_waits_until_part_of_the_backlog_ends() -> None:
             timer.join()
         return waited, backlog.size == 2
 
-    waited, ended_first = asyncio.run(scenario())
+    waited, ended_first = run(scenario())
 
     assert ended_first
     assert 0.25 <= waited < 5  # woken by changed(), not by the 30 s bound
@@ -84,7 +96,7 @@ def test_waiting_mails_are_let_in_in_the_order_they_came() -> None:
             admission.changed()
         await asyncio.wait_for(asyncio.gather(*waiting), 5)
 
-    asyncio.run(scenario())
+    run(scenario())
 
     assert order == [0, 1, 2, 3]
 
@@ -92,7 +104,7 @@ def test_waiting_mails_are_let_in_in_the_order_they_came() -> None:
 def test_a_mail_is_taken_after_its_longest_wait_when_nothing_ends() -> None:
     admission = Admission(Backlog(5), limit=2, max_wait=0.4)
 
-    waited = asyncio.run(admission.admit())
+    waited = run(admission.admit())
 
     assert 0.4 <= waited < 3
     assert admission.overdue == 1
@@ -117,7 +129,7 @@ def test_a_mail_never_goes_in_while_the_backlog_is_at_the_limit(limit: int) -> N
             admission.changed()
         await asyncio.gather(*tasks)
 
-    asyncio.run(scenario())
+    run(scenario())
 
     assert len(seen_at_admission) == 6
     assert max(seen_at_admission) < limit
