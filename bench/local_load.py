@@ -46,6 +46,7 @@ from tests.localstack import (
     RunningStack,
     load_mail,
     process_tree,
+    pss_by_process,
     pss_bytes,
     start_stack,
     stop_stack,
@@ -69,6 +70,14 @@ def cpu_seconds(pid: int) -> float:
             continue
         total += sum(int(f) for f in fields[11 : 15 if member == pid else 13])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def split(pid: int) -> str:
+    """The PSS of the stack's own process and of its workers, apart."""
+    sizes = pss_by_process(pid)
+    own = sizes.pop(pid, 0)
+    workers = " + ".join(f"{size / MIB:.1f}" for size in sizes.values()) or "none"
+    return f"stack {own / MIB:.1f}, workers {workers} MiB"
 
 
 def directory_bytes(directory: Path) -> int:
@@ -168,6 +177,7 @@ def run(
             for sender in senders:
                 sender.join(timeout=5)
             after = pss_bytes(stack.process.pid)
+            after_split = split(stack.process.pid)
             cpu = cpu_seconds(stack.process.pid) - cpu_before
             last_ack = max(acknowledged.values(), default=time.monotonic())
             searchable = watch_search(stack, run_id, len(acknowledged), timeout)
@@ -175,6 +185,7 @@ def run(
             cpu_all = cpu_seconds(stack.process.pid) - cpu_before
             time.sleep(idle)
             after_idle = pss_bytes(stack.process.pid)
+            after_idle_split = split(stack.process.pid)
             size = directory_bytes(data_dir)
         finally:
             stop_stack(stack)
@@ -221,8 +232,11 @@ def run(
         )
     print(f"PSS before       {before / MIB:8.1f} MiB")
     per_mail = growth * 1024 / max(mails, 1)
-    print(f"PSS after        {after / MIB:8.1f} MiB  (+{growth:.1f} MiB, {per_mail:.1f} KiB/mail)")
-    print(f"PSS after idle   {after_idle / MIB:8.1f} MiB  ({idle:.0f} s later)")
+    print(
+        f"PSS after        {after / MIB:8.1f} MiB  (+{growth:.1f} MiB, {per_mail:.1f} KiB/mail;"
+        f" {after_split})"
+    )
+    print(f"PSS after idle   {after_idle / MIB:8.1f} MiB  ({idle:.0f} s later; {after_idle_split})")
     print(f"data directory   {size / MIB:8.1f} MiB")
     missed = []
     if accepted_rate < GOAL_ACCEPTED_PER_S:

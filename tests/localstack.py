@@ -202,16 +202,25 @@ def process_tree(pid: int) -> list[int]:
 def pss_bytes(pid: int) -> int:
     """The memory a process and the processes below it hold: their proportional set size,
     shared pages divided among the processes sharing them (``/proc/<pid>/smaps_rollup``)."""
-    total = 0
-    for member in process_tree(pid):
-        try:
-            lines = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
-        except OSError:  # ended meanwhile (a worker replaced)
-            continue
-        total += next(int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:"))
+    total = sum(pss_by_process(pid).values())
     if total == 0:
         raise RuntimeError(f"no Pss line for process {pid}")
     return total
+
+
+def pss_by_process(pid: int) -> dict[int, int]:
+    """:func:`pss_bytes` of each process of the tree, by process id (those that ended meanwhile,
+    a worker replaced, left out)."""
+    found = {}
+    for member in process_tree(pid):
+        try:
+            lines = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        found[member] = next(
+            int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:")
+        )
+    return found
 
 
 def wait_for(predicate: Any, *, timeout: float, interval: float = 0.2) -> Any:
