@@ -188,6 +188,20 @@ def load_mail(run: str, index: int) -> EmailMessage:
     return message
 
 
+def acknowledged(stack: RunningStack, run: str) -> int:
+    """How many of a load run's senders (:func:`load_mail`) got their acknowledgement (agents'
+    notifications, which repeat the subject too, are not counted)."""
+    _status, outbox = stack.request("GET", "/_local/outbox")
+    return len(
+        {
+            tuple(mail["to"])
+            for mail in outbox
+            if f"Load {run} n" in mail["subject"]
+            and all(f".{run}@load.test" in address for address in mail["to"])
+        }
+    )
+
+
 def process_tree(pid: int) -> list[int]:
     """``pid`` and every process below it (the stack and its worker processes)."""
     found, at = [pid], 0

@@ -17,7 +17,7 @@ import boto3
 import pytest
 
 from tessera_local.admission import RunningExecutions
-from tests.localstack import load_mail, start_stack, stop_stack, wait_for
+from tests.localstack import acknowledged, load_mail, start_stack, stop_stack, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -68,15 +68,6 @@ def test_senders_are_paced_to_the_rate_mail_is_routed(tmp_path: Path) -> None:
     accepted: list[int] = []
     unacknowledged: list[int] = []  # at each 250: mails accepted and not yet acknowledged
 
-    def acknowledged() -> int:
-        _status, outbox = stack.request("GET", "/_local/outbox")
-        return sum(
-            1
-            for mail in outbox
-            if f"Load {run} n" in mail["subject"]
-            and all(f".{run}@load.test" in address for address in mail["to"])
-        )
-
     def share(part: int) -> None:
         with smtplib.SMTP("127.0.0.1", stack.smtp_port, timeout=60) as smtp:
             for n in range(part, count, connections):
@@ -84,13 +75,13 @@ def test_senders_are_paced_to_the_rate_mail_is_routed(tmp_path: Path) -> None:
                 with lock:
                     accepted.append(n)
                     taken = len(accepted)
-                unacknowledged.append(taken - acknowledged())
+                unacknowledged.append(taken - acknowledged(stack, run))
 
     try:
         # When senders send as fast as the SMTP server answers
         with ThreadPoolExecutor(connections) as pool:
             list(pool.map(share, range(connections)))
-        done: Any = wait_for(lambda: acknowledged() == count, timeout=120)
+        done: Any = wait_for(lambda: acknowledged(stack, run) == count, timeout=120)
 
         # Then every mail was taken and acknowledged, and what had been answered 250 and was
         # not yet acknowledged never went past the limit (unpaced, 20 and more: mail is

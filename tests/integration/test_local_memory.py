@@ -11,6 +11,7 @@ import pytest
 
 from tests.localstack import (
     RunningStack,
+    acknowledged,
     load_mail,
     pss_bytes,
     start_stack,
@@ -41,20 +42,6 @@ def send(stack: RunningStack, run: str, count: int, connections: int = 6) -> Non
 
     with ThreadPoolExecutor(connections) as pool:
         list(pool.map(share, range(connections)))
-
-
-def acknowledged(stack: RunningStack, run: str) -> int:
-    """How many of the run's senders got their acknowledgement (agents' notifications, which
-    repeat the subject too, are not counted)."""
-    _status, outbox = stack.request("GET", "/_local/outbox")
-    return len(
-        {
-            tuple(mail["to"])
-            for mail in outbox
-            if f"Load {run} n" in mail["subject"]
-            and all(f".{run}@load.test" in address for address in mail["to"])
-        }
-    )
 
 
 def test_two_hundred_mails_leave_no_memory_behind(tmp_path: Path) -> None:

@@ -131,22 +131,16 @@ class Spool:
 class InboundMail:
     """The aiosmtpd handler: SES receipt rules, performed locally, on spooled mail."""
 
-    def __init__(
-        self,
-        template: Template,
-        functions: Functions,
-        s3: Any,
-        spool: Spool,
-        admission: Admission | None = None,
-    ) -> None:
+    def __init__(self, template: Template, functions: Functions, s3: Any, spool: Spool) -> None:
         self.rules = receipt_rules(template)
         self.functions = functions
         self.s3 = s3
         self.spool = spool
         # Mails spooled whose receipt rules' actions have not all finished (by SES message id).
         self.unfinished: set[str] = set()
-        # Paces senders while the stack's backlog is at its limit (tessera_local.admission).
-        self.admission = admission
+        # Paces senders while the stack's backlog is at its limit (tessera_local.admission); set
+        # by the stack, whose backlog counts this handler's unfinished mail.
+        self.admission: Admission | None = None
         self._delivering = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ses-receipt")
 
     async def handle_RCPT(
