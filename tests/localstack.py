@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from tessera_local.forked import CHILD_NAME
+
 READY = "Tessera local stack ready"
 PASSWORD = "Local-test-pass-1"
 
@@ -222,11 +224,19 @@ def pss_bytes(pid: int) -> int:
     return total
 
 
-def pss_by_process(pid: int) -> dict[int, int]:
+def pss_by_process(pid: int, *, settle: float = 60.0) -> dict[int, int]:
     """:func:`pss_bytes` of each process of the tree, by process id (those that ended meanwhile,
-    a worker replaced, left out)."""
+    a worker replaced, left out). A snapshot being written by a forked child of the stack
+    (``tessera_local.forked``) is waited for, up to ``settle`` seconds: while it lives it shares
+    the stack's pages (each counted half to each) and holds copies of some, a passing figure
+    that is neither's."""
+    deadline = time.monotonic() + settle
+    while (members := process_tree(pid)) and time.monotonic() < deadline:
+        if not any(_name(member) == CHILD_NAME for member in members):
+            break
+        time.sleep(0.05)
     found = {}
-    for member in process_tree(pid):
+    for member in members:
         try:
             lines = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
         except OSError:
@@ -235,6 +245,13 @@ def pss_by_process(pid: int) -> dict[int, int]:
             int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:")
         )
     return found
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def wait_for(predicate: Any, *, timeout: float, interval: float = 0.2) -> Any:

@@ -560,8 +560,9 @@ def test_an_update_expression_is_parsed_once_and_its_tree_never_changed_by_an_up
             )
 
 
+@pytest.mark.parametrize("apart", [True, False], ids=["by a forked child", "in-process"])
 def test_a_snapshot_is_taken_once_enough_calls_are_journaled_and_never_when_idle(
-    tmp_path: Path,
+    tmp_path: Path, apart: bool
 ) -> None:
     from tessera_local.emulator import Autosave, Emulator
 
@@ -570,7 +571,7 @@ def test_a_snapshot_is_taken_once_enough_calls_are_journaled_and_never_when_idle
     emulator.start_journal()
     emulator.save()
     first = emulator.snapshot_path.stat().st_mtime_ns
-    autosave = Autosave(emulator, interval=0.01, every=3)
+    autosave = Autosave(emulator, interval=0.01, every=3, apart=apart)
     autosave.start()
     try:
         # When it idles, then 2 calls are journaled: no snapshot
@@ -592,6 +593,42 @@ def test_a_snapshot_is_taken_once_enough_calls_are_journaled_and_never_when_idle
         autosave.stopped.set()
         autosave.join()
         emulator.close()
+
+
+def test_a_snapshot_a_forked_child_writes_holds_the_state_and_a_failed_one_keeps_the_journal(
+    dynamodb: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tessera_local.emulator import Emulator
+
+    def journals() -> list[str]:
+        return sorted(path.name for path in tmp_path.glob("aws-journal.*"))
+
+    # Given an emulator with a stored item, its journal in its first generation
+    emulator = Emulator(tmp_path)
+    emulator.start_journal()
+    dynamodb.put_item(TableName=TABLE, Item={**key("kept"), "n": {"N": "1"}})
+    assert journals() == ["aws-journal.0"]
+    # When a forked child writes a snapshot
+    assert emulator.save_apart(threading.Event(), timeout=60) is None
+    # Then the journal before it is gone, and the snapshot holds the item
+    assert journals() == ["aws-journal.1"]
+    dynamodb.delete_item(TableName=TABLE, Key=key("kept"))
+    emulator.restore()
+    assert item(dynamodb, "kept") == {**key("kept"), "n": {"N": "1"}}
+    # When a child fails to write one (a full disk, say)
+    snapshot = emulator.snapshot_path.read_bytes()
+    generations = journals()
+
+    def no_space(payload: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(emulator, "_write_snapshot", no_space)
+    failed = emulator.save_apart(threading.Event(), timeout=60)
+    # Then the parent hears it, the last snapshot stands, and no journal was let go
+    assert failed == "the child ended with 1"
+    assert emulator.snapshot_path.read_bytes() == snapshot
+    assert set(generations) < set(journals())
+    emulator.close()
 
 
 def test_a_snapshot_leaves_stored_items_without_attribute_dicts_and_restores_them(

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tessera_local import forked
+
 log = logging.getLogger("tessera.local.emulator")
 
 SNAPSHOT = "aws-state.pickle"
@@ -263,6 +265,27 @@ class Emulator:
         with self.lock:
             generation = self.journal.rotate() if self.journal else 0
             payload = _pickle_backends(generation)
+        self._write_snapshot(payload)
+        Journal.discard_before(self.directory, generation)
+
+    def save_apart(self, stopped: threading.Event, timeout: float) -> str | None:
+        """:meth:`save`, the pickling and writing done by a forked child (:mod:`forked`): the
+        lock is held for the fork only, and the stack's process goes on serving meanwhile.
+        ``None`` once the snapshot is on disk; else why it is not (the child failed, ran longer
+        than ``timeout`` or ``stopped`` was set): the journal is kept whole then, so the older
+        snapshot and it still make the state, and the next snapshot covers it."""
+        if not forked.supported():
+            self.save()
+            return None
+        with self.lock:
+            generation = self.journal.rotate() if self.journal else 0
+            child = forked.fork(lambda: self._write_snapshot(_pickle_backends(generation)))
+        failed = child.wait(stopped, timeout)
+        if failed is None:
+            Journal.discard_before(self.directory, generation)
+        return failed
+
+    def _write_snapshot(self, payload: bytes) -> None:
         temporary = self.snapshot_path.with_suffix(".tmp")
         with open(temporary, "wb") as file:
             file.write(payload)
@@ -270,7 +293,6 @@ class Emulator:
             os.fsync(file.fileno())
         os.replace(temporary, self.snapshot_path)
         _fsync_directory(self.directory)
-        Journal.discard_before(self.directory, generation)
 
     def close(self) -> None:
         if self.journal:
@@ -594,17 +616,31 @@ class EmulatorServer:
 
 class Autosave(threading.Thread):
     """A snapshot once ``every`` calls have been journaled since the last one (checked each
-    ``interval`` seconds), until stopped. A snapshot pickles the whole state under the lock, so
-    its cost grows with what is stored: taken on a timer it cost an idle stack CPU every
-    30 s, and a busy one a pause that grew with each snapshot. Counted in journaled calls, a
-    restart replays at most about ``every`` of them (a few seconds), and an idle stack saves
-    nothing."""
+    ``interval`` seconds), until stopped. Counted in journaled calls, a restart after a crash
+    replays at most about ``every`` of them (a few seconds), and an idle stack saves nothing.
 
-    def __init__(self, emulator: Emulator, interval: float = 5.0, every: int = 5000) -> None:
+    A snapshot's cost grows with what is stored. Taken in the stack's process it holds the
+    emulator's lock, so every request waited for it (the 4-6 s worst cases under a burst of
+    mail), and took a tenth of the process's time late in a 2,000-mail burst: so a forked child
+    writes it (:meth:`Emulator.save_apart`, ``apart``). Should a child fail or hang (``timeout``
+    seconds), the snapshots from then on are taken in the process, as before, and it is
+    logged."""
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        interval: float = 5.0,
+        every: int = 5000,
+        *,
+        apart: bool = True,
+        timeout: float = 600.0,
+    ) -> None:
         super().__init__(name="autosave", daemon=True)
         self.emulator = emulator
         self.interval = interval
         self.every = every
+        self.apart = apart
+        self.timeout = timeout
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -612,6 +648,21 @@ class Autosave(threading.Thread):
             if self.emulator.journaled_since_save() < self.every:
                 continue
             try:
-                self.emulator.save()
+                if not self.apart:
+                    self.emulator.save()
+                    continue
+                failed = self.emulator.save_apart(self.stopped, self.timeout)
+                if failed and not self.stopped.is_set():
+                    log.warning(
+                        "a snapshot was not written (%s): taken in-process from now on", failed
+                    )
+                    self.apart = False
             except Exception:
                 log.exception("saving local state failed")
+
+    def stop(self) -> None:
+        """Stop, and wait for a snapshot under way (one a child writes is given up: the stack's
+        last snapshot, at its stop, covers it)."""
+        self.stopped.set()
+        if self.is_alive():
+            self.join()

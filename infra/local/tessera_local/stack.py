@@ -400,7 +400,7 @@ class LocalStack:
     def stop(self) -> None:
         self.clock.stopped.set()
         self.change_feed.stop()
-        self.autosave.stopped.set()
+        self.autosave.stop()
         self.http.shutdown()
         self.http.server_close()
         self.smtp.stop()
