@@ -176,6 +176,52 @@ def test_changes_reach_the_subscribed_function_in_order_in_lambdas_shape(
         stack.stop()
 
 
+def test_an_image_reaches_the_function_as_json_values_of_its_own(
+    template: Template, tmp_path: Path
+) -> None:
+    # Given a running feed
+    stack = Running(template, tmp_path / "data", fresh=True)
+    try:
+        # When an item with nested, set, binary and null attributes is put, then changed
+        dynamodb = stack.client("dynamodb")
+        table = template.ref("Table")
+        item = {
+            "pk": {"S": "rich"},
+            "who": {"M": {"name": {"S": "Ann"}, "tags": {"L": [{"S": "vip"}, {"N": "2"}]}}},
+            "labels": {"SS": ["a", "b"]},
+            "blob": {"B": b"\x00\xff"},
+            "blobs": {"BS": [b"\x01"]},
+            "deep": {"L": [{"M": {"b": {"B": b"\x02"}}}]},
+            "gone": {"NULL": True},
+            "open": {"BOOL": False},
+        }
+        dynamodb.put_item(TableName=table, Item=item)
+        dynamodb.update_item(
+            TableName=table,
+            Key={"pk": {"S": "rich"}},
+            UpdateExpression="SET who.#n = :n",
+            ExpressionAttributeNames={"#n": "name"},
+            ExpressionAttributeValues={":n": {"S": "Bea"}},
+        )
+        wait_for(lambda: len(change_consumer.received) == 2)
+        insert, modify = change_consumer.received
+        # Then each image is plain JSON, as Lambda's event carries it (binary in base64)
+        for record in (insert, modify):
+            assert json.loads(json.dumps(record)) == record
+        expected = {
+            **item,
+            "blob": {"B": "AP8="},
+            "blobs": {"BS": ["AQ=="]},
+            "deep": {"L": [{"M": {"b": {"B": "Ag=="}}}]},
+        }
+        assert insert["dynamodb"]["NewImage"] == expected
+        assert modify["dynamodb"]["OldImage"] == expected
+        assert modify["dynamodb"]["NewImage"]["who"]["M"]["name"] == {"S": "Bea"}
+        assert sorted(modify["dynamodb"]["NewImage"]["labels"]["SS"]) == ["a", "b"]
+    finally:
+        stack.stop()
+
+
 def test_a_batch_waits_while_foreground_work_runs_and_at_most_its_longest_wait(
     template: Template, tmp_path: Path
 ) -> None:
