@@ -281,9 +281,7 @@ def _binary_as_base64(attributes: dict[str, Any] | list[Any]) -> None:
             value[kind] = [
                 base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v for v in inner
             ]
-        elif kind == "M":
-            _binary_as_base64(inner)
-        elif kind == "L":
+        elif kind in ("M", "L"):
             _binary_as_base64(inner)
 
 
