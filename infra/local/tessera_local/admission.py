@@ -27,7 +27,7 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-DEFAULT_LIMIT = 24  # mails in intake + routing executions running, before a new mail waits
+DEFAULT_LIMIT = 14  # mails in intake + routing executions running, before a new mail waits
 MAX_WAIT_SECONDS = 10.0  # the longest one mail waits; then it is taken anyway
 RECHECK_SECONDS = 0.25  # a waiting mail looks again this often even when nothing told it to
 
