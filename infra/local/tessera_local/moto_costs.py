@@ -347,7 +347,7 @@ def json_serialized(serialized: Callable[..., Any]) -> Callable[..., Any]:
         if not isinstance(result, dict) or handler._get_action() not in ITEM_OPERATIONS:
             return serialized(handler, action_result)
         members = _answer_members(handler._get_action())
-        answer = {k: _json_ready(v) for k, v in result.items() if k in members and v is not None}
+        answer = {k: json_ready(v) for k, v in result.items() if k in members and v is not None}
         headers = {"Content-Type": "application/x-amz-json-1.0", **handler.response_headers}
         return 200, headers, json.dumps(answer, separators=(",", ":"))
 
@@ -363,12 +363,13 @@ def _answer_members(operation: str) -> frozenset[str]:
     return frozenset(shape.members) if shape is not None else frozenset()
 
 
-def _json_ready(value: Any) -> Any:
-    """``value`` as the shape walk writes it: bytes in base64, no member that is None."""
+def json_ready(value: Any) -> Any:
+    """``value`` as the shape walk writes it: bytes in base64, no member that is None (an
+    answer's items here; a stream record's images in :mod:`tessera_local.streams`)."""
     if isinstance(value, dict):
-        return {k: _json_ready(v) for k, v in value.items() if v is not None}
+        return {k: json_ready(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
-        return [_json_ready(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     return value

@@ -29,7 +29,6 @@ number plus the records it holds, and a trim moves the starting number by the re
 
 from __future__ import annotations
 
-import base64
 import copy
 import json
 import logging
@@ -44,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from tessera_local.lambdas import Functions, error_type
-from tessera_local.moto_costs import PackedStreamRecord
+from tessera_local.moto_costs import PackedStreamRecord, json_ready
 from tessera_local.template import ACCOUNT_ID, REGION, Template, TemplateError
 
 log = logging.getLogger("tessera.local.streams")
@@ -257,8 +256,8 @@ def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
     if isinstance(created, datetime):
         stream["ApproximateCreationDateTime"] = int(created.replace(tzinfo=UTC).timestamp())
     for image in ("Keys", "NewImage", "OldImage"):
-        if image in stream:
-            _binary_as_base64(stream[image])
+        if image in stream:  # moto keeps a top-level binary value as bytes: base64, as Lambda's
+            stream[image] = json_ready(stream[image])
     return {
         "eventID": record["eventID"],
         "eventName": record["eventName"],
@@ -268,21 +267,6 @@ def lambda_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
         "dynamodb": stream,
         "eventSourceARN": stream_arn,
     }
-
-
-def _binary_as_base64(attributes: dict[str, Any] | list[Any]) -> None:
-    """Binary values as Lambda's event carries them, base64 text (moto keeps a top-level one as
-    bytes), in place: an image's attributes, a map's or a list's values."""
-    for value in attributes.values() if isinstance(attributes, dict) else attributes:
-        ((kind, inner),) = value.items()
-        if kind == "B" and isinstance(inner, bytes):
-            value[kind] = base64.b64encode(inner).decode("ascii")
-        elif kind == "BS":
-            value[kind] = [
-                base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v for v in inner
-            ]
-        elif kind in ("M", "L"):
-            _binary_as_base64(inner)
 
 
 def _own_copy(item: Any) -> dict[str, Any]:
