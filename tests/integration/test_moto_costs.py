@@ -189,6 +189,114 @@ def test_a_query_reads_its_partition_in_order_and_an_index_query_finds_every_mat
     ) == ["p1/a", "p2/a", "p3/a", "p1/d", "p2/d", "p3/d"]
 
 
+def test_a_query_answers_from_the_stored_items_and_leaves_them_as_they_were(
+    dynamodb: Any,
+) -> None:
+    import copy
+
+    from moto.dynamodb.models import dynamodb_backends
+
+    # Given an item with a nested map, a list and a binary value, in a partition and an index
+    stored = {
+        **key("q1", "a"),
+        "status": {"S": "open"},
+        "m": {"M": {"n": {"N": "1"}, "l": {"L": [{"S": "x"}]}}},
+        "b": {"B": b"\x00\xff"},
+    }
+    dynamodb.put_item(TableName=TABLE, Item=stored)
+    table = dynamodb_backends["123456789012"]["us-east-1"].get_table(TABLE)
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    kept = moto_costs.index_map.stored(table, DynamoType({"S": "q1"}), DynamoType({"S": "a"}))
+
+    # When it is queried whole, through the index, projected, and filtered
+    whole = dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "q1"}},
+    )["Items"]
+    by_index = dynamodb.query(
+        TableName=TABLE,
+        IndexName="ByStatus",
+        KeyConditionExpression="#s = :open",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":open": {"S": "open"}},
+    )["Items"]
+    projected = dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ProjectionExpression="pk, m.l",
+        ExpressionAttributeValues={":pk": {"S": "q1"}},
+    )["Items"]
+    filtered = dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        FilterExpression="m.n = :one",
+        ExpressionAttributeValues={":pk": {"S": "q1"}, ":one": {"N": "1"}},
+    )["Items"]
+
+    # Then each answer is DynamoDB's, and the stored item is unchanged by the projection
+    assert whole == by_index == filtered == [stored]
+    assert projected == [{"pk": {"S": "q1"}, "m": {"M": {"l": {"L": [{"S": "x"}]}}}}]
+    assert item(dynamodb, "q1", "a") == stored
+    # And an item is copied outside a query (a transaction's saved image is its own)
+    copied = copy.deepcopy(kept)
+    assert copied is not kept
+    assert copied.attrs is not kept.attrs
+    assert copied.to_json() == kept.to_json()
+    # While inside a query's scope, the stored item is what its answer reads
+    scope = moto_costs._querying.set((table, kept.hash_key))
+    try:
+        assert copy.deepcopy([kept])[0] is kept
+    finally:
+        moto_costs._querying.reset(scope)
+
+
+def test_an_expressions_tokens_are_made_once_and_each_parse_is_its_own(dynamodb: Any) -> None:
+    # Given two items and an expression string not seen before
+    dynamodb.put_item(TableName=TABLE, Item={**key("lex1"), "n": {"N": "1"}})
+    dynamodb.put_item(TableName=TABLE, Item={**key("lex2"), "n": {"N": "5"}})
+    tag = uuid.uuid4().hex[:8]
+    expression = f"n BETWEEN :low AND :high AND attribute_not_exists(x{tag})"
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    info = ConditionExpressionParser._lex_condition_expression.cache_info  # type: ignore[attr-defined]
+    before = info()
+
+    # When the same expression filters two queries with other values
+    def matching(low: str, high: str) -> list[str]:
+        found = []
+        for pk in ("lex1", "lex2"):
+            page = dynamodb.query(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :pk",
+                FilterExpression=expression,
+                ExpressionAttributeValues={
+                    ":pk": {"S": pk},
+                    ":low": {"N": low},
+                    ":high": {"N": high},
+                },
+            )
+            found += [i["pk"]["S"] for i in page["Items"]]
+        return found
+
+    # Then each query applies its own values, and the string was cut into tokens once
+    assert matching("0", "2") == ["lex1"]
+    assert matching("4", "9") == ["lex2"]
+    after = info()
+    assert after.misses - before.misses == 1
+    assert after.hits - before.hits >= 3  # moto parses a filter twice a query: check, then use
+    # And an expression that does not lex is refused each time, as moto refuses it
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Cannot parse condition starting at:; drop"):
+            dynamodb.query(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :pk",
+                FilterExpression="n = :pk ; drop",
+                ExpressionAttributeValues={":pk": {"S": "lex1"}},
+            )
+
+
 def test_model_objects_are_not_kept_once_nothing_uses_them(dynamodb: Any) -> None:
     from moto.dynamodb.models.dynamo_type import Item
 
@@ -337,35 +445,110 @@ def test_concurrent_records_share_flushes_and_all_are_durable_in_order(tmp_path:
     assert len(records) == 200
 
 
-def test_a_definition_is_parsed_once_and_each_execution_gets_its_own_program() -> None:
+def test_a_definition_is_parsed_once_and_its_program_made_once_with_its_keys_drawn() -> None:
     import json
 
     from moto.stepfunctions.parser.asl.parse.asl_parser import ASLParserException
 
-    # Given a state machine definition not seen before
+    # Given a state machine definition not seen before, with a retried task
     definition = json.dumps(
         {
             "Comment": f"parsed once {uuid.uuid4()}",
             "StartAt": "Only",
-            "States": {"Only": {"Type": "Pass", "End": True}},
+            "States": {
+                "Only": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
+                    "Retry": [{"ErrorEquals": ["States.ALL"], "MaxAttempts": 2}],
+                    "End": True,
+                }
+            },
         }
     )
     before = moto_costs._parse_tree.cache_info()
 
-    # When two executions of it make their programs
+    # When two executions of it ask for their programs
     first, first_tree = moto_costs.parse_definition(definition)
     second, second_tree = moto_costs.parse_definition(definition)
 
-    # Then ANTLR parsed it once, and the programs are two (executions never share one)
+    # Then ANTLR parsed it once and the program was made once
     after = moto_costs._parse_tree.cache_info()
-    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    assert after.misses - before.misses == 1
     assert first_tree is second_tree
-    assert first is not second
-    assert type(first).__name__ == type(second).__name__ == "Program"
+    assert first is second
+    assert type(first).__name__ == "Program"
+    # and every component's heap key (its counts' key in an execution's environment) is drawn
+    components = moto_costs._components(first)
+    kinds = {type(c).__name__ for c in components}
+    assert {"Program", "StateTaskLambda", "RetrierDecl", "MaxAttemptsDecl"} <= kinds
+    assert all(c._EvalComponent__heap_key is not None for c in components)
     # and a definition that does not parse is refused each time, as moto refuses it
     for _ in range(2):
         with pytest.raises(ASLParserException):
             moto_costs.parse_definition('{"StartAt": ')
+
+
+def test_executions_that_share_a_program_each_go_their_own_way(
+    moto_as_local: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from moto.core.config import default_user_config
+
+    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+    sfn = boto3.client("stepfunctions")
+    # Given a machine that waits, then chooses on its input: a result, or a failure
+    nonce = uuid.uuid4().hex[:8]
+    definition = {
+        "StartAt": "Wait",
+        "States": {
+            "Wait": {"Type": "Wait", "Seconds": 1, "Next": "Which"},
+            "Which": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericGreaterThan": 4, "Next": "Big"}],
+                "Default": "Small",
+            },
+            "Big": {
+                "Type": "Pass",
+                "Parameters": {"size": "big", "n.$": "$.n"},
+                "End": True,
+            },
+            "Small": {
+                "Type": "Fail",
+                "Error": "Small",
+                "Cause": "too small",
+            },
+        },
+    }
+    machine = sfn.create_state_machine(
+        name=f"shared-{nonce}",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+
+    # When ten executions run at once on the one program
+    arns = {
+        n: sfn.start_execution(stateMachineArn=machine, name=f"e{n}", input=json.dumps({"n": n}))[
+            "executionArn"
+        ]
+        for n in range(10)
+    }
+    deadline = time.monotonic() + 60
+    described = {}
+    for n, arn in arns.items():
+        while (found := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        described[n] = found
+
+    # Then each ended by its own input
+    for n, found in described.items():
+        if n > 4:
+            assert found["status"] == "SUCCEEDED", found
+            assert json.loads(found["output"]) == {"size": "big", "n": n}
+        else:
+            assert found["status"] == "FAILED", found
+            assert found.get("error") == "Small"
 
 
 def test_item_answers_are_the_json_the_shape_walk_makes(

@@ -16,8 +16,12 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   names are saved, and restored when it is cancelled: all or nothing, as DynamoDB's.
 - :func:`parse_definition`: moto's Step Functions interpreter parsed the state machine's ASL
   with ANTLR for every execution it ran (about a tenth of the stack's CPU under load, two
-  executions a ticket). The parse tree of each definition is kept; each execution still makes
-  its own program from it (the program is not shared between executions that run at once).
+  executions a ticket), then made the program from the tree (a thirtieth more). Both are kept
+  per definition, and executions that run at once share the program: its components are only
+  read while they evaluate (what an execution changes is in its own environment: the next
+  state, the retry counts, the variables), but for the key each component keeps its counts
+  under in that environment, which moto draws on first use; it is drawn when the program is
+  made. A workflow state's workers and job pools (Map, Parallel) are made per evaluation.
 - :class:`FinishedEnvironment`: a finished execution kept its interpreter's whole environment
   (states, frames, callback pools) for as long as the execution is listed. Here it keeps its
   event history only, packed into one bytes object (``GetExecutionHistory`` unpacks a copy).
@@ -62,6 +66,17 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   change 20), so a burst of 2,000 mails left 15,600 records, 70 MiB, in the shard, and the
   holes they left once read. Each record is kept packed (pickled, zlib) in one bytes object
   and unpacked when read.
+- :func:`condition_lexed_once`: moto cuts every condition, filter and key expression into
+  tokens again for every call that carries it (a regular expression tried per token, its
+  patterns compiled anew for each): a twentieth of the stack's CPU under load, for the
+  functions' few dozen expression strings. Each string's tokens are kept (a token is a named
+  tuple, only read by the later stages, which make new nodes of their own).
+- :func:`query_answer_not_copied`: moto's ``Table.query`` deep-copies every item it answers
+  with before it is turned into JSON, which only reads it (a thirtieth of the stack's CPU under
+  load, more for a ticket's long thread). In a query the stored items are read as they are: the
+  answer is made under the emulator's lock, and what ``Query`` does to an item (an index's or a
+  ``ProjectionExpression``'s projection) makes a new one. A copy made anywhere else (a
+  transaction saving what it may restore) is moto's deep copy, as before.
 - An index query reads the items under its hash-key value, not every item of the table
   (:mod:`tessera_local.index_map`, whose map these replacements keep).
 """
@@ -77,6 +92,7 @@ import json
 import pickle
 import threading
 import zlib
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -85,7 +101,8 @@ from tessera_local import index_map
 _OPERATIONS = ("ConditionCheck", "Put", "Delete", "Update")
 _UNSORTED = object()
 # The table a Query is reading, and the partition it reads: a hash key, an index's candidates
-# (a list), or _UNSORTED for an index query the index map cannot answer.
+# (a list), or _UNSORTED for an index query the index map cannot answer. While it is set,
+# the query's copy of its answer is the stored items themselves (query_answer_not_copied).
 _querying: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
     "tessera_local_querying", default=None
 )
@@ -104,6 +121,7 @@ def replacements() -> list[tuple[Any, str, Any]]:
     """``(class or module, attribute, replacement)`` for each behaviour replaced."""
     from moto.core import responses, routing, utils
     from moto.core.common_models import BaseModel
+    from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import StreamShard, Table
@@ -146,6 +164,12 @@ def replacements() -> list[tuple[Any, str, Any]]:
             index_map.updating(unwrapped(DynamoDBBackend.update_item)),
         ),
         (Table, "all_items", _partition_items(unwrapped(Table.all_items))),
+        (Item, "__deepcopy__", query_answer_not_copied(unwrapped(Item.__deepcopy__))),
+        (
+            ConditionExpressionParser,
+            "_lex_condition_expression",
+            condition_lexed_once(unwrapped(ConditionExpressionParser._lex_condition_expression)),
+        ),
         (lambda_eval_utils, "boto_client_for", task_client),
         (state_task_service_dynamodb, "boto_client_for", task_client),
         (UpdateExpressionParser, "make", parsed_once(UpdateExpressionParser.__dict__["make"])),
@@ -199,12 +223,41 @@ def listed_once(list_methods: Callable[[object], list[str]]) -> Callable[[object
 
 
 def parse_definition(definition: str) -> tuple[Any, Any]:
-    """``AmazonStateLanguageParser.parse``: a new program from a parse tree kept per definition
-    (a definition that does not parse raises, and is parsed again the next time)."""
+    """``AmazonStateLanguageParser.parse``: the program and parse tree kept per definition (a
+    definition that does not parse raises, and is parsed again the next time)."""
+    return _program(definition), _parse_tree(definition)
+
+
+@functools.lru_cache(maxsize=64)
+def _program(definition: str) -> Any:
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
-    tree = _parse_tree(definition)
-    return Preprocessor().visit(tree), tree
+    program = Preprocessor().visit(_parse_tree(definition))
+    for component in _components(program):
+        component.heap_key  # noqa: B018 - drawn now, not by two executions at once
+    return program
+
+
+def _components(program: Any) -> list[Any]:
+    """Every evaluable component of a program: its states, their fields, and theirs."""
+    from moto.stepfunctions.parser.asl.component.component import Component
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+
+    found, seen, waiting = [], set(), [program]
+    while waiting:
+        value = waiting.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, dict):
+            waiting += value.values()
+        elif isinstance(value, list | tuple | set | frozenset):
+            waiting += value
+        elif isinstance(value, Component):
+            if isinstance(value, EvalComponent):
+                found.append(value)
+            waiting += vars(value).values()
+    return found
 
 
 @functools.lru_cache(maxsize=64)
@@ -399,6 +452,36 @@ def _partition_query(query: Callable[..., Any]) -> Callable[..., Any]:
             _querying.reset(scope)
 
     return partition_query
+
+
+def query_answer_not_copied(deep_copy: Callable[..., Any]) -> Callable[..., Any]:
+    """``Item.__deepcopy__``: in a ``Table.query`` (the copy of its answer), the stored item
+    itself; anywhere else, moto's copy."""
+
+    @functools.wraps(deep_copy)
+    def item_copy(item: Any, memo: dict[int, Any]) -> Any:
+        if _querying.get() is not None:
+            return item
+        return deep_copy(item, memo)
+
+    return item_copy
+
+
+def condition_lexed_once(lex: Callable[[Any], deque[Any]]) -> Callable[[Any], deque[Any]]:
+    """``ConditionExpressionParser._lex_condition_expression``: the tokens of each expression
+    string made once (one that does not lex raises, and is lexed again the next time)."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    @functools.lru_cache(maxsize=512)
+    def tokens(expression: str) -> tuple[Any, ...]:
+        return tuple(lex(ConditionExpressionParser(expression, None, None)))
+
+    @functools.wraps(lex)
+    def lexed(parser: Any) -> deque[Any]:
+        return deque(tokens(parser.condition_expression))  # the parser's own to take apart
+
+    lexed.cache_info = tokens.cache_info  # type: ignore[attr-defined]
+    return lexed
 
 
 def _partition_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
