@@ -230,13 +230,13 @@ def pss_by_process(pid: int, *, settle: float = 60.0) -> dict[int, int]:
     (``tessera_local.forked``) is waited for, up to ``settle`` seconds: while it lives it shares
     the stack's pages (each counted half to each) and holds copies of some, a passing figure
     that is neither's."""
-    deadline = time.monotonic() + settle
-    while (members := process_tree(pid)) and time.monotonic() < deadline:
-        if not any(_name(member) == CHILD_NAME for member in members):
-            break
-        time.sleep(0.05)
+    wait_for(
+        lambda: not any(_name(member) == CHILD_NAME for member in process_tree(pid)),
+        timeout=settle,
+        interval=0.05,
+    )
     found = {}
-    for member in members:
+    for member in process_tree(pid):
         try:
             lines = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
         except OSError:

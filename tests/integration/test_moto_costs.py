@@ -195,6 +195,7 @@ def test_a_query_answers_from_the_stored_items_and_leaves_them_as_they_were(
     import copy
 
     from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import DynamoType
 
     # Given an item with a nested map, a list and a binary value, in a partition and an index
     stored = {
@@ -205,16 +206,19 @@ def test_a_query_answers_from_the_stored_items_and_leaves_them_as_they_were(
     }
     dynamodb.put_item(TableName=TABLE, Item=stored)
     table = dynamodb_backends["123456789012"]["us-east-1"].get_table(TABLE)
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
     kept = moto_costs.index_map.stored(table, DynamoType({"S": "q1"}), DynamoType({"S": "a"}))
 
+    def answer(values: dict[str, Any] | None = None, **query: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = dynamodb.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "q1"}, **(values or {})},
+            **query,
+        )["Items"]
+        return items
+
     # When it is queried whole, through the index, projected, and filtered
-    whole = dynamodb.query(
-        TableName=TABLE,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "q1"}},
-    )["Items"]
+    whole = answer()
     by_index = dynamodb.query(
         TableName=TABLE,
         IndexName="ByStatus",
@@ -222,18 +226,8 @@ def test_a_query_answers_from_the_stored_items_and_leaves_them_as_they_were(
         ExpressionAttributeNames={"#s": "status"},
         ExpressionAttributeValues={":open": {"S": "open"}},
     )["Items"]
-    projected = dynamodb.query(
-        TableName=TABLE,
-        KeyConditionExpression="pk = :pk",
-        ProjectionExpression="pk, m.l",
-        ExpressionAttributeValues={":pk": {"S": "q1"}},
-    )["Items"]
-    filtered = dynamodb.query(
-        TableName=TABLE,
-        KeyConditionExpression="pk = :pk",
-        FilterExpression="m.n = :one",
-        ExpressionAttributeValues={":pk": {"S": "q1"}, ":one": {"N": "1"}},
-    )["Items"]
+    projected = answer(ProjectionExpression="pk, m.l")
+    filtered = answer({":one": {"N": "1"}}, FilterExpression="m.n = :one")
 
     # Then each answer is DynamoDB's, and the stored item is unchanged by the projection
     assert whole == by_index == filtered == [stored]
