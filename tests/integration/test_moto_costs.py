@@ -951,3 +951,117 @@ def test_an_item_is_sized_once_and_the_size_limit_still_holds(dynamodb: Any) -> 
     stored["b0"] = stored["b1"] = DynamoType({"S": "y" * 200_000})
     with pytest.raises(ItemSizeTooLarge):
         stored["b2"] = DynamoType({"S": "y" * 200_000})
+
+
+# (update expression, names, values): each with the item "UPD" as UPDATE_START left it.
+UPDATE_START = {"s": {"S": "text"}, "m": {"M": {"x": {"N": "1"}}}, "tags": {"SS": ["a", "b"]}}
+UPDATES = [
+    (
+        "ADD #n :one SET #t = :t, expires_at = :e",
+        {"#n": "n", "#t": "t"},
+        {":one": {"N": "1"}, ":t": {"S": "auto"}, ":e": {"N": "9"}},
+    ),
+    (
+        "SET #l = list_append(if_not_exists(#l, :empty), :more) REMOVE s",
+        {"#l": "l"},
+        {":empty": {"L": []}, ":more": {"L": [{"S": "x"}]}},
+    ),
+    (
+        "SET m.x = m.x + :one, m.y = :t DELETE tags :a",
+        None,
+        {":one": {"N": "1"}, ":t": {"S": "y"}, ":a": {"SS": ["a"]}},
+    ),
+    ("SET #a = :t, #a = :t", {"#a": "a"}, {":t": {"S": "y"}}),  # the same path twice
+    ("SET a = :t, a.b = :t", None, {":t": {"S": "y"}}),  # overlapping paths
+    ("SET a = :t SET b = :t", None, {":t": {"S": "y"}}),  # two SET clauses
+    ("SET pk = :t", None, {":t": {"S": "y"}}),  # a key attribute
+    ("SET #missing = :t", {"#other": "o"}, {":t": {"S": "y"}}),  # a name not defined
+    ("SET a = :absent", None, {":t": {"S": "y"}}),  # a value not defined
+    ("ADD s :one", None, {":one": {"N": "1"}}),  # a number added to a string
+    ("SET q = nope.x + :one", None, {":one": {"N": "1"}}),  # a path that does not exist
+    ("SET m.x = :empty", None, {":empty": {"S": ""}}),
+]
+
+
+def _updated(client: Any, pk: str) -> list[Any]:
+    """Each of UPDATES on a fresh copy of the item: the item after it, or the error."""
+    outcomes: list[Any] = []
+    for i, (expression, names, values) in enumerate(UPDATES):
+        target = key(pk, str(i))
+        client.put_item(TableName=TABLE, Item={**target, **UPDATE_START})
+        call = {"TableName": TABLE, "Key": target, "UpdateExpression": expression}
+        call |= {"ExpressionAttributeValues": values} | (
+            {"ExpressionAttributeNames": names} if names else {}
+        )
+        try:
+            client.update_item(**call)
+        except client.exceptions.ClientError as error:
+            outcomes.append(error.response["Error"])
+        else:
+            found = item(client, pk, str(i))
+            outcomes.append({k: v for k, v in (found or {}).items() if k not in ("pk", "sk")})
+    return outcomes
+
+
+def test_an_update_is_validated_as_moto_validates_it_with_each_traversers_kinds_found_once(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
+
+    # Given moto's traversers, counting how often one is asked which nodes it processes
+    asked: list[type] = []
+    listed = DepthFirstTraverser.nodes_to_be_processed
+
+    def counted(traverser: Any) -> Any:
+        asked.append(type(traverser))
+        return listed(traverser)
+
+    monkeypatch.setattr(DepthFirstTraverser, "nodes_to_be_processed", counted)
+    monkeypatch.setattr(moto_costs, "_KINDS", {})
+
+    # When each update (valid ones and ones DynamoDB refuses) runs with the replacements
+    ours = _updated(dynamodb, "OURS")
+
+    # Then each traverser class was asked once, not once a node or once an update
+    assert asked
+    assert len(asked) == len(set(asked)), asked
+    # And every outcome is moto's own: with its walk and search, the same items and errors
+    monkeypatch.setattr(DepthFirstTraverser, "traverse", DepthFirstTraverser.traverse.__wrapped__)
+    monkeypatch.setattr(Node, "find_clauses", Node.find_clauses.__wrapped__)
+    assert ours == _updated(dynamodb, "MOTO")
+    assert sum("Code" in outcome for outcome in ours) >= 7  # the refusals were refused
+    counted_one = {"n": {"N": "1"}, "t": {"S": "auto"}, "expires_at": {"N": "9"}}
+    assert ours[0] == {**UPDATE_START, **counted_one}
+
+
+def test_the_node_kinds_a_traverser_processes_are_classes_named_in_its_code() -> None:
+    """What traversed_by_kind and clauses_found_by_kind rely on, for a moto upgrade to break
+    here rather than quietly: each traverser's processing map is a dict of classes named in
+    its code (the same for every instance), and the node classes they test have no virtual
+    subclasses (so a node's class answers what isinstance would)."""
+    import abc
+    import ast
+    import inspect
+    import textwrap
+
+    from moto.dynamodb.parsing import ast_nodes, validators
+
+    traversers = [
+        cls
+        for cls in vars(validators).values()
+        if isinstance(cls, type)
+        and issubclass(cls, ast_nodes.DepthFirstTraverser)
+        and cls is not ast_nodes.DepthFirstTraverser
+    ]
+    assert len(traversers) >= 10
+    for cls in traversers:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls._processing_map)))
+        returns = [node for node in ast.walk(tree) if isinstance(node, ast.Return)]
+        assert len(returns) == 1, cls
+        assert isinstance(returns[0].value, ast.Dict), cls
+        keys = returns[0].value.keys
+        assert keys, cls
+        assert all(isinstance(k, ast.Name) for k in keys), cls
+    for cls in (ast_nodes.Node, ast_nodes.Expression, ast_nodes.UpdateExpressionFunction):
+        registry = abc._get_dump(cls)[0]  # type: ignore[attr-defined]
+        assert not registry, (cls, registry)

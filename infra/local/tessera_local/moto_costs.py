@@ -77,6 +77,14 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   answer is made under the emulator's lock, and what ``Query`` does to an item (an index's or a
   ``ProjectionExpression``'s projection) makes a new one. A copy made anywhere else (a
   transaction saving what it may restore) is moto's deep copy, as before.
+- :func:`traversed_by_kind` and :func:`clauses_found_by_kind`: moto validates an update by
+  walking its expression's tree ten times, one traverser after another, and at every node of
+  every walk built the traverser's processing map again and made two ABC ``isinstance``
+  checks; two of the traversers search the tree again from each node (``find_clauses``, more
+  ABC checks). That was most of an ``UpdateItem``'s time (a twentieth of the stack's process
+  under load). The walks and searches are the same, in the same order, with the same hooks;
+  what a traverser processes is found once per traverser class, and whether a class of node
+  is one of those kinds once per class.
 - An index query reads the items under its hash-key value, not every item of the table
   (:mod:`tessera_local.index_map`, whose map these replacements keep).
 """
@@ -126,6 +134,10 @@ def replacements() -> list[tuple[Any, str, Any]]:
     from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.models.table import StreamShard, Table
     from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]
+        DepthFirstTraverser,
+        Node,
+    )
     from moto.dynamodb.parsing.expressions import (  # type: ignore[attr-defined]
         UpdateExpressionParser,
     )
@@ -174,6 +186,8 @@ def replacements() -> list[tuple[Any, str, Any]]:
         (state_task_service_dynamodb, "boto_client_for", task_client),
         (UpdateExpressionParser, "make", parsed_once(UpdateExpressionParser.__dict__["make"])),
         (validators, "deepcopy", tree_copy),
+        (DepthFirstTraverser, "traverse", traversed_by_kind(DepthFirstTraverser.traverse)),
+        (Node, "find_clauses", clauses_found_by_kind(Node.find_clauses)),
         (
             responses,
             "get_service_router",
@@ -482,6 +496,94 @@ def condition_lexed_once(lex: Callable[[Any], deque[Any]]) -> Callable[[Any], de
 
     lexed.cache_info = tokens.cache_info  # type: ignore[attr-defined]
     return lexed
+
+
+def traversed_by_kind(traverse: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``DepthFirstTraverser.traverse``: the same walk (children first, each child announced to
+    ``pre_processing_of_child``, a node of a kind the traverser processes replaced by what
+    ``process`` makes of it), with what moto worked out again at every node worked out once: the
+    kinds a traverser processes (moto built its processing map anew for each node) and whether a
+    class of node is a ``Node`` and one of those kinds (an ABC check each time)."""
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+
+    is_node = _subclass_test(Node)
+
+    @functools.wraps(traverse)
+    def walked(traverser: Any, root: Any) -> Any:
+        processed = _processed_kinds(traverser)
+        before_child, process = traverser.pre_processing_of_child, traverser.process
+
+        def walk(node: Any, child_id: int) -> Any:
+            if not is_node(type(node)):
+                return node
+            parent, children = node.parent, node.children
+            if children is not None:
+                for i, child in enumerate(children):
+                    before_child(node, i)
+                    walk(child, i)
+            if processed(type(node)):
+                node = process(node)
+                node.parent = parent
+                if parent:
+                    parent.children[child_id] = node
+            return node
+
+        return walk(root, -1)
+
+    return walked
+
+
+def clauses_found_by_kind(find: Callable[[Any, Any], list[Any]]) -> Callable[[Any, Any], list[Any]]:
+    """``Node.find_clauses``: the same search (a child of one of the clause types is a clause,
+    an expression or function child is searched in turn), whether a class of node is an
+    expression or a function worked out once per class (an ABC check each time in moto; its
+    validators search each update's tree again from every node of it)."""
+    from moto.dynamodb.parsing.ast_nodes import (  # type: ignore[attr-defined]
+        Expression,
+        UpdateExpressionFunction,
+    )
+
+    searched = _subclass_test((Expression, UpdateExpressionFunction))
+
+    @functools.wraps(find)
+    def find_clauses(node: Any, clause_types: Any) -> list[Any]:
+        clauses: list[Any] = []
+        for child in node.children or []:
+            if type(child) in clause_types:
+                clauses.append(child)
+            elif searched(type(child)):
+                clauses.extend(child.find_clauses(clause_types))
+        return clauses
+
+    return find_clauses
+
+
+def _subclass_test(bases: type | tuple[type, ...]) -> Callable[[type], bool]:
+    """``issubclass(kind, bases)``, answered once per class. For moto's expression nodes it is
+    what ``isinstance`` answers: they are ABCs with no virtual subclasses (checked in
+    ``test_moto_costs``)."""
+    answers: dict[type, bool] = {}
+
+    def test(kind: type) -> bool:
+        found = answers.get(kind)
+        if found is None:
+            found = answers[kind] = issubclass(kind, bases)
+        return found
+
+    return test
+
+
+def _processed_kinds(traverser: Any) -> Callable[[type], bool]:
+    """Whether a traverser processes a class of node. What it processes is its processing
+    map's keys, classes named in its code (``test_moto_costs`` checks every traverser's map):
+    asked once per traverser class."""
+    test = _KINDS.get(type(traverser))
+    if test is None:
+        test = _KINDS[type(traverser)] = _subclass_test(tuple(traverser.nodes_to_be_processed()))
+    return test
+
+
+_KINDS: dict[type, Callable[[type], bool]] = {}
 
 
 def _partition_items(all_items: Callable[..., Any]) -> Callable[..., Any]:
