@@ -556,11 +556,21 @@ def test_item_answers_are_the_json_the_shape_walk_makes(
     fast = DynamoHandler.serialized
     walk = moto_costs.unwrapped(fast)
     compared: dict[str, int] = {}
+    made = moto_costs.as_moto_made
+    converted: list[str] = []  # the item answers made from moto's conversion of the answer
+    monkeypatch.setattr(
+        moto_costs, "as_moto_made", lambda result: converted.append("x") or made(result)
+    )
+    answered: list[tuple[str, bool]] = []  # per DynamoResult: made from it as kept?
 
     def both(handler: Any, action_result: Any) -> Any:
+        before = len(converted)
         answer = fast(handler, action_result)
         if handler._get_action() in moto_costs.ITEM_OPERATIONS:
-            expected = walk(handler, action_result)
+            if "_raw" in vars(action_result):
+                answered.append((handler._get_action(), len(converted) == before))
+            as_moto = made(action_result) if "_raw" in vars(action_result) else action_result
+            expected = walk(handler, as_moto)
             assert (answer[0], json.loads(answer[2])) == (expected[0], json.loads(expected[2]))
             assert answer[1]["Content-Type"] == expected[1]["Content-Type"]
             compared[handler._get_action()] = compared.get(handler._get_action(), 0) + 1
@@ -575,6 +585,7 @@ def test_item_answers_are_the_json_the_shape_walk_makes(
         "ns": {"NS": ["1", "2.5"]},
         "ss": {"SS": ["x", "y"]},
         "l": {"L": [{"S": "z"}, {"NULL": True}, {"BOOL": False}, {"M": {"k": {"N": "3"}}}]},
+        "m": {"M": {"bin": {"B": b"\x05"}, "bins": {"L": [{"B": b"\x06"}, {"BS": [b"\x07"]}]}}},
         "status": {"S": "open"},
     }
 
@@ -612,9 +623,28 @@ def test_item_answers_are_the_json_the_shape_walk_makes(
     dynamodb.transact_get_items(TransactItems=[{"Get": {"TableName": TABLE, "Key": key("p2")}}])
     dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": TABLE, "Item": key("p3")}}])
     dynamodb.describe_table(TableName=TABLE)  # a table answer: the shape walk's, not compared
+    plain = len(answered)
+    dynamodb.put_item(TableName=TABLE, Item={**key("p4"), "text": {"S": "a null pointer"}})
+    dynamodb.get_item(TableName=TABLE, Key=key("p4"))  # "null" in the JSON: the walk's way
 
     # Then each answer was what moto's own serializer makes of it
     assert set(compared) == moto_costs.ITEM_OPERATIONS
+    # And every DynamoDB result but the one with "null" in it was answered without moto's
+    # conversion of it (BatchWriteItem and TransactWriteItems answer plain dicts)
+    assert {action for action, _ in answered[:plain]} == moto_costs.ITEM_OPERATIONS - {
+        "BatchWriteItem",
+        "TransactWriteItems",
+    }
+    assert [fast for _, fast in answered] == [True] * plain + [True, False]
+    # And binary values moto holds as the base64 they came in as are written as its walk does
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.utilities import dynamo_to_dict
+
+    # ("AR==" is base64 for \x01 as well as "AQ==": the walk decodes it and writes "AQ==")
+    for value in ({"B": "AR=="}, {"B": b"\x00"}, {"BS": ["AR==", b"\x02"]}, {"L": [{"B": "Bw=="}]}):
+        typed = {"v": DynamoType(value)}
+        ours = json.dumps(typed, default=moto_costs._as_json)
+        assert ours == json.dumps(moto_costs.json_ready(dynamo_to_dict(typed))), value
     assert item(dynamodb, "p1")["b"] == {"B": b"\x00\xff"}  # type: ignore[index]
 
 

@@ -31,7 +31,12 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   Query, the writes, batches, transactions) is already DynamoDB's JSON but for its bytes: it is
   dumped as it is, bytes in base64 and nothing that is None, which is what the shape walk
   makes of it (``tests/integration/test_moto_costs.py`` compares the two). Other answers
-  (tables, streams, errors) go the shape walk's way.
+  (tables, streams, errors) go the shape walk's way. Before either, moto converted every
+  answer (``DynamoResult``: ``dynamo_to_dict``, a walk of every attribute into new dicts) and
+  the dump walked it once more for its bytes (:func:`json_ready`): an item answer is now
+  dumped from the handler's own objects (:func:`kept_as_made`; each typed value written as the
+  two walks wrote it, by ``json.dumps``' ``default``), with moto's conversion left for the
+  other uses (:func:`as_moto_made`) and for an answer in which a ``null`` would be written.
 - :func:`backend_for_host`: moto's server found the service of every request by listing its own
   package directory (a ``stat`` of each of its 150-odd folders) and trying its URL patterns; a
   seventh of the stack's CPU under load. The answer for a host never changes: it is kept.
@@ -95,6 +100,7 @@ import base64
 import contextlib
 import contextvars
 import copy
+import datetime
 import functools
 import json
 import pickle
@@ -141,7 +147,7 @@ def replacements() -> list[tuple[Any, str, Any]]:
     from moto.dynamodb.parsing.expressions import (  # type: ignore[attr-defined]
         UpdateExpressionParser,
     )
-    from moto.dynamodb.responses import DynamoHandler
+    from moto.dynamodb.responses import DynamoHandler, DynamoResult
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.stepfunctions.parser.asl.component.common.path import result_path
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -155,6 +161,8 @@ def replacements() -> list[tuple[Any, str, Any]]:
     return [
         (AmazonStateLanguageParser, "parse", staticmethod(parse_definition)),
         (DynamoHandler, "serialized", json_serialized(unwrapped(DynamoHandler.serialized))),
+        (DynamoResult, "__init__", kept_as_made(unwrapped(DynamoResult.__init__))),
+        (DynamoResult, "result", property(_kept_answer)),
         (
             DomainDispatcherApplication,
             "get_backend_for_host",
@@ -410,15 +418,81 @@ ITEM_OPERATIONS = frozenset(
 def json_serialized(serialized: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(serialized)
     def item_answer_as_json(handler: Any, action_result: Any) -> Any:
+        action = handler._get_action()
+        raw = vars(action_result).get("_raw", action_result)  # a DynamoResult: as kept
+        if raw is not action_result:
+            if action in ITEM_OPERATIONS and isinstance(raw, dict):
+                members = _answer_members(action)
+                answer = {k: v for k, v in raw.items() if k in members and v is not None}
+                text = json.dumps(answer, separators=(",", ":"), default=_as_json)
+                if "null" not in text:  # else a None inside (or the word in a value): as below
+                    return 200, _json_headers(handler), text
+            action_result = as_moto_made(action_result)
         result = action_result.result
-        if not isinstance(result, dict) or handler._get_action() not in ITEM_OPERATIONS:
+        if action not in ITEM_OPERATIONS or not isinstance(result, dict):
             return serialized(handler, action_result)
-        members = _answer_members(handler._get_action())
+        members = _answer_members(action)
         answer = {k: json_ready(v) for k, v in result.items() if k in members and v is not None}
-        headers = {"Content-Type": "application/x-amz-json-1.0", **handler.response_headers}
-        return 200, headers, json.dumps(answer, separators=(",", ":"))
+        return 200, _json_headers(handler), json.dumps(answer, separators=(",", ":"))
 
     return item_answer_as_json
+
+
+def _json_headers(handler: Any) -> dict[str, Any]:
+    return {"Content-Type": "application/x-amz-json-1.0", **handler.response_headers}
+
+
+def _as_json(value: Any) -> Any:
+    """What ``json.dumps`` makes of an answer's moto objects: what ``dynamo_to_dict`` (moto's
+    conversion of an answer) and then :func:`json_ready` make of them."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if isinstance(value, DynamoType):
+        if value.type == "B":
+            return {"B": _base64(value.value)}
+        if value.type == "BS":
+            return {"BS": [_base64(v) for v in value.value]}
+        return {value.type: value.value}
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if hasattr(value, "to_json") and not isinstance(value, datetime.datetime):
+        return value.to_json()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _base64(value: bytes | str) -> str:
+    """A binary value in base64: moto holds it as bytes, or as the base64 it came in."""
+    binary = value if isinstance(value, bytes) else base64.b64decode(value)
+    return base64.b64encode(binary).decode("ascii")
+
+
+def kept_as_made(init: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    """``DynamoResult.__init__``: the handler's answer kept as it is, not converted by moto
+    (``dynamo_to_dict``, a walk of every attribute into new dicts) when it is made. An item
+    answer's JSON (:func:`json_serialized`) is made from it as it is; any other use has moto's
+    conversion (:func:`as_moto_made`)."""
+
+    @functools.wraps(init)
+    def kept(action_result: Any, result: Any) -> None:
+        action_result._raw = result
+
+    return kept
+
+
+def _kept_answer(action_result: Any) -> Any:
+    """``DynamoResult.result``: the answer as kept when it is a dict, which is all moto's
+    handlers read it for (``include_consumed_capacity`` adds its member to it; converting first
+    or after gives the same, the member being plain values); else moto's conversion of it."""
+    raw = vars(action_result)["_raw"]
+    return raw if isinstance(raw, dict) else as_moto_made(action_result).result
+
+
+def as_moto_made(action_result: Any) -> Any:
+    """The ``ActionResult`` moto's own ``DynamoResult`` would be: its answer converted."""
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.models.utilities import dynamo_to_dict
+
+    return ActionResult(dynamo_to_dict(vars(action_result)["_raw"]))
 
 
 @functools.cache
