@@ -1095,3 +1095,126 @@ def test_the_node_kinds_a_traverser_processes_are_classes_named_in_its_code() ->
     for cls in (ast_nodes.Node, ast_nodes.Expression, ast_nodes.UpdateExpressionFunction):
         registry = abc._get_dump(cls)[0]  # type: ignore[attr-defined]
         assert not registry, (cls, registry)
+
+
+def test_a_query_sizes_each_item_once_and_still_ends_its_page_at_one_megabyte(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    # Given five items of 300 KB in one partition, and moto's sizing of an item counted
+    for i in range(5):
+        dynamodb.put_item(TableName=TABLE, Item={**key("BIG", f"{i}"), "x": {"S": "x" * 300_000}})
+    sized: list[int] = []
+    size = moto_costs.unwrapped(Item.size)
+    monkeypatch.setattr(
+        Item, "size", moto_costs.sized_once_a_query(lambda item: sized.append(1) or size(item))
+    )
+
+    # When the partition is read, page by page
+    pages, start = [], None
+    while True:
+        page = dynamodb.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": {"S": "BIG"}},
+            **({"ExclusiveStartKey": start} if start else {}),
+        )
+        pages.append([found["sk"]["S"] for found in page["Items"]])
+        start = page.get("LastEvaluatedKey")
+        if start is None:
+            break
+
+    # Then the first page ended before its size passed 1 MB, and every item came once
+    assert pages == [["0", "1", "2"], ["3", "4"]]
+    # And each item a page read was sized once (moto sizes each twice, and the one that would
+    # pass the limit once more)
+    assert len(sized) == 3 + 1 + 2, len(sized)
+
+
+def test_a_filter_is_parsed_once_per_expression_and_values_and_still_decides(
+    dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.dynamodb import comparisons
+    from moto.dynamodb import models as dynamodb_models
+    from moto.dynamodb.models import table as table_module
+
+    # Given a fresh cache of parsed filters, and items of two kinds in one partition
+    filtered = moto_costs.filter_parsed_once(comparisons.get_filter_expression)
+    monkeypatch.setattr(dynamodb_models, "get_filter_expression", filtered)
+    monkeypatch.setattr(table_module, "get_filter_expression", filtered)
+    for sk, kind in (("1", "message"), ("2", "event"), ("3", "message")):
+        dynamodb.put_item(TableName=TABLE, Item={**key("F", sk), "kind": {"S": kind}})
+
+    def kinds(kind: str) -> list[str]:
+        found = dynamodb.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :p",
+            FilterExpression="#k IN (:k)",
+            ExpressionAttributeNames={"#k": "kind"},
+            ExpressionAttributeValues={":p": {"S": "F"}, ":k": {"S": kind}},
+        )["Items"]
+        return [item["sk"]["S"] for item in found]
+
+    # When the same filter reads the partition three times with two values
+    answers = [kinds("message"), kinds("event"), kinds("message")]
+
+    # Then each read is filtered by its own values, and each filter was parsed once
+    assert answers == [["1", "3"], ["2"], ["1", "3"]]
+    info = filtered.cache_info()  # type: ignore[attr-defined]
+    assert (info.misses, info.hits) == (2, 1)
+    # And a write's condition still decides for the item it is evaluated on
+    for _ in range(2):
+        with pytest.raises(dynamodb.exceptions.ConditionalCheckFailedException):
+            dynamodb.put_item(
+                TableName=TABLE, Item=key("F", "1"), ConditionExpression="attribute_not_exists(pk)"
+            )
+    dynamodb.put_item(
+        TableName=TABLE, Item=key("F", "9"), ConditionExpression="attribute_not_exists(pk)"
+    )
+    assert item(dynamodb, "F", "9") == key("F", "9")
+    # And a filter that does not parse is refused each time (moto raises a ValueError)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Bad IN expression"):
+            dynamodb.query(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :p",
+                FilterExpression="kind IN",
+                ExpressionAttributeValues={":p": {"S": "F"}},
+            )
+
+
+def test_no_operator_of_a_parsed_filter_changes_itself_while_it_is_evaluated() -> None:
+    """What filter_parsed_once relies on to share one operator tree between calls: apart from
+    the parser, no method of moto's condition classes assigns to or changes its own attributes
+    (checked on the source, for a moto upgrade to break here rather than quietly)."""
+    import ast
+    import inspect
+
+    from moto.dynamodb import comparisons
+
+    changes = []
+    for node in ast.walk(ast.parse(inspect.getsource(comparisons))):
+        if not isinstance(node, ast.ClassDef) or node.name == "ConditionExpressionParser":
+            continue
+        for method in (n for n in node.body if isinstance(n, ast.FunctionDef)):
+            if method.name == "__init__":
+                continue
+            for part in ast.walk(method):
+                targets = (
+                    part.targets
+                    if isinstance(part, ast.Assign)
+                    else [part.target]
+                    if isinstance(part, ast.AugAssign | ast.AnnAssign)
+                    else [part.func.value]
+                    if isinstance(part, ast.Call)
+                    and isinstance(part.func, ast.Attribute)
+                    and part.func.attr in ("append", "extend", "update", "pop", "clear", "insert")
+                    else []
+                )
+                for target in targets:
+                    if any(
+                        isinstance(sub, ast.Name) and sub.id == "self" for sub in ast.walk(target)
+                    ):
+                        changes.append(f"{node.name}.{method.name}: {ast.unparse(part)[:60]}")
+    assert changes == []
