@@ -36,7 +36,7 @@ function here replaces one moto behaviour whose time or memory grew with the dat
   the dump walked it once more for its bytes (:func:`json_ready`): an item answer is now
   dumped from the handler's own objects (:func:`kept_as_made`; each typed value written as the
   two walks wrote it, by ``json.dumps``' ``default``), with moto's conversion left for the
-  other uses (:func:`as_moto_made`) and for an answer in which a ``null`` would be written.
+  other uses (:func:`as_moto_made`).
 - :func:`backend_for_host`: moto's server found the service of every request by listing its own
   package directory (a ``stat`` of each of its 150-odd folders) and trying its URL patterns; a
   seventh of the stack's CPU under load. The answer for a host never changes: it is kept.
@@ -443,9 +443,10 @@ def json_serialized(serialized: Callable[..., Any]) -> Callable[..., Any]:
             if action in ITEM_OPERATIONS and isinstance(raw, dict):
                 members = _answer_members(action)
                 answer = {k: v for k, v in raw.items() if k in members and v is not None}
+                # A None below the top would be written as null, which botocore reads as the
+                # member left out, as the walk leaves it out (moto's item answers have none).
                 text = json.dumps(answer, separators=(",", ":"), default=_as_json)
-                if "null" not in text:  # else a None inside (or the word in a value): as below
-                    return 200, _json_headers(handler), text
+                return 200, _json_headers(handler), text
             action_result = as_moto_made(action_result)
         result = action_result.result
         if action not in ITEM_OPERATIONS or not isinstance(result, dict):
