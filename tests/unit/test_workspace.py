@@ -3,9 +3,7 @@ agents' own settings and availability, notifications, and agents answering by ma
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
@@ -290,63 +288,6 @@ def test_an_assignment_by_routing_is_listed_and_mailed_to_the_agent() -> None:
     assert mail["headers"]["Reply-To"] == "support@example.com"
     assert mail["headers"]["X-Tessera-Thread"]
     assert "It is jammed." in mail["text"]
-
-
-class Counted:
-    """A port whose methods the use case calls are counted by name (not what the fake does
-    inside: its own calls go to the fake itself)."""
-
-    def __init__(self, port: Any, name: str, calls: list[str]) -> None:
-        self._port, self._name, self._calls = port, name, calls
-
-    def __getattr__(self, method: str) -> Any:
-        found = getattr(self._port, method)
-        if not callable(found):
-            return found
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self._calls.append(f"{self._name}.{method}")
-            return found(*args, **kwargs)
-
-        return call
-
-
-def test_routings_assign_step_reads_the_thread_and_the_agents_settings_once_each() -> None:
-    # Given a ticket in a group, Bahram away and Alice having switched assignment mail off,
-    # and what the step asks of the tickets and the agents' settings counted
-    world = world_with_groups()
-    settings.update_me(world.deps, BAHRAM, status="away")
-    settings.update_me(world.deps, ALICE, notify={"assigned": False})
-    calls: list[str] = []
-    agents = Counted(world.agent_settings, "agents", calls)
-    deps = dataclasses.replace(
-        world.deps, tickets=Counted(world.tickets, "tickets", calls), agent_settings=lambda: agents
-    )
-    first, second = (
-        conversation.create_ticket(world.deps, DANA, subject=subject, body=body)
-        for subject, body in (("Printer", "Jammed."), ("Toner", "Empty."))
-    )
-    for ticket in (first, second):
-        world.tickets.save(ticket, [ticket.change(actor="t", reason="t", group="support")])
-
-    # When routing assigns the first, then the second with Alice's mail switched back on
-    workflow.assign(deps, first.id)
-    first_calls, calls[:] = list(calls), []
-    settings.update_me(world.deps, ALICE, notify={"assigned": True})
-    workflow.assign(deps, second.id)
-
-    # Then both went to Alice (Bahram is away: his own status over the config's), the first
-    # listed and not mailed, the second mailed with the customer's message quoted
-    assert [world.tickets.get(t.id).assignee for t in (first, second)] == [ALICE.email] * 2
-    listed = notifications.listing(world.deps, ALICE, limit=10).items
-    assert sorted(n.ticket_id for n in listed) == sorted([first.id, second.id])
-    (mail,) = world.mailer.sent
-    assert (mail["to"], f"[#{second.number}]" in mail["subject"]) == ([ALICE.email], True)
-    assert "Empty." in mail["text"]
-    # And each assignment read the thread once and every agent's settings once, nothing more
-    reads = ("tickets.thread", "tickets.get", "agents.all", "agents.get")
-    for made in (first_calls, calls):
-        assert sorted(c for c in made if c in reads) == ["agents.all", "tickets.thread"], made
 
 
 def test_taking_a_ticket_yourself_tells_nobody_and_assigning_someone_tells_them() -> None:

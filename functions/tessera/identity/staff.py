@@ -124,7 +124,7 @@ def set_enabled(deps: Dependencies, principal: Principal, email: str, enabled: b
     before = directory.member(address)
     if before.enabled != enabled:
         directory.set_enabled(address, enabled)
-        # Assignment reads agents' own availability (tessera.workspace.settings.with_own_statuses).
+        # Assignment reads agents' own availability (tessera.workspace.settings.directory_now).
         deps.agent_settings().update(address, status="available" if enabled else "offline")
         audit.record(
             deps,

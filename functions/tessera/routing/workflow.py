@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tessera.mail.acknowledge import acknowledge
-from tessera.ports import AgentSettings, Dependencies, Thread
+from tessera.ports import Dependencies, Thread
 from tessera.routing import assignment
 from tessera.routing.directory import ConfigDirectory
 from tessera.routing.rules import Evaluation, Facts, Fired, RuleSet, evaluate, facts_for
@@ -211,33 +211,27 @@ def _outcome(
 def assign(deps: Dependencies, ticket_id: str) -> dict[str, Any]:
     """Assign the ticket within its group (tessera.routing.assignment); unassigned in the
     group's queue, with the reason on the audit trail, when nobody fits."""
-    # The thread, not the ticket alone: the assignee's notification mail quotes and threads it.
-    thread = deps.tickets.thread(ticket_id)
-    ticket = thread.ticket
+    ticket = deps.tickets.get(ticket_id)
     if ticket.assignee is not None:
         return {"assignee": ticket.assignee, "reason": "already assigned"}
     if ticket.status in (Status.SOLVED, Status.CLOSED):
         return {"assignee": None, "reason": f"ticket is {ticket.status}"}
-    groups: ConfigDirectory | None = deps.config().get("groups")
-    if groups is None:
+    # The groups config, with each agent's own status (PATCH /api/me) over the config's.
+    directory = settings.directory_now(deps)
+    if directory is None:
         reason = "no groups config applied: stays in the queue"
         queued = Event(
             ticket_id=ticket.id, actor=assignment.ACTOR, action="assignment.queued", reason=reason
         )
         deps.tickets.save(ticket, [queued])
         return {"assignee": None, "reason": reason}
-    # Every agent's own settings (one Query): their status over the config's (PATCH /api/me),
-    # and whether the one assigned wants the notification by mail.
-    agents = deps.agent_settings().all()
-    directory = settings.with_own_statuses(groups, agents)
     ticket, outcome, queued_event = assignment.assign(
         deps.tickets.get, deps.agent_loads(), directory, ticket, utcnow()
     )
     if queued_event is not None:
         deps.tickets.save(ticket, [queued_event])
     elif outcome.assignee is not None and outcome.reason != assignment.ASSIGNED_MEANWHILE:
-        own = agents.get(outcome.assignee) or AgentSettings(email=outcome.assignee)
-        notifications.assigned(deps, ticket, by=None, thread=thread, own=own)
+        notifications.assigned(deps, ticket, by=None)
     return {"assignee": outcome.assignee, "reason": outcome.reason}
 
 

@@ -24,7 +24,7 @@ from tessera.identity.access import Principal, require_staff
 from tessera.mail import outbound
 from tessera.mail.parse import strip_quoted
 from tessera.observability import logger
-from tessera.ports import AgentSettings, Dependencies, Notification, NotificationPage, Thread
+from tessera.ports import Dependencies, Notification, NotificationPage
 from tessera.tickets.model import Event, MessageKind, Ticket, new_id, utcnow
 from tessera.workspace.settings import wants_mail
 
@@ -41,18 +41,10 @@ class Told:
     mailed: bool
 
 
-def assigned(
-    deps: Dependencies,
-    ticket: Ticket,
-    *,
-    by: str | None,
-    thread: Thread | None = None,
-    own: AgentSettings | None = None,
-) -> Told | None:
+def assigned(deps: Dependencies, ticket: Ticket, *, by: str | None) -> Told | None:
     """``ticket`` was just assigned to ``ticket.assignee`` by ``by`` (an address; None: the
-    routing workflow). A caller that has just read the ticket's ``thread`` or the assignee's
-    settings (``own``) passes them, and they are not read again."""
-    return _tell(deps, ticket, "assigned", by=by, thread=thread, own=own)
+    routing workflow)."""
+    return _tell(deps, ticket, "assigned", by=by)
 
 
 def customer_replied(deps: Dependencies, ticket: Ticket, *, by: str) -> Told | None:
@@ -60,15 +52,7 @@ def customer_replied(deps: Dependencies, ticket: Ticket, *, by: str) -> Told | N
     return _tell(deps, ticket, "customer_reply", by=by)
 
 
-def _tell(
-    deps: Dependencies,
-    ticket: Ticket,
-    kind: str,
-    *,
-    by: str | None,
-    thread: Thread | None = None,
-    own: AgentSettings | None = None,
-) -> Told | None:
+def _tell(deps: Dependencies, ticket: Ticket, kind: str, *, by: str | None) -> Told | None:
     agent = ticket.assignee
     if agent is None or agent == by:
         return None  # nobody to tell, or it was their own doing
@@ -84,10 +68,8 @@ def _tell(
         )
         deps.notifications().add(notification)
         mailed = False
-        if own is None or own.email != agent:
-            own = deps.agent_settings().get(agent)
-        if wants_mail(own, kind):
-            mailed = _mail(deps, ticket, notification, by, thread)
+        if wants_mail(deps.agent_settings().get(agent), kind):
+            mailed = _mail(deps, ticket, notification, by)
         return Told(agent, kind, True, mailed)
     except Exception:  # a notification must never undo or fail the change that caused it
         logger().exception("notification failed", extra={"ticket": ticket.id, "kind": kind})
@@ -98,15 +80,8 @@ def console_link(deps: Dependencies, ticket_id: str) -> str:
     return f"{deps.portal_base_url()}/console/#/tickets/{ticket_id}"
 
 
-def _mail(
-    deps: Dependencies,
-    ticket: Ticket,
-    notification: Notification,
-    by: str | None,
-    thread: Thread | None,
-) -> bool:
-    if thread is None or thread.ticket.id != ticket.id:
-        thread = deps.tickets.thread(ticket.id)
+def _mail(deps: Dependencies, ticket: Ticket, notification: Notification, by: str | None) -> bool:
+    thread = deps.tickets.thread(ticket.id)
     ids = [m.mail_message_id for m in thread.messages if m.mail_message_id]
     sender, brand = outbound.mailbox_identity(deps, ticket)
     link = console_link(deps, ticket.id)

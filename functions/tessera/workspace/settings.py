@@ -2,9 +2,8 @@
 
 The ``groups`` config (tessera.routing.directory) gives each agent a status; what an agent sets
 here (``PATCH /api/me``) **wins** over it, because it is the live answer to "can I take
-tickets now?" and the config's is the default. Assignment reads every agent's own settings in
-one Query and puts their status over the config's (:func:`with_own_statuses`), so an agent who
-set ``away`` gets no new tickets.
+tickets now?" and the config's is the default. Assignment reads every agent's own status in one
+Query (:func:`directory_now`), so an agent who set ``away`` gets no new tickets.
 """
 
 from __future__ import annotations
@@ -83,12 +82,13 @@ def update_me(
     return _me(deps, principal, saved)
 
 
-def with_own_statuses(
-    directory: ConfigDirectory, agents: Mapping[str, AgentSettings]
-) -> ConfigDirectory:
-    """``directory`` with the status each agent set (``agents``: every agent's settings, as
-    ``AgentSettingsStore.all`` reads them) over the config's."""
-    own = {e: s.status for e, s in agents.items() if s.status is not None}
+def directory_now(deps: Dependencies) -> ConfigDirectory | None:
+    """The ``groups`` directory with every agent's own status over the config's (one Query of
+    the agents' settings); None without a groups config."""
+    directory: ConfigDirectory | None = deps.config().get("groups")
+    if directory is None:
+        return None
+    own = {e: s.status for e, s in deps.agent_settings().all().items() if s.status is not None}
     return directory.with_statuses(own) if own else directory
 
 
