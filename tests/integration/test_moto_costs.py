@@ -639,8 +639,8 @@ def test_item_answers_are_the_json_the_shape_walk_makes(
         "TransactWriteItems",
     }
     assert [fast for _, fast in answered] == [True] * (plain + 4)
-    # And a None below the top of an answer (moto puts none in these: made here) is read by
-    # botocore as the member left out, as from moto's walk, which leaves it out
+    # And a None in a structure member below the top of an answer (moto puts none in item
+    # answers: made here) is read by botocore as the member left out, as from moto's walk
     import botocore.parsers
     import botocore.session
     from moto.dynamodb.models.dynamo_type import DynamoType

@@ -213,8 +213,12 @@ def replacements() -> list[tuple[Any, str, Any]]:
         (state_task_service_dynamodb, "boto_client_for", task_client),
         (UpdateExpressionParser, "make", parsed_once(UpdateExpressionParser.__dict__["make"])),
         (validators, "deepcopy", tree_copy),
-        (DepthFirstTraverser, "traverse", traversed_by_kind(DepthFirstTraverser.traverse)),
-        (Node, "find_clauses", clauses_found_by_kind(Node.find_clauses)),
+        (
+            DepthFirstTraverser,
+            "traverse",
+            traversed_by_kind(unwrapped(DepthFirstTraverser.traverse)),
+        ),
+        (Node, "find_clauses", clauses_found_by_kind(unwrapped(Node.find_clauses))),
         (
             responses,
             "get_service_router",
@@ -443,8 +447,9 @@ def json_serialized(serialized: Callable[..., Any]) -> Callable[..., Any]:
             if action in ITEM_OPERATIONS and isinstance(raw, dict):
                 members = _answer_members(action)
                 answer = {k: v for k, v in raw.items() if k in members and v is not None}
-                # A None below the top would be written as null, which botocore reads as the
-                # member left out, as the walk leaves it out (moto's item answers have none).
+                # moto's item answers hold no None below the top. One would be written as null:
+                # botocore reads a null structure member as left out, as the walk leaves it out,
+                # but keeps a null in an item's map or list, which the walk would leave out.
                 text = json.dumps(answer, separators=(",", ":"), default=_as_json)
                 return 200, _json_headers(handler), text
             action_result = as_moto_made(action_result)
