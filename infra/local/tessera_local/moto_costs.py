@@ -439,6 +439,8 @@ ITEM_OPERATIONS = frozenset(
 
 
 def json_serialized(serialized: Callable[..., Any]) -> Callable[..., Any]:
+    as_json = _answer_default()
+
     @functools.wraps(serialized)
     def item_answer_as_json(handler: Any, action_result: Any) -> Any:
         action = handler._get_action()
@@ -450,7 +452,7 @@ def json_serialized(serialized: Callable[..., Any]) -> Callable[..., Any]:
                 # moto's item answers hold no None below the top. One would be written as null:
                 # botocore reads a null structure member as left out, as the walk leaves it out,
                 # but keeps a null in an item's map or list, which the walk would leave out.
-                text = json.dumps(answer, separators=(",", ":"), default=_as_json)
+                text = json.dumps(answer, separators=(",", ":"), default=as_json)
                 return 200, _json_headers(handler), text
             action_result = as_moto_made(action_result)
         result = action_result.result
@@ -467,22 +469,26 @@ def _json_headers(handler: Any) -> dict[str, Any]:
     return {"Content-Type": "application/x-amz-json-1.0", **handler.response_headers}
 
 
-def _as_json(value: Any) -> Any:
-    """What ``json.dumps`` makes of an answer's moto objects: what ``dynamo_to_dict`` (moto's
-    conversion of an answer) and then :func:`json_ready` make of them."""
+def _answer_default() -> Callable[[Any], Any]:
+    """``json.dumps``' ``default`` for an answer's moto objects: what ``dynamo_to_dict`` (moto's
+    conversion of an answer) and then :func:`json_ready` make of them. (Made once: it runs for
+    every attribute of every answer, and an import statement in it was half its time.)"""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    if isinstance(value, DynamoType):
-        if value.type == "B":
-            return {"B": _base64(value.value)}
-        if value.type == "BS":
-            return {"BS": [_base64(v) for v in value.value]}
-        return {value.type: value.value}
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if hasattr(value, "to_json") and not isinstance(value, datetime.datetime):
-        return value.to_json()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    def as_json(value: Any) -> Any:
+        if isinstance(value, DynamoType):
+            if value.type == "B":
+                return {"B": _base64(value.value)}
+            if value.type == "BS":
+                return {"BS": [_base64(v) for v in value.value]}
+            return {value.type: value.value}
+        if isinstance(value, bytes):
+            return base64.b64encode(value).decode("ascii")
+        if hasattr(value, "to_json") and not isinstance(value, datetime.datetime):
+            return value.to_json()
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    return as_json
 
 
 def _base64(value: bytes | str) -> str:
