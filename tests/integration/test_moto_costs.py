@@ -60,6 +60,14 @@ def item(client: Any, pk: str, sk: str = "A") -> dict[str, Any] | None:
     return found
 
 
+def refused_each_time(client: Any, match: str, **query: Any) -> None:
+    """A query moto refuses (it raises a ValueError for an expression it cannot parse), refused
+    again the second time: nothing of the first attempt was kept."""
+    for _ in range(2):
+        with pytest.raises(ValueError, match=match):
+            client.query(TableName=TABLE, **query)
+
+
 def test_a_cancelled_transaction_changes_nothing_and_names_the_failed_condition(
     dynamodb: Any,
 ) -> None:
@@ -281,14 +289,13 @@ def test_an_expressions_tokens_are_made_once_and_each_parse_is_its_own(dynamodb:
     assert after.misses - before.misses == 1
     assert after.hits - before.hits >= 3  # moto parses a filter twice a query: check, then use
     # And an expression that does not lex is refused each time, as moto refuses it
-    for _ in range(2):
-        with pytest.raises(ValueError, match="Cannot parse condition starting at:; drop"):
-            dynamodb.query(
-                TableName=TABLE,
-                KeyConditionExpression="pk = :pk",
-                FilterExpression="n = :pk ; drop",
-                ExpressionAttributeValues={":pk": {"S": "lex1"}},
-            )
+    refused_each_time(
+        dynamodb,
+        "Cannot parse condition starting at:; drop",
+        KeyConditionExpression="pk = :pk",
+        FilterExpression="n = :pk ; drop",
+        ExpressionAttributeValues={":pk": {"S": "lex1"}},
+    )
 
 
 def test_model_objects_are_not_kept_once_nothing_uses_them(dynamodb: Any) -> None:
@@ -674,7 +681,7 @@ def test_item_answers_are_the_json_the_shape_walk_makes(
     # ("AR==" is base64 for \x01 as well as "AQ==": the walk decodes it and writes "AQ==")
     for value in ({"B": "AR=="}, {"B": b"\x00"}, {"BS": ["AR==", b"\x02"]}, {"L": [{"B": "Bw=="}]}):
         typed = {"v": DynamoType(value)}
-        ours = json.dumps(typed, default=moto_costs._as_json)
+        ours = json.dumps(typed, default=moto_costs._answer_default())
         assert ours == json.dumps(moto_costs.json_ready(dynamo_to_dict(typed))), value
     assert item(dynamodb, "p1")["b"] == {"B": b"\x00\xff"}  # type: ignore[index]
 
@@ -1204,15 +1211,14 @@ def test_a_filter_is_parsed_once_per_expression_and_values_and_still_decides(
         TableName=TABLE, Item=key("F", "9"), ConditionExpression="attribute_not_exists(pk)"
     )
     assert item(dynamodb, "F", "9") == key("F", "9")
-    # And a filter that does not parse is refused each time (moto raises a ValueError)
-    for _ in range(2):
-        with pytest.raises(ValueError, match="Bad IN expression"):
-            dynamodb.query(
-                TableName=TABLE,
-                KeyConditionExpression="pk = :p",
-                FilterExpression="kind IN",
-                ExpressionAttributeValues={":p": {"S": "F"}},
-            )
+    # And a filter that does not parse is refused each time
+    refused_each_time(
+        dynamodb,
+        "Bad IN expression",
+        KeyConditionExpression="pk = :p",
+        FilterExpression="kind IN",
+        ExpressionAttributeValues={":p": {"S": "F"}},
+    )
 
 
 def test_no_operator_of_a_parsed_filter_changes_itself_while_it_is_evaluated() -> None:
